@@ -56,7 +56,7 @@ type State struct {
 	Ended   bool       `json:"ended"`
 	Clock   ClockPhase `json:"clock"`
 
-	Segment int `json:"segment"` // index of the current segment (0 before start)
+	Segment int `json:"segment"` // index of the current segment (0 before start; the last on air once ended)
 	Phase   int `json:"phase"`   // current sub-phase index, -1 if none
 	Point   int `json:"point"`   // current selling-point index within Phase, -1 if none
 	// NextPointText is the selling point after the current one, if any.
@@ -64,13 +64,18 @@ type State struct {
 	NextPointText string `json:"next_point_text"`
 
 	SegmentElapsed time.Duration `json:"segment_elapsed"`
-	SegmentLeft    time.Duration `json:"segment_left"` // negative in overtime
-	PointLeft      time.Duration `json:"point_left"`
-	ShowElapsed    time.Duration `json:"show_elapsed"` // on-air time excl. pauses
-	ShowLeft       time.Duration `json:"show_left"`    // planned time left incl. current segment
+	SegmentLeft    time.Duration `json:"segment_left"`    // negative in overtime
+	SegmentPlanned time.Duration `json:"segment_planned"` // incl. adjustments
+	PointLeft      time.Duration `json:"point_left"`      // until the point or phase changes
+	ShowElapsed    time.Duration `json:"show_elapsed"`    // on-air time excl. pauses
+	ShowLeft       time.Duration `json:"show_left"`       // planned time left incl. current segment
 	// OverUnder is actual vs plan: positive = behind schedule (running over).
+	// It is ProjectedEnd − PlannedEnd, so pauses, overruns and extensions
+	// count; 0 before the start.
 	OverUnder    time.Duration `json:"over_under"`
 	ProjectedEnd time.Time     `json:"projected_end"`
+	// PlannedEnd is the show start plus the script's total (zero before start).
+	PlannedEnd time.Time `json:"planned_end"`
 
 	WindowsUsed int `json:"windows_used"`
 	WindowsLeft int `json:"windows_left"`

@@ -1,0 +1,57 @@
+# StudioDesk — build, run, test. `make run` and `make test` install what is
+# missing on a fresh Debian machine (sudo only when not root).
+GO      ?= go
+TAGS    := migrated_fynedo
+BIN     := bin/studiodesk
+APT     := gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev xvfb imagemagick
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SHOTS   ?= docs/screenshots
+export PATH := $(PATH):/usr/local/go/bin
+
+.PHONY: deps build run test bench screenshot package fuzz lint clean
+
+deps:
+	@command -v $(GO) >/dev/null || { echo "Go 1.26+ is required (https://go.dev/dl); put it on PATH"; exit 1; }
+	@missing=""; for p in $(APT); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(GO) build -tags $(TAGS) -o $(BIN) ./app
+
+# Rehearsal mode on the embedded demo show; data in the user config dir
+# unless STUDIODESK_DATA or --data says otherwise.
+run: build
+	./$(BIN) --rehearsal
+
+test: deps
+	$(GO) vet -tags $(TAGS) ./...
+	$(GO) test -race -tags $(TAGS) -count=1 ./...
+
+bench: deps
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...
+
+# Each role view under Xvfb, captured with ImageMagick's import.
+screenshot: build
+	@mkdir -p $(SHOTS)
+	@for view in streamer controller producer; do \
+		d=$$(mktemp -d); \
+		Xvfb :97 -screen 0 1600x1000x24 >/dev/null 2>&1 & xpid=$$!; sleep 1; \
+		DISPLAY=:97 STUDIODESK_DATA=$$d ./$(BIN) --rehearsal --view $$view --size 1600x1000 --demo-run >/dev/null 2>&1 & apid=$$!; \
+		sleep 6; DISPLAY=:97 import -window root $(SHOTS)/$$view.png; \
+		kill $$apid; wait $$apid 2>/dev/null; kill $$xpid; wait $$xpid 2>/dev/null; rm -rf $$d; \
+		echo "wrote $(SHOTS)/$$view.png"; \
+	done
+
+package: deps
+	cd app && $(GO) run fyne.io/tools/cmd/fyne@latest package -release --tags $(TAGS) --src . --icon ../assets/icons/icon.png
+
+lint:
+	gofmt -l . | (! grep .) 
+	$(GO) vet -tags $(TAGS) ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@latest -tags $(TAGS) ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,204 @@
+package ui
+
+import (
+	"image/color"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+
+	"studiodesk/scripts"
+	"studiodesk/studio"
+)
+
+// streamerView is the host's screen: one glance gives the time left in the
+// segment, the selling point to say now and the next one.
+type streamerView struct {
+	root      fyne.CanvasObject
+	band      *canvas.Rectangle // phase colour band behind the clock
+	flash     *canvas.Rectangle
+	badge     *canvas.Text
+	segment   *canvas.Text
+	phase     *canvas.Text
+	remaining *canvas.Text
+	sayLabel  *canvas.Text
+	point     *canvas.Text
+	pointLeft *canvas.Text
+	next      *canvas.Text
+	progress  *canvas.Rectangle
+	progBg    *canvas.Rectangle
+	footer    *canvas.Text
+	cue       *canvas.Text
+	barLayout *progressLayout
+	flashAnim *fyne.Animation
+	cueUntil  time.Time
+}
+
+func newText(size float32, c color.Color, bold bool) *canvas.Text {
+	t := canvas.NewText("", c)
+	t.TextSize = size
+	t.TextStyle = fyne.TextStyle{Bold: bold}
+	t.Alignment = fyne.TextAlignCenter
+	return t
+}
+
+func newStreamerView() *streamerView {
+	v := &streamerView{
+		band:      canvas.NewRectangle(colIdle),
+		flash:     canvas.NewRectangle(color.Transparent),
+		badge:     newText(22, colText, true),
+		segment:   newText(40, colText, true),
+		phase:     newText(30, colText, true),
+		remaining: newText(220, colText, true),
+		sayLabel:  newText(26, colDim, false),
+		point:     newText(52, colText, true),
+		pointLeft: newText(26, colDim, false),
+		next:      newText(30, colDim, false),
+		progress:  canvas.NewRectangle(colText),
+		progBg:    canvas.NewRectangle(color.NRGBA{0x30, 0x34, 0x3A, 0xFF}),
+		footer:    newText(26, colDim, false),
+		cue:       newText(40, colText, true),
+	}
+	v.sayLabel.Text = T("say.now")
+	bg := canvas.NewRectangle(colBg)
+	v.barLayout = &progressLayout{}
+	bar := container.New(v.barLayout, v.progBg, v.progress)
+	clockBlock := container.NewStack(v.band, container.NewVBox(v.phase, v.remaining))
+	content := container.NewBorder(
+		container.NewVBox(container.NewHBox(layout.NewSpacer(), v.badge), v.segment, bar),
+		container.NewVBox(v.cue, v.footer),
+		nil, nil,
+		container.NewVBox(clockBlock, v.sayLabel, v.point, v.pointLeft, v.next),
+	)
+	v.root = container.NewStack(bg, container.NewPadded(content), v.flash)
+	return v
+}
+
+// progressLayout sizes the segment progress bar by its fraction.
+type progressLayout struct {
+	fraction float32
+}
+
+func (l *progressLayout) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewSize(100, 14) }
+
+func (l *progressLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	objs[0].Resize(size)
+	objs[0].Move(fyne.NewPos(0, 0))
+	f := l.fraction
+	if f < 0 {
+		f = 0
+	}
+	if f > 1 {
+		f = 1
+	}
+	objs[1].Resize(fyne.NewSize(size.Width*f, size.Height))
+	objs[1].Move(fyne.NewPos(0, 0))
+}
+
+// render updates every element from the state; called on the UI goroutine.
+func (v *streamerView) render(snap *studio.Snapshot, st scripts.State) {
+	setText(v.badge, badgeText(snap))
+	v.badge.Color = badgeColor(snap)
+	if snap == nil || snap.Show == nil || len(snap.Show.Segments) == 0 {
+		setText(v.segment, "")
+		setText(v.remaining, "--:--")
+		return
+	}
+	seg := &snap.Show.Segments[clampIndex(st.Segment, len(snap.Show.Segments))]
+	setText(v.segment, seg.Title)
+	setText(v.phase, phaseText(st))
+	left := st.SegmentLeft
+	if !st.Started {
+		left = seg.Planned()
+	}
+	setText(v.remaining, clock(left))
+	col := phaseColor(st.Clock)
+	if st.Paused {
+		col = colIdle
+	}
+	if v.band.FillColor != col {
+		v.band.FillColor = col
+		v.band.Refresh()
+	}
+	if st.PointText != "" {
+		setText(v.sayLabel, T("say.now"))
+		setText(v.point, st.PointText)
+		setText(v.pointLeft, clock(st.PointLeft))
+	} else {
+		setText(v.sayLabel, "")
+		setText(v.point, seg.Notes)
+		setText(v.pointLeft, "")
+	}
+	if st.NextPointText != "" {
+		setText(v.next, T("say.next")+"："+st.NextPointText)
+	} else {
+		setText(v.next, "")
+	}
+	footer := T("show.left") + " " + clock(st.ShowLeft)
+	if st.Segment+1 < len(snap.Show.Segments) {
+		footer += "    " + T("seg.next") + "：" + snap.Show.Segments[st.Segment+1].Title
+	}
+	setText(v.footer, footer)
+	if planned := st.SegmentElapsed + st.SegmentLeft; planned > 0 {
+		frac := float32(st.SegmentElapsed) / float32(planned)
+		if v.barLayout.fraction != frac {
+			v.barLayout.fraction = frac
+			v.progress.Resize(fyne.NewSize(v.progBg.Size().Width*min(max(frac, 0), 1), v.progBg.Size().Height))
+		}
+	}
+	if !v.cueUntil.IsZero() && st.Now.After(v.cueUntil) {
+		setText(v.cue, "")
+		v.cueUntil = time.Time{}
+	}
+}
+
+// onCue flashes the whole screen and names the cue for a few seconds.
+func (v *streamerView) onCue(c scripts.Cue, now time.Time) {
+	setText(v.cue, cueText(c.Kind))
+	v.cueUntil = now.Add(4 * time.Second)
+	strong := colFlash
+	if c.Kind == scripts.CueOvertime || c.Kind == scripts.CueDanger {
+		strong = color.NRGBA{0xFF, 0x30, 0x30, 0xD0}
+	}
+	if v.flashAnim != nil {
+		v.flashAnim.Stop()
+	}
+	v.flashAnim = canvas.NewColorRGBAAnimation(strong, color.Transparent, 900*time.Millisecond, func(c color.Color) {
+		v.flash.FillColor = c
+		v.flash.Refresh()
+	})
+	v.flashAnim.Start()
+}
+
+func setText(t *canvas.Text, s string) {
+	if t.Text != s {
+		t.Text = s
+		t.Refresh()
+	}
+}
+
+func badgeText(snap *studio.Snapshot) string {
+	if snap != nil && snap.Rehearsal {
+		return "● " + T("rehearsal")
+	}
+	return "● " + T("live")
+}
+
+func badgeColor(snap *studio.Snapshot) color.Color {
+	if snap != nil && snap.Rehearsal {
+		return colRehearse
+	}
+	return colOvertime
+}
+
+func clampIndex(i, n int) int {
+	if i < 0 {
+		return 0
+	}
+	if i >= n {
+		return n - 1
+	}
+	return i
+}

@@ -1,0 +1,175 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"studiodesk/scripts"
+	"studiodesk/studio"
+)
+
+var start = time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
+
+func demoShow() *scripts.Show {
+	return &scripts.Show{ID: "ui", Title: "美妆专场", Segments: []scripts.Segment{
+		{ID: "open", Title: "开场欢迎", Kind: scripts.KindOpening, Duration: 2 * time.Minute},
+		{ID: "p1", Title: "精华液", Kind: scripts.KindProduct, Phases: []scripts.Phase{
+			{Name: scripts.PhaseCore, Duration: time.Minute, Points: []scripts.SellingPoint{{Text: "七天淡化细纹"}, {Text: "敏感肌可用"}}},
+			{Name: scripts.PhaseDemo, Duration: 3 * time.Minute},
+			{Name: scripts.PhaseCompare, Duration: time.Minute},
+		}},
+		{ID: "close", Title: "收尾", Kind: scripts.KindClosing, Duration: time.Minute},
+	}}
+}
+
+type fixture struct {
+	ui   *deskUI
+	desk *studio.Desk
+	clk  *studio.FakeClock
+	win  fyne.Window
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	lang = "zh"
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(newDeskTheme())
+	clk := studio.NewFakeClock(start)
+	desk := studio.New(studio.Config{Clock: clk, Rehearsal: true})
+	t.Cleanup(desk.Close)
+	if err := desk.Do(context.Background(), studio.LoadShow{Show: demoShow()}); err != nil {
+		t.Fatal(err)
+	}
+	w := test.NewWindow(nil)
+	t.Cleanup(w.Close)
+	d := newDeskUI(a, desk, w, nil, "controller", clk.Now)
+	d.runner.skipConfirm = true
+	w.Resize(fyne.NewSize(1400, 900))
+	return &fixture{ui: d, desk: desk, clk: clk, win: w}
+}
+
+func (f *fixture) key(k fyne.KeyName) {
+	f.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: k})
+}
+
+func TestTappingStartPutsTheShowOnAirInBothViews(t *testing.T) {
+	f := newFixture(t)
+	c, s := f.ui.controller, f.ui.streamer
+	if got := c.remaining.Text; got != "02:00" {
+		t.Fatalf("before start the controller shows %q, want the planned 02:00", got)
+	}
+	if !c.buttons["next"].Disabled() {
+		t.Fatal("Next is enabled before the show started")
+	}
+	test.Tap(c.buttons["start"])
+	f.clk.Advance(15 * time.Second)
+	f.ui.onTick(f.clk.Now())
+	if got := c.remaining.Text; got != "01:45" {
+		t.Fatalf("controller remaining = %q, want 01:45", got)
+	}
+	if got := s.remaining.Text; got != "01:45" {
+		t.Fatalf("streamer remaining = %q, want 01:45", got)
+	}
+	if got := s.segment.Text; got != "开场欢迎" {
+		t.Fatalf("streamer segment = %q", got)
+	}
+	if !c.buttons["start"].Disabled() || c.buttons["next"].Disabled() {
+		t.Fatal("after start: Start should be disabled and Next enabled")
+	}
+
+	test.Tap(c.buttons["next"])
+	f.clk.Advance(31 * time.Second)
+	f.ui.onTick(f.clk.Now())
+	if got := s.segment.Text; got != "精华液" {
+		t.Fatalf("after Next the streamer shows segment %q", got)
+	}
+	if got := s.point.Text; got != "敏感肌可用" {
+		t.Fatalf("31 s into the product the point is %q, want the second one", got)
+	}
+	if !strings.Contains(c.segment.Text, "精华液") {
+		t.Fatalf("controller segment label %q", c.segment.Text)
+	}
+}
+
+func TestShortcutsDriveTheShow(t *testing.T) {
+	f := newFixture(t)
+	c, s := f.ui.controller, f.ui.streamer
+	f.key(fyne.KeyF5) // start
+	f.clk.Advance(10 * time.Second)
+	f.key(fyne.KeyRight) // next
+	f.clk.Advance(5 * time.Second)
+	f.ui.onTick(f.clk.Now())
+	if s.segment.Text != "精华液" {
+		t.Fatalf("→ did not move to the product segment: %q", s.segment.Text)
+	}
+	f.key(fyne.KeySpace) // pause
+	f.clk.Advance(time.Minute)
+	f.ui.onTick(f.clk.Now())
+	if s.remaining.Text != "04:55" {
+		t.Fatalf("paused clock moved: %q", s.remaining.Text)
+	}
+	if !strings.Contains(c.buttons["pause"].Text, T("btn.resume")) {
+		t.Fatalf("pause button reads %q while paused", c.buttons["pause"].Text)
+	}
+	f.key(fyne.KeySpace) // resume
+	f.key(fyne.KeyEqual) // +30 s
+	f.ui.onTick(f.clk.Now())
+	if s.remaining.Text != "05:25" {
+		t.Fatalf("+30 s: remaining %q, want 05:25", s.remaining.Text)
+	}
+	f.key(fyne.KeyLeft) // previous
+	f.ui.onTick(f.clk.Now())
+	if s.segment.Text != "开场欢迎" {
+		t.Fatalf("← did not go back: %q", s.segment.Text)
+	}
+	f.key(fyne.KeyE) // end (confirmation skipped in tests)
+	f.ui.onTick(f.clk.Now())
+	if c.phase.Text != T("phase.ended") {
+		t.Fatalf("E did not end the show: phase %q", c.phase.Text)
+	}
+}
+
+func TestCueFlashesTheHostScreen(t *testing.T) {
+	f := newFixture(t)
+	f.key(fyne.KeyF5)
+	f.ui.onEvent(studio.Event{Kind: studio.EventCue, Cue: &scripts.Cue{Kind: scripts.CueWarning, At: f.clk.Now()}, Fired: f.clk.Now()})
+	if f.ui.streamer.cue.Text != T("cue.warning") {
+		t.Fatalf("cue text %q", f.ui.streamer.cue.Text)
+	}
+	f.clk.Advance(5 * time.Second)
+	f.ui.onTick(f.clk.Now())
+	if f.ui.streamer.cue.Text != "" {
+		t.Fatalf("cue text still shown after 5 s: %q", f.ui.streamer.cue.Text)
+	}
+}
+
+func TestRefusedActionIsReported(t *testing.T) {
+	f := newFixture(t)
+	f.key(fyne.KeyRight) // next before start
+	if !strings.Contains(f.ui.controller.status.Text, "not started") {
+		t.Fatalf("status %q does not report the refusal", f.ui.controller.status.Text)
+	}
+}
+
+func TestParsePhasesRoundTrip(t *testing.T) {
+	ph := demoShow().Segments[1].Phases
+	ph[0].Points[1].Duration = 20 * time.Second
+	got, err := parsePhases(formatPhases(ph))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0].Points[1].Duration != 20*time.Second || got[0].Points[1].Text != "敏感肌可用" || got[1].Duration != 3*time.Minute {
+		t.Fatalf("round trip: %+v", got)
+	}
+	if _, err := parsePhases("- orphan point"); err == nil || !strings.Contains(err.Error(), "line 1") {
+		t.Fatalf("orphan point: %v", err)
+	}
+	if _, err := parsePhases("核心卖点 5x"); err == nil || !strings.Contains(err.Error(), "line 1") {
+		t.Fatalf("bad duration: %v", err)
+	}
+}

@@ -1,0 +1,149 @@
+package studio
+
+import (
+	"sort"
+	"sync"
+	"time"
+)
+
+// Clock is injected wherever time matters, so tests run a 2-hour show in
+// milliseconds.
+type Clock interface {
+	Now() time.Time
+	NewTimer(d time.Duration) ClockTimer
+}
+
+// ClockTimer is the part of time.Timer the desk uses.
+type ClockTimer interface {
+	C() <-chan time.Time
+	Reset(d time.Duration)
+	Stop()
+}
+
+// RealClock is the wall clock.
+type RealClock struct{}
+
+// Now returns time.Now().
+func (RealClock) Now() time.Time { return time.Now() }
+
+// NewTimer wraps time.NewTimer.
+func (RealClock) NewTimer(d time.Duration) ClockTimer { return &realTimer{t: time.NewTimer(d)} }
+
+type realTimer struct{ t *time.Timer }
+
+func (r *realTimer) C() <-chan time.Time   { return r.t.C }
+func (r *realTimer) Reset(d time.Duration) { r.t.Reset(d) }
+func (r *realTimer) Stop()                 { r.t.Stop() }
+
+// FakeClock advances only when told to. Timers fire (non-blocking send,
+// buffer 1, like time.Timer since Go 1.23) when Advance passes their deadline.
+type FakeClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	timers []*fakeTimer
+}
+
+// NewFakeClock starts at t.
+func NewFakeClock(t time.Time) *FakeClock { return &FakeClock{now: t} }
+
+// Now returns the fake time.
+func (c *FakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// NewTimer creates a timer firing d after the fake now.
+func (c *FakeClock) NewTimer(d time.Duration) ClockTimer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := &fakeTimer{clock: c, ch: make(chan time.Time, 1), at: c.now.Add(d), armed: true}
+	c.timers = append(c.timers, t)
+	t.fireIfDueLocked()
+	return t
+}
+
+// Advance moves time forward by d, firing due timers in deadline order.
+func (c *FakeClock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
+
+// Set moves time to t (never backwards), firing due timers.
+func (c *FakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	if t.After(c.now) {
+		c.now = t
+	}
+	due := make([]*fakeTimer, 0, 2)
+	for _, ft := range c.timers {
+		if ft.armed && !ft.at.After(c.now) {
+			due = append(due, ft)
+		}
+	}
+	sort.Slice(due, func(i, j int) bool { return due[i].at.Before(due[j].at) })
+	for _, ft := range due {
+		ft.armed = false
+		select {
+		case ft.ch <- ft.at:
+		default:
+		}
+	}
+	c.mu.Unlock()
+}
+
+// NextDeadline reports the earliest armed timer, for tests that step from
+// cue to cue.
+func (c *FakeClock) NextDeadline() (time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var best time.Time
+	found := false
+	for _, ft := range c.timers {
+		if ft.armed && (!found || ft.at.Before(best)) {
+			best, found = ft.at, true
+		}
+	}
+	return best, found
+}
+
+type fakeTimer struct {
+	clock *FakeClock
+	ch    chan time.Time
+	at    time.Time
+	armed bool
+}
+
+func (t *fakeTimer) C() <-chan time.Time { return t.ch }
+
+func (t *fakeTimer) Reset(d time.Duration) {
+	t.clock.mu.Lock()
+	t.at = t.clock.now.Add(d)
+	t.armed = true
+	// Drain a stale fire so Reset behaves like time.Timer in Go 1.23+.
+	select {
+	case <-t.ch:
+	default:
+	}
+	t.fireIfDueLocked()
+	t.clock.mu.Unlock()
+}
+
+// fireIfDueLocked fires a timer whose deadline is not after now; a zero or
+// negative duration fires at once, as with time.Timer.
+func (t *fakeTimer) fireIfDueLocked() {
+	if t.armed && !t.at.After(t.clock.now) {
+		t.armed = false
+		select {
+		case t.ch <- t.at:
+		default:
+		}
+	}
+}
+
+func (t *fakeTimer) Stop() {
+	t.clock.mu.Lock()
+	t.armed = false
+	select {
+	case <-t.ch:
+	default:
+	}
+	t.clock.mu.Unlock()
+}

@@ -1,0 +1,344 @@
+// Package studio is the desk's core: one goroutine owns the show state,
+// applies commands, persists them and publishes events. It imports no UI.
+package studio
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"studiodesk/scripts"
+)
+
+// Journal is where the desk persists what happens: the append-only show
+// log and the anchors of the run on air, so a restart resumes exactly.
+type Journal interface {
+	// Append writes one show-log record; it is durable on return.
+	Append(run, kind string, payload any) error
+	// SaveRun persists the run on air (script id, run id, anchors).
+	SaveRun(r Run) error
+	// LoadRun returns the last persisted run, if any.
+	LoadRun() (Run, bool, error)
+}
+
+// Run is the persisted identity and anchors of a show on air.
+type Run struct {
+	ShowID  string           `json:"show_id"`
+	ID      string           `json:"id"`
+	Anchors []scripts.Anchor `json:"anchors"`
+}
+
+// Config wires a Desk.
+type Config struct {
+	Clock     Clock
+	Journal   Journal
+	Rehearsal bool
+	Logf      func(format string, args ...any)
+}
+
+// Desk owns the show on air. All mutation happens on its goroutine.
+type Desk struct {
+	cfg  Config
+	reqs chan request
+	hub  *hub
+	done chan struct{}
+	stop context.CancelFunc
+
+	// Owned by the loop goroutine.
+	show     *scripts.Show
+	timer    *scripts.Timer
+	run      Run
+	snapSeq  uint64
+	lastCue  time.Time
+	cueTimer ClockTimer
+	latest   atomic.Pointer[Snapshot] // read by any goroutine
+}
+
+type request struct {
+	ctx   context.Context
+	cmd   Command
+	reply chan error
+}
+
+// New starts a desk. Call Close to stop it.
+func New(cfg Config) *Desk {
+	if cfg.Clock == nil {
+		cfg.Clock = RealClock{}
+	}
+	if cfg.Journal == nil {
+		cfg.Journal = NewMemoryJournal()
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = log.Printf
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	d := &Desk{
+		cfg:  cfg,
+		reqs: make(chan request),
+		hub:  newHub(),
+		done: make(chan struct{}),
+		stop: cancel,
+	}
+	d.cueTimer = cfg.Clock.NewTimer(time.Hour)
+	d.cueTimer.Stop()
+	d.publishSnapshot()
+	go d.loop(ctx)
+	return d
+}
+
+// Close stops the desk goroutine and waits for it.
+func (d *Desk) Close() {
+	d.stop()
+	<-d.done
+}
+
+// Subscribe returns a subscription whose first event is the current snapshot.
+func (d *Desk) Subscribe(buf int) *Subscription {
+	s := d.hub.add(buf)
+	if snap := d.Snapshot(); snap != nil {
+		deliver(s, Event{Kind: EventSnapshot, At: d.cfg.Clock.Now(), Snapshot: snap})
+	}
+	return s
+}
+
+// Snapshot returns the latest published snapshot without asking the loop.
+func (d *Desk) Snapshot() *Snapshot { return d.latest.Load() }
+
+// Do applies one command and returns once it is persisted and published,
+// or with the reason it was refused.
+func (d *Desk) Do(ctx context.Context, cmd Command) error {
+	if cmd == nil {
+		return fmt.Errorf("%w: nil", ErrBadCommand)
+	}
+	r := request{ctx: ctx, cmd: cmd, reply: make(chan error, 1)}
+	select {
+	case d.reqs <- r:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-d.done:
+		return ErrClosed
+	}
+	select {
+	case err := <-r.reply:
+		return err
+	case <-ctx.Done():
+		// The command may still be applied; the snapshot will show it.
+		return ctx.Err()
+	case <-d.done:
+		return ErrClosed
+	}
+}
+
+func (d *Desk) loop(ctx context.Context) {
+	defer close(d.done)
+	defer d.cueTimer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case r := <-d.reqs:
+			r.reply <- d.apply(r.cmd)
+		case <-d.cueTimer.C():
+			d.fireCues()
+		}
+	}
+}
+
+func (d *Desk) apply(cmd Command) error {
+	now := d.cfg.Clock.Now()
+	switch c := cmd.(type) {
+	case LoadShow:
+		return d.loadShow(c.Show, now)
+	case Rewind:
+		return d.rewind(now)
+	}
+	if d.show == nil {
+		return ErrNoShow
+	}
+	st := d.timer.State(d.run.Anchors, now)
+	a, err := anchorFor(cmd, d.show, st, now)
+	if err != nil {
+		return fmt.Errorf("%s: %w", cmd.Name(), err)
+	}
+	if a.Kind == scripts.AnchorStart {
+		d.run = Run{ShowID: d.show.ID, ID: runID(d.show.ID, now)}
+	}
+	anchors := append(slices.Clone(d.run.Anchors), a)
+	// Persist before publishing: an acknowledged command is never lost.
+	if err := d.cfg.Journal.Append(d.run.ID, cmd.Name(), a); err != nil {
+		return fmt.Errorf("%s: show log: %w", cmd.Name(), err)
+	}
+	next := Run{ShowID: d.run.ShowID, ID: d.run.ID, Anchors: anchors}
+	if err := d.cfg.Journal.SaveRun(next); err != nil {
+		return fmt.Errorf("%s: save run: %w", cmd.Name(), err)
+	}
+	d.run = next
+	d.lastCue = now
+	d.publishSnapshot()
+	d.schedule(now)
+	return nil
+}
+
+func runID(showID string, at time.Time) string {
+	return showID + "@" + at.UTC().Format("20060102T150405.000Z")
+}
+
+func (d *Desk) loadShow(s *scripts.Show, now time.Time) error {
+	if s == nil {
+		return fmt.Errorf("load show: %w: nil show", ErrBadCommand)
+	}
+	if d.show != nil {
+		st := d.timer.State(d.run.Anchors, now)
+		if st.Started && !st.Ended {
+			return fmt.Errorf("load show %q: %w", s.ID, ErrOnAir)
+		}
+	}
+	if err := d.cfg.Journal.Append(d.run.ID, "load_show", map[string]any{"show": s.ID, "title": s.Title, "segments": len(s.Segments)}); err != nil {
+		return fmt.Errorf("load show %q: show log: %w", s.ID, err)
+	}
+	d.show = s
+	d.timer = scripts.NewTimer(s)
+	// Resume a persisted run of the same show (a restart after a crash).
+	d.run = Run{ShowID: s.ID}
+	if r, ok, err := d.cfg.Journal.LoadRun(); err != nil {
+		d.cfg.Logf("desk: load run: %v", err)
+	} else if ok && r.ShowID == s.ID {
+		d.run = r
+	}
+	d.lastCue = now
+	d.publishSnapshot()
+	d.schedule(now)
+	return nil
+}
+
+func (d *Desk) rewind(now time.Time) error {
+	if d.show == nil {
+		return ErrNoShow
+	}
+	if err := d.cfg.Journal.Append(d.run.ID, "rewind", map[string]any{"anchors": len(d.run.Anchors)}); err != nil {
+		return fmt.Errorf("rewind: show log: %w", err)
+	}
+	next := Run{ShowID: d.show.ID}
+	if err := d.cfg.Journal.SaveRun(next); err != nil {
+		return fmt.Errorf("rewind: save run: %w", err)
+	}
+	d.run = next
+	d.lastCue = now
+	d.publishSnapshot()
+	d.schedule(now)
+	return nil
+}
+
+// schedule arms the one timer for the next cue instant; the desk sleeps
+// until then instead of polling.
+func (d *Desk) schedule(now time.Time) {
+	d.cueTimer.Stop()
+	if d.timer == nil {
+		return
+	}
+	st := d.timer.State(d.run.Anchors, now)
+	if st.NextCue == nil {
+		return
+	}
+	d.cueTimer.Reset(st.NextCue.At.Sub(now))
+}
+
+func (d *Desk) fireCues() {
+	now := d.cfg.Clock.Now()
+	if d.timer == nil {
+		return
+	}
+	cues := d.timer.CuesBetween(d.run.Anchors, d.lastCue, now)
+	d.lastCue = now
+	for i := range cues {
+		c := cues[i]
+		if err := d.cfg.Journal.Append(d.run.ID, "cue", c); err != nil {
+			d.hub.publish(Event{Kind: EventError, At: now, Err: err, Message: "show log: " + err.Error()})
+		}
+		d.hub.publish(Event{Kind: EventCue, At: now, Cue: &c, Fired: now})
+	}
+	d.schedule(now)
+}
+
+func (d *Desk) publishSnapshot() {
+	d.snapSeq++
+	s := &Snapshot{
+		Show:      d.show,
+		Timer:     d.timer,
+		Anchors:   slices.Clip(d.run.Anchors),
+		Run:       d.run.ID,
+		Rehearsal: d.cfg.Rehearsal,
+		Seq:       d.snapSeq,
+	}
+	d.latest.Store(s)
+	d.hub.publish(Event{Kind: EventSnapshot, At: d.cfg.Clock.Now(), Snapshot: s})
+}
+
+// MemoryJournal keeps the show log in memory: for tests and for a desk
+// started without a data directory.
+type MemoryJournal struct {
+	mu      sync.Mutex
+	records []JournalRecord
+	run     *Run
+	// failNext makes the next Append fail (fault injection in tests).
+	failNext error
+}
+
+// JournalRecord is one in-memory show-log entry.
+type JournalRecord struct {
+	Run, Kind string
+	Payload   any
+}
+
+// NewMemoryJournal returns an empty journal.
+func NewMemoryJournal() *MemoryJournal { return &MemoryJournal{} }
+
+// Append records one entry.
+func (m *MemoryJournal) Append(run, kind string, payload any) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failNext != nil {
+		err := m.failNext
+		m.failNext = nil
+		return err
+	}
+	m.records = append(m.records, JournalRecord{Run: run, Kind: kind, Payload: payload})
+	return nil
+}
+
+// Records returns a copy of what was appended.
+func (m *MemoryJournal) Records() []JournalRecord {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.records)
+}
+
+// Fail makes the next Append return err.
+func (m *MemoryJournal) Fail(err error) {
+	m.mu.Lock()
+	m.failNext = err
+	m.mu.Unlock()
+}
+
+// SaveRun keeps the run.
+func (m *MemoryJournal) SaveRun(r Run) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r.Anchors = slices.Clone(r.Anchors)
+	m.run = &r
+	return nil
+}
+
+// LoadRun returns the saved run.
+func (m *MemoryJournal) LoadRun() (Run, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.run == nil {
+		return Run{}, false, nil
+	}
+	return *m.run, true, nil
+}
