@@ -103,7 +103,7 @@ func newProducerView(desk *studio.Desk, win fyne.Window, st *store.Store) *produ
 		widget.NewFormItem(T("prod.notes"), v.notes),
 		widget.NewFormItem(T("prod.phases"), v.phases),
 	)
-	form.SubmitText = "✓ " + T("prod.apply_segment")
+	form.SubmitText = T("prod.apply_segment")
 	form.OnSubmit = v.commitForm
 
 	toolbar := container.NewHBox(
@@ -121,7 +121,7 @@ func newProducerView(desk *studio.Desk, win fyne.Window, st *store.Store) *produ
 	right := container.NewBorder(widget.NewLabel(T("prod.checks")), nil, nil, nil, v.checks)
 	editor := container.NewVScroll(form)
 	mid := container.NewHSplit(editor, right)
-	mid.Offset = 0.62
+	mid.Offset = 0.5
 	body := container.NewHSplit(left, mid)
 	body.Offset = 0.28
 	v.root = container.NewBorder(toolbar, v.status, nil, nil, body)

@@ -86,7 +86,8 @@ func Main(args []string) int {
 		fmt.Fprintln(os.Stderr, "studiodesk:", err)
 		return 1
 	}
-	st, err := store.Open(dir, store.Options{Timeout: time.Second})
+	// A second desk on the same data must fail fast, well inside a second.
+	st, err := store.Open(dir, store.Options{Timeout: 500 * time.Millisecond})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "studiodesk:", err)
 		return 1

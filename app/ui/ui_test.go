@@ -173,3 +173,63 @@ func TestParsePhasesRoundTrip(t *testing.T) {
 		t.Fatalf("bad duration: %v", err)
 	}
 }
+
+// Every key the UI asks for must have a translation: a missing one would
+// show the raw key on air.
+func TestEveryMessageKeyIsTranslated(t *testing.T) {
+	for _, a := range timerActions {
+		for _, k := range []string{a.label, a.confirm} {
+			if k != "" {
+				if _, ok := messages[k]; !ok {
+					t.Errorf("no translation for %q", k)
+				}
+			}
+		}
+	}
+	for _, k := range []string{"prod.apply_segment", "prod.select_first", "prod.undone", "prod.deleted", "btn.resume", "btn.jump", "btn.host_window"} {
+		if _, ok := messages[k]; !ok {
+			t.Errorf("no translation for %q", k)
+		}
+	}
+}
+
+func TestProducerEditsUndoAndLoadIntoDesk(t *testing.T) {
+	f := newFixture(t)
+	p := f.ui.producer
+	p.list.Select(1)
+	if p.title.Text != "精华液" {
+		t.Fatalf("selected segment title %q", p.title.Text)
+	}
+	p.title.SetText("精华液 · 新版")
+	p.duration.SetText("5x")
+	p.commitForm()
+	if p.show.Segments[1].Title != "精华液" {
+		t.Fatal("a malformed duration still changed the script")
+	}
+	if !strings.Contains(p.status.Text, "5x") {
+		t.Fatalf("error does not name the bad value: %q", p.status.Text)
+	}
+	p.duration.SetText("")
+	p.commitForm()
+	if p.show.Segments[1].Title != "精华液 · 新版" {
+		t.Fatalf("commit did not apply: %q", p.show.Segments[1].Title)
+	}
+	p.deleteSegment()
+	if len(p.show.Segments) != 2 {
+		t.Fatalf("delete left %d segments", len(p.show.Segments))
+	}
+	p.undoLast()
+	if len(p.show.Segments) != 3 || p.show.Segments[1].Title != "精华液 · 新版" {
+		t.Fatalf("undo did not restore the deleted segment: %+v", p.show.Segments)
+	}
+	p.applyToDesk()
+	if got := f.desk.Snapshot().Show.Segments[1].Title; got != "精华液 · 新版" {
+		t.Fatalf("desk has %q after load", got)
+	}
+	// While on air the desk refuses a new script and says why.
+	f.key(fyne.KeyF5)
+	p.applyToDesk()
+	if !strings.Contains(p.status.Text, "on air") {
+		t.Fatalf("status %q", p.status.Text)
+	}
+}
