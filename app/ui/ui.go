@@ -191,9 +191,9 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, vi
 func shortcutHelp() string {
 	parts := make([]string, 0, len(timerActions)+2)
 	for _, a := range timerActions {
-		parts = append(parts, a.keyText+" "+T(a.label))
+		parts = append(parts, "["+a.keyText+"] "+T(a.label))
 	}
-	parts = append(parts, "J "+T("btn.jump"), "H "+T("view.streamer"))
+	parts = append(parts, "[J] "+T("btn.jump"), "[H] "+T("view.streamer"))
 	return T("shortcuts") + "：" + strings.Join(parts, " · ")
 }
 
