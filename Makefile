@@ -36,7 +36,7 @@ bench: deps
 # Each role view under Xvfb, captured with ImageMagick's import.
 screenshot: build
 	@mkdir -p $(SHOTS)
-	@for view in streamer controller producer; do \
+	@for view in streamer controller producer presets devices; do \
 		d=$$(mktemp -d); \
 		Xvfb :97 -screen 0 1600x1000x24 >/dev/null 2>&1 & xpid=$$!; sleep 1; \
 		DISPLAY=:97 LANG=zh_CN.UTF-8 STUDIODESK_DATA=$$d ./$(BIN) --rehearsal --view $$view --size 1600x1000 --demo-run >/dev/null 2>&1 & apid=$$!; \

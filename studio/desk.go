@@ -38,6 +38,12 @@ type Config struct {
 	Journal   Journal
 	Rehearsal bool
 	Logf      func(format string, args ...any)
+	// Devices and Presets are the studio's devices and scene presets (empty
+	// when nil). SavePresets persists the book after every change.
+	Devices       *Registry
+	Presets       *PresetBook
+	SavePresets   func(*PresetBook) error
+	DeviceTimeout time.Duration // per device in a recall (default 300 ms)
 }
 
 // Desk owns the show on air. All mutation happens on its goroutine.
@@ -56,6 +62,10 @@ type Desk struct {
 	lastCue  time.Time
 	cueTimer ClockTimer
 	latest   atomic.Pointer[Snapshot] // read by any goroutine
+
+	recaller   *Recaller
+	recallDone chan RecallResult
+	lastRecall *RecallResult
 }
 
 type request struct {
@@ -75,13 +85,24 @@ func New(cfg Config) *Desk {
 	if cfg.Logf == nil {
 		cfg.Logf = log.Printf
 	}
+	if cfg.Devices == nil {
+		cfg.Devices = NewRegistry()
+	}
+	if cfg.Presets == nil {
+		cfg.Presets = NewPresetBook()
+	}
+	if cfg.DeviceTimeout <= 0 {
+		cfg.DeviceTimeout = DefaultDeviceTimeout
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &Desk{
-		cfg:  cfg,
-		reqs: make(chan request),
-		hub:  newHub(),
-		done: make(chan struct{}),
-		stop: cancel,
+		cfg:        cfg,
+		reqs:       make(chan request),
+		hub:        newHub(),
+		done:       make(chan struct{}),
+		stop:       cancel,
+		recaller:   &Recaller{},
+		recallDone: make(chan RecallResult, 8),
 	}
 	d.cueTimer = cfg.Clock.NewTimer(time.Hour)
 	d.cueTimer.Stop()
@@ -144,6 +165,8 @@ func (d *Desk) loop(ctx context.Context) {
 			r.reply <- d.apply(r.cmd)
 		case <-d.cueTimer.C():
 			d.fireCues()
+		case res := <-d.recallDone:
+			d.finishRecall(res)
 		}
 	}
 }
@@ -155,6 +178,9 @@ func (d *Desk) apply(cmd Command) error {
 		return d.loadShow(c.Show, now)
 	case Rewind:
 		return d.rewind(now)
+	}
+	if handled, err := d.applyPresetCommand(cmd); handled {
+		return err
 	}
 	if d.show == nil {
 		return ErrNoShow
@@ -180,6 +206,12 @@ func (d *Desk) apply(cmd Command) error {
 	d.lastCue = now
 	d.publishSnapshot()
 	d.schedule(now)
+	switch a.Kind {
+	case scripts.AnchorStart:
+		d.recallForSegment(0)
+	case scripts.AnchorGoto:
+		d.recallForSegment(a.Segment)
+	}
 	return nil
 }
 
@@ -273,6 +305,8 @@ func (d *Desk) publishSnapshot() {
 		Run:       d.run.ID,
 		Rehearsal: d.cfg.Rehearsal,
 		Seq:       d.snapSeq,
+		Presets:   d.cfg.Presets.Presets(),
+		Devices:   d.cfg.Devices,
 	}
 	d.latest.Store(s)
 	d.hub.publish(Event{Kind: EventSnapshot, At: d.cfg.Clock.Now(), Snapshot: s})

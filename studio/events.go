@@ -29,6 +29,11 @@ type Snapshot struct {
 	Rehearsal bool
 	// Seq increases with every published snapshot.
 	Seq uint64
+	// Presets are copies of the preset book, in grid order.
+	Presets []Preset
+	// Devices is the live registry (safe for concurrent reads), for status
+	// lights.
+	Devices *Registry
 }
 
 // State computes the on-air state at now.
@@ -49,6 +54,8 @@ type Event struct {
 	Fired   time.Time
 	Message string
 	Err     error
+	// Recall is set on EventRecall.
+	Recall *RecallResult
 }
 
 // Subscription receives events on a bounded buffer. A subscriber that

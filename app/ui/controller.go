@@ -35,7 +35,11 @@ type controllerView struct {
 	snap     *studio.Snapshot
 	state    scripts.State
 	selected int
+	right    *fyne.Container
 }
+
+// addSide appends a panel (the preset grid) under the live controls.
+func (v *controllerView) addSide(o fyne.CanvasObject) { v.right.Add(o) }
 
 var rundownCols = []string{"col.no", "col.segment", "col.kind", "col.planned", "col.actual", "col.start"}
 
@@ -98,7 +102,8 @@ func newControllerView(runner *actionRunner) *controllerView {
 		widget.NewLabel(T("show.overunder")), v.overUnder,
 		widget.NewLabel(T("show.windows")), v.windows,
 	)
-	right := container.NewVBox(clockBlock, v.phase, v.segment, v.point, v.lastCue, facts, grid)
+	v.right = container.NewVBox(clockBlock, v.phase, v.segment, v.point, v.lastCue, facts, grid)
+	right := v.right
 	split := container.NewHSplit(v.rundown, container.NewVScroll(right))
 	split.Offset = 0.55
 	v.root = container.NewBorder(nil, v.status, nil, nil, split)

@@ -42,7 +42,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	o := Options{}
 	fs.StringVar(&o.DataDir, "data", "", "data directory (default: $STUDIODESK_DATA or the user config dir)")
 	fs.BoolVar(&o.Rehearsal, "rehearsal", true, "rehearsal mode: simulated platform and devices")
-	fs.StringVar(&o.View, "view", "controller", "first view: controller, streamer or producer")
+	fs.StringVar(&o.View, "view", "controller", "first view: controller, streamer, producer, presets or devices")
 	size := fs.String("size", "1400x900", "window size WxH")
 	fs.BoolVar(&o.DemoRun, "demo-run", false, "start the loaded show immediately")
 	langFlag := fs.String("lang", "", "UI language: zh or en (default: from the locale)")
@@ -50,9 +50,9 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 		return o, err
 	}
 	switch o.View {
-	case "controller", "streamer", "producer":
+	case "controller", "streamer", "producer", "presets", "devices":
 	default:
-		return o, fmt.Errorf("--view %q: want controller, streamer or producer", o.View)
+		return o, fmt.Errorf("--view %q: want controller, streamer, producer, presets or devices", o.View)
 	}
 	w, h, ok := strings.Cut(*size, "x")
 	wf, err1 := strconv.Atoi(w)
@@ -94,7 +94,15 @@ func Main(args []string) int {
 	}
 	defer st.Close()
 
-	desk := studio.New(studio.Config{Journal: studio.NewStoreJournal(st), Rehearsal: opts.Rehearsal})
+	env, err := openStudio(st, opts.Rehearsal)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "studiodesk:", err)
+	}
+	defer env.reg.CloseAll()
+	desk := studio.New(studio.Config{
+		Journal: studio.NewStoreJournal(st), Rehearsal: opts.Rehearsal,
+		Devices: env.reg, Presets: env.book, SavePresets: func(b *studio.PresetBook) error { return b.Save(st) },
+	})
 	defer desk.Close()
 	show, err := loadCurrentShow(st)
 	if err != nil {
@@ -111,7 +119,7 @@ func Main(args []string) int {
 	a.Settings().SetTheme(newDeskTheme())
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon()))
 	w := a.NewWindow(T("app.title"))
-	d := newDeskUI(a, desk, w, st, opts.View, time.Now)
+	d := newDeskUI(a, desk, w, st, env, opts.View, time.Now)
 	d.player = newCuePlayer()
 	w.Resize(opts.Size)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -141,6 +149,53 @@ const (
 	currentScript = "current"
 )
 
+// studioEnv is the studio's devices and presets as loaded at start.
+type studioEnv struct {
+	reg       *studio.Registry
+	book      *studio.PresetBook
+	cfgs      []studio.DeviceConfig
+	rehearsal bool
+}
+
+// openStudio loads the device list and presets, seeding the demo studio on
+// first run, and opens every device (simulators in rehearsal mode). A
+// device that fails to open is reported; the others still open.
+func openStudio(st *store.Store, rehearsal bool) (studioEnv, error) {
+	env := studioEnv{reg: studio.NewRegistry(), book: studio.NewPresetBook(), rehearsal: rehearsal}
+	var errs []error
+	cfgs, err := studio.LoadDeviceConfigs(st)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if len(cfgs) == 0 && err == nil {
+		cfgs = studio.DemoDevices()
+		if err := studio.SaveDeviceConfigs(st, cfgs); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	env.cfgs = cfgs
+	if err := env.reg.OpenAll(cfgs, rehearsal); err != nil {
+		errs = append(errs, err)
+	}
+	book, err := studio.LoadPresets(st)
+	if book != nil {
+		env.book = book
+	}
+	if err != nil {
+		errs = append(errs, err)
+	} else if env.book.Len() == 0 {
+		for _, p := range studio.DemoPresets() {
+			if err := env.book.Add(p); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if err := env.book.Save(st); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return env, errors.Join(errs...)
+}
+
 // cuePlayer plays cue sounds; nil-safe no-op when there is no audio.
 type cuePlayer interface{ Play(name string) }
 
@@ -158,33 +213,59 @@ type deskUI struct {
 	hostView   *streamerView
 	player     cuePlayer
 	snap       *studio.Snapshot
+	presets    *presetGrid
+	editor     *presetEditor
+	devices    *devicesPage
+	ticks      int
 }
 
-func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, view string, now func() time.Time) *deskUI {
+func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, env studioEnv, view string, now func() time.Time) *deskUI {
 	d := &deskUI{app: a, desk: desk, win: w, now: now}
+	if env.reg == nil {
+		env.reg = studio.NewRegistry()
+	}
 	d.runner = &actionRunner{desk: desk, win: w}
 	d.streamer = newStreamerView()
 	d.controller = newControllerView(d.runner)
 	d.producer = newProducerView(desk, w, st)
-	d.runner.report = d.controller.report
+	d.presets = newPresetGrid(d.runner)
+	d.editor = newPresetEditor(d.runner, env.reg)
+	d.devices = newDevicesPage(env.reg, st, env.cfgs, env.rehearsal)
+	d.controller.addSide(d.presets.root)
+	d.runner.report = func(err error) {
+		d.controller.report(err)
+		if err != nil {
+			d.editor.status.SetText("⚠ " + err.Error())
+		}
+	}
 	d.runner.refresh = d.refresh
+	producerTabs := container.NewAppTabs(
+		container.NewTabItem(T("prod.script"), d.producer.root),
+		container.NewTabItem(T("prod.presets"), d.editor.root),
+		container.NewTabItem(T("prod.devices"), d.devices.root),
+	)
 
 	hostBtn := widget.NewButton(T("btn.host_window")+"  [H]", d.openHostWindow)
 	tabs := container.NewAppTabs(
 		container.NewTabItem(T("view.controller"), container.NewBorder(nil, container.NewHBox(hostBtn, widget.NewLabel(shortcutHelp())), nil, nil, d.controller.root)),
 		container.NewTabItem(T("view.streamer"), d.streamer.root),
-		container.NewTabItem(T("view.producer"), d.producer.root),
+		container.NewTabItem(T("view.producer"), producerTabs),
 	)
 	switch view {
 	case "streamer":
 		tabs.SelectIndex(1)
 	case "producer":
 		tabs.SelectIndex(2)
+	case "presets", "devices":
+		tabs.SelectIndex(2)
+		producerTabs.SelectIndex(map[string]int{"presets": 1, "devices": 2}[view])
 	}
 	w.SetContent(tabs)
 	w.Canvas().SetOnTypedKey(d.typedKey)
-	d.snap = desk.Snapshot()
 	d.refresh()
+	if view == "presets" && len(d.editor.presets) > 0 {
+		d.editor.list.Select(0)
+	}
 	return d
 }
 
@@ -198,6 +279,10 @@ func shortcutHelp() string {
 }
 
 func (d *deskUI) typedKey(k *fyne.KeyEvent) {
+	if id, ok := d.presets.presetForKey(k.Name); ok {
+		d.runner.do(studio.RecallPreset{ID: id})
+		return
+	}
 	switch k.Name {
 	case fyne.KeyJ:
 		d.controller.jumpSelected()
@@ -231,7 +316,6 @@ func (d *deskUI) openHostWindow() {
 func (d *deskUI) onEvent(ev studio.Event) {
 	switch ev.Kind {
 	case studio.EventSnapshot:
-		d.snap = ev.Snapshot
 		d.producer.onSnapshot(ev.Snapshot)
 		d.refresh()
 	case studio.EventCue:
@@ -248,6 +332,9 @@ func (d *deskUI) onEvent(ev studio.Event) {
 		}
 	case studio.EventError:
 		d.controller.report(ev.Err)
+	case studio.EventRecall:
+		d.presets.showResult(ev.Recall)
+		d.presets.refreshLights()
 	}
 }
 
@@ -263,12 +350,20 @@ func cueSound(k scripts.CueKind) string {
 	return sound.CuePoint
 }
 
-func (d *deskUI) onTick(now time.Time) { d.render(now) }
+func (d *deskUI) onTick(now time.Time) {
+	d.render(now)
+	// Device health changes slowly; twice a second is plenty for the lights.
+	if d.ticks++; d.ticks%5 == 0 {
+		d.presets.refreshLights()
+	}
+}
 
 // refresh re-renders from the desk's latest snapshot at the current time.
 func (d *deskUI) refresh() {
-	if s := d.desk.Snapshot(); s != nil {
+	if s := d.desk.Snapshot(); s != nil && s != d.snap {
 		d.snap = s
+		d.presets.setPresets(s.Presets, s.Devices)
+		d.editor.setPresets(s.Presets)
 	}
 	d.render(d.now())
 }

@@ -2,12 +2,17 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"studiodesk/devices"
+	"studiodesk/devices/sim"
 
 	"studiodesk/scripts"
 	"studiodesk/studio"
@@ -47,7 +52,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	w := test.NewWindow(nil)
 	t.Cleanup(w.Close)
-	d := newDeskUI(a, desk, w, nil, "controller", clk.Now)
+	d := newDeskUI(a, desk, w, nil, studioEnv{}, "controller", clk.Now)
 	d.runner.skipConfirm = true
 	w.Resize(fyne.NewSize(1400, 900))
 	return &fixture{ui: d, desk: desk, clk: clk, win: w}
@@ -231,5 +236,56 @@ func TestProducerEditsUndoAndLoadIntoDesk(t *testing.T) {
 	p.applyToDesk()
 	if !strings.Contains(p.status.Text, "on air") {
 		t.Fatalf("status %q", p.status.Text)
+	}
+}
+
+func TestPresetKeyAndButtonRecallTheScene(t *testing.T) {
+	lang = "zh"
+	a := test.NewTempApp(t)
+	reg := studio.NewRegistry()
+	cam := sim.NewCamera("cam", "A机位")
+	cam.SetLatency(0)
+	if err := reg.Add(cam); err != nil {
+		t.Fatal(err)
+	}
+	book := studio.NewPresetBook()
+	for i, n := range []int{3, 7} {
+		p := studio.Preset{ID: fmt.Sprintf("p%d", i), Name: fmt.Sprintf("特写%d", i), Key: fmt.Sprint(i + 1),
+			Targets: map[string]devices.Target{"cam": {Camera: &devices.CameraTarget{Preset: n}}}}
+		if err := book.Add(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	desk := studio.New(studio.Config{Clock: studio.NewFakeClock(start), Devices: reg, Presets: book})
+	t.Cleanup(desk.Close)
+	w := test.NewWindow(nil)
+	t.Cleanup(w.Close)
+	d := newDeskUI(a, desk, w, nil, studioEnv{reg: reg}, "controller", time.Now)
+	if n := len(d.presets.grid.Objects); n != 2 {
+		t.Fatalf("grid has %d buttons, want 2", n)
+	}
+	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.Key2})
+	waitFor(t, func() bool { return cam.State().Preset == 7 }, "key 2 recalls camera preset 7")
+	btn := test.LaidOutObjects(d.presets.grid.Objects[0])
+	for _, o := range btn {
+		if b, ok := o.(*widget.Button); ok {
+			test.Tap(b)
+		}
+	}
+	waitFor(t, func() bool { return cam.State().Preset == 3 }, "the first button recalls camera preset 3")
+	d.presets.refreshLights()
+	if len(d.presets.lamps) != 1 {
+		t.Fatalf("%d status lights, want 1", len(d.presets.lamps))
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out: %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
