@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"studiodesk/scripts"
+	"studiodesk/studio/danmaku"
 )
 
 // Journal is where the desk persists what happens: the append-only show
@@ -44,6 +45,8 @@ type Config struct {
 	Presets       *PresetBook
 	SavePresets   func(*PresetBook) error
 	DeviceTimeout time.Duration // per device in a recall (default 300 ms)
+	// Danmaku is the live comment pipeline (nil: none).
+	Danmaku *danmaku.Pipeline
 }
 
 // Desk owns the show on air. All mutation happens on its goroutine.
@@ -66,6 +69,7 @@ type Desk struct {
 	recaller   *Recaller
 	recallDone chan RecallResult
 	lastRecall *RecallResult
+	figures    []Figures
 }
 
 type request struct {
@@ -180,6 +184,9 @@ func (d *Desk) apply(cmd Command) error {
 		return d.rewind(now)
 	}
 	if handled, err := d.applyPresetCommand(cmd); handled {
+		return err
+	}
+	if handled, err := d.applyDanmakuCommand(cmd); handled {
 		return err
 	}
 	if d.show == nil {

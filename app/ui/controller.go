@@ -36,6 +36,13 @@ type controllerView struct {
 	state    scripts.State
 	selected int
 	right    *fyne.Container
+	left     *container.Split
+}
+
+// addBelowRundown puts a panel (the danmaku pane) under the rundown.
+func (v *controllerView) addBelowRundown(o fyne.CanvasObject) {
+	v.left.Trailing = o
+	v.left.Refresh()
 }
 
 // addSide appends a panel (the preset grid) under the live controls.
@@ -104,7 +111,9 @@ func newControllerView(runner *actionRunner) *controllerView {
 	)
 	v.right = container.NewVBox(clockBlock, v.phase, v.segment, v.point, v.lastCue, facts, grid)
 	right := v.right
-	split := container.NewHSplit(v.rundown, container.NewVScroll(right))
+	v.left = container.NewVSplit(v.rundown, container.NewStack())
+	v.left.Offset = 0.5
+	split := container.NewHSplit(v.left, container.NewVScroll(right))
 	split.Offset = 0.55
 	v.root = container.NewBorder(nil, v.status, nil, nil, split)
 	return v

@@ -31,6 +31,7 @@ type streamerView struct {
 	progBg    *canvas.Rectangle
 	footer    *canvas.Text
 	cue       *canvas.Text
+	questions *canvas.Text
 	barLayout *progressLayout
 	flashAnim *fyne.Animation
 	cueUntil  time.Time
@@ -60,6 +61,7 @@ func newStreamerView() *streamerView {
 		progBg:    canvas.NewRectangle(color.NRGBA{0x30, 0x34, 0x3A, 0xFF}),
 		footer:    newText(26, colDim, false),
 		cue:       newText(40, colText, true),
+		questions: newText(26, colWarning, false),
 	}
 	v.sayLabel.Text = T("say.now")
 	bg := canvas.NewRectangle(colBg)
@@ -68,7 +70,7 @@ func newStreamerView() *streamerView {
 	clockBlock := container.NewStack(v.band, container.NewVBox(v.phase, v.remaining))
 	content := container.NewBorder(
 		container.NewVBox(container.NewHBox(layout.NewSpacer(), v.badge), v.segment, bar),
-		container.NewVBox(v.cue, v.footer),
+		container.NewVBox(v.cue, v.questions, v.footer),
 		nil, nil,
 		container.NewVBox(clockBlock, v.sayLabel, v.point, v.pointLeft, v.next),
 	)
@@ -202,3 +204,6 @@ func clampIndex(i, n int) int {
 	}
 	return i
 }
+
+// setQuestions shows the top pending questions and trending words.
+func (v *streamerView) setQuestions(s string) { setText(v.questions, s) }

@@ -18,12 +18,14 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
 	"studiodesk/app/sound"
 	"studiodesk/assets"
 	"studiodesk/scripts"
 	"studiodesk/studio"
+	"studiodesk/studio/danmaku"
 	"studiodesk/studio/store"
 )
 
@@ -151,6 +153,7 @@ const (
 
 // studioEnv is the studio's devices and presets as loaded at start.
 type studioEnv struct {
+	pipe      *danmaku.Pipeline
 	reg       *studio.Registry
 	book      *studio.PresetBook
 	cfgs      []studio.DeviceConfig
@@ -214,6 +217,8 @@ type deskUI struct {
 	player     cuePlayer
 	snap       *studio.Snapshot
 	presets    *presetGrid
+	danmaku    *danmakuPane
+	pipe       *danmaku.Pipeline
 	editor     *presetEditor
 	devices    *devicesPage
 	ticks      int
@@ -232,6 +237,9 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 	d.editor = newPresetEditor(d.runner, env.reg)
 	d.devices = newDevicesPage(env.reg, st, env.cfgs, env.rehearsal)
 	d.controller.addSide(d.presets.root)
+	d.pipe = env.pipe
+	d.danmaku = newDanmakuPane(env.pipe, d.runner)
+	d.controller.addBelowRundown(d.danmaku.root)
 	d.runner.report = func(err error) {
 		d.controller.report(err)
 		if err != nil {
@@ -263,6 +271,8 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 	w.SetContent(tabs)
 	w.Canvas().SetOnTypedKey(d.typedKey)
 	d.refresh()
+	w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyP, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { d.danmaku.pin() })
+	w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyB, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { d.danmaku.block() })
 	if view == "presets" && len(d.editor.presets) > 0 {
 		d.editor.list.Select(0)
 	}
@@ -279,6 +289,14 @@ func shortcutHelp() string {
 }
 
 func (d *deskUI) typedKey(k *fyne.KeyEvent) {
+	switch k.Name {
+	case fyne.KeyP:
+		d.danmaku.pause.SetChecked(!d.danmaku.pause.Checked)
+		return
+	case fyne.KeyDelete:
+		d.danmaku.hide()
+		return
+	}
 	if id, ok := d.presets.presetForKey(k.Name); ok {
 		d.runner.do(studio.RecallPreset{ID: id})
 		return
@@ -355,6 +373,15 @@ func (d *deskUI) onTick(now time.Time) {
 	// Device health changes slowly; twice a second is plenty for the lights.
 	if d.ticks++; d.ticks%5 == 0 {
 		d.presets.refreshLights()
+	}
+	// Comments redraw at 3-4 Hz: readable, and cheap at any message rate.
+	if d.ticks%3 == 0 {
+		d.danmaku.refresh()
+		q := hostQuestions(d.pipe)
+		d.streamer.setQuestions(q)
+		if d.hostView != nil {
+			d.hostView.setQuestions(q)
+		}
 	}
 }
 

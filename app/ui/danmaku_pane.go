@@ -1,0 +1,198 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"studiodesk/studio"
+	"studiodesk/studio/danmaku"
+)
+
+var classFilters = []struct {
+	key   string
+	class danmaku.Class
+	all   bool
+}{
+	{"dm.all", 0, true}, {"dm.question", danmaku.Question, false}, {"dm.buy", danmaku.BuyIntent, false},
+	{"dm.complaint", danmaku.Complaint, false}, {"dm.praise", danmaku.Praise, false}, {"dm.vote", danmaku.Vote, false},
+}
+
+// danmakuPane shows the live comments to the controller. It redraws from
+// the pipeline's snapshot a few times a second, never per message, so it
+// stays smooth at any rate; scrolling away from the bottom pauses it.
+type danmakuPane struct {
+	root      fyne.CanvasObject
+	pipe      *danmaku.Pipeline
+	runner    *actionRunner
+	list      *widget.List
+	questions *widget.List
+	trending  *widget.Label
+	stats     *widget.Label
+	pause     *widget.Check
+	filter    *widget.Select
+
+	lines    []danmaku.Item
+	groups   []danmaku.QuestionGroup
+	selected int
+}
+
+func newDanmakuPane(pipe *danmaku.Pipeline, runner *actionRunner) *danmakuPane {
+	p := &danmakuPane{pipe: pipe, runner: runner, selected: -1,
+		trending: widget.NewLabel(""), stats: widget.NewLabel("")}
+	p.trending.Wrapping = fyne.TextWrapWord
+	p.list = widget.NewList(
+		func() int { return len(p.lines) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("placeholder viewer: a line of danmaku text")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(lineText(p.lines[i])) },
+	)
+	p.list.OnSelected = func(i widget.ListItemID) { p.selected = i; p.pause.SetChecked(true) }
+	p.questions = widget.NewList(
+		func() int { return len(p.groups) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("尺码 ×12: placeholder question text")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(groupText(p.groups[i])) },
+	)
+	p.questions.OnSelected = func(i widget.ListItemID) {
+		if i < len(p.groups) {
+			p.runner.do(studio.DismissQuestion{ID: p.groups[i].ID})
+			p.questions.UnselectAll()
+		}
+	}
+	names := make([]string, len(classFilters))
+	for i, f := range classFilters {
+		names[i] = T(f.key)
+	}
+	p.filter = widget.NewSelect(names, func(string) { p.refresh() })
+	p.filter.SetSelectedIndex(0)
+	p.pause = widget.NewCheck(T("dm.pause")+" [P]", func(on bool) {
+		if !on {
+			p.selected = -1
+			p.list.UnselectAll()
+			p.refresh()
+		}
+	})
+	actions := container.NewHBox(
+		widget.NewButton(T("dm.pin")+" [Ctrl+P]", p.pin),
+		widget.NewButton(T("dm.hide")+" [Del]", p.hide),
+		widget.NewButton(T("dm.block")+" [Ctrl+B]", p.block),
+	)
+	top := container.NewHBox(widget.NewLabelWithStyle(T("dm.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.filter, p.pause, p.stats)
+	right := container.NewBorder(container.NewVBox(widget.NewLabelWithStyle(T("dm.trending"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.trending,
+		widget.NewLabelWithStyle(T("dm.questions"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})), nil, nil, nil, p.questions)
+	split := container.NewHSplit(container.NewBorder(nil, actions, nil, nil, p.list), right)
+	split.Offset = 0.6
+	p.root = container.NewBorder(top, nil, nil, nil, split)
+	return p
+}
+
+func lineText(it danmaku.Item) string {
+	mark := map[danmaku.Class]string{danmaku.Question: "❓", danmaku.BuyIntent: "🛒", danmaku.Complaint: "⚠", danmaku.Praise: "👍", danmaku.Vote: "🗳"}[it.Class]
+	s := fmt.Sprintf("%s%s：%s", mark, it.ViewerName, it.Norm)
+	if it.Merged > 1 {
+		s += fmt.Sprintf("  ×%d", it.Merged)
+	}
+	return s
+}
+
+func groupText(g danmaku.QuestionGroup) string {
+	topic := g.Topic
+	if topic == "" {
+		topic = T("dm.other_question")
+	}
+	ex := ""
+	if n := len(g.Examples); n > 0 {
+		ex = g.Examples[n-1].Norm
+	}
+	return fmt.Sprintf("%s ×%d：%s", topic, g.Count, ex)
+}
+
+// refresh redraws from the pipeline; called on the UI goroutine.
+func (p *danmakuPane) refresh() {
+	if p.pipe == nil {
+		return
+	}
+	snap := p.pipe.Snapshot()
+	p.groups = snap.Questions
+	p.questions.Refresh()
+	terms := make([]string, 0, 10)
+	for i, t := range snap.Trending1m {
+		if i == 10 {
+			break
+		}
+		terms = append(terms, fmt.Sprintf("%s %d", t.Text, t.Count))
+	}
+	p.trending.SetText(strings.Join(terms, " · "))
+	s := snap.Stats
+	p.stats.SetText(fmt.Sprintf(T("dm.stats"), s.Received, s.Shown, s.Links+s.Contact+s.Banned+s.Flood+s.Blocked))
+	if p.pause.Checked {
+		return
+	}
+	f := classFilters[max(p.filter.SelectedIndex(), 0)]
+	p.lines = p.lines[:0]
+	for i := len(snap.Recent) - 1; i >= 0 && len(p.lines) < 300; i-- {
+		it := snap.Recent[i]
+		if f.all || it.Class == f.class {
+			p.lines = append(p.lines, it)
+		}
+	}
+	p.list.Refresh()
+}
+
+func (p *danmakuPane) current() (danmaku.Item, bool) {
+	if p.selected < 0 || p.selected >= len(p.lines) {
+		p.runner.report(fmt.Errorf("%s", T("dm.select_first")))
+		return danmaku.Item{}, false
+	}
+	return p.lines[p.selected], true
+}
+
+func (p *danmakuPane) pin() {
+	if it, ok := p.current(); ok {
+		p.runner.do(studio.PinDanmaku{ID: it.ID})
+	}
+}
+
+func (p *danmakuPane) hide() {
+	if it, ok := p.current(); ok {
+		p.runner.do(studio.HideDanmaku{ID: it.ID})
+	}
+}
+
+func (p *danmakuPane) block() {
+	if it, ok := p.current(); ok {
+		p.runner.do(studio.BlockViewer{ViewerID: it.ViewerID, ViewerName: it.ViewerName})
+	}
+}
+
+// hostQuestions is the line of top questions and trending words on the
+// host's screen.
+func hostQuestions(pipe *danmaku.Pipeline) string {
+	if pipe == nil {
+		return ""
+	}
+	qs := pipe.Questions(3)
+	parts := make([]string, 0, 4)
+	for _, g := range qs {
+		parts = append(parts, groupText(g))
+	}
+	terms := pipe.Trending(60e9, 5)
+	if len(terms) > 0 {
+		ws := make([]string, len(terms))
+		for i, t := range terms {
+			ws[i] = t.Text
+		}
+		parts = append(parts, T("dm.trending")+"："+strings.Join(ws, " "))
+	}
+	return strings.Join(parts, "    ")
+}

@@ -1,0 +1,99 @@
+package studio
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	"studiodesk/studio/danmaku"
+	"studiodesk/studio/platform"
+)
+
+// Feed carries platform events into the danmaku pipeline, hands new lines
+// to the broadcast overlay in small batches, and records each minute's
+// figures in the show log through the desk.
+type Feed struct {
+	Desk     *Desk
+	Platform platform.Platform
+	Pipeline *danmaku.Pipeline
+	// OnLines receives the lines newly shown, batched every BatchEvery; it
+	// runs on the feed goroutine and must not block (the overlay queues).
+	OnLines    func([]danmaku.Item)
+	BatchEvery time.Duration // default 50 ms
+	Logf       func(format string, args ...any)
+
+	viewers atomic.Int64
+	likes   atomic.Int64
+}
+
+// Viewers is the latest audience figure the platform reported.
+func (f *Feed) Viewers() int { return int(f.viewers.Load()) }
+
+// Run runs until ctx ends. The platform reconnects by itself; Run returns
+// its final error (nil or ctx's) once everything stopped.
+func (f *Feed) Run(ctx context.Context) error {
+	if f.Platform == nil || f.Pipeline == nil {
+		return errors.New("feed: no platform or pipeline")
+	}
+	every := f.BatchEvery
+	if every <= 0 {
+		every = 50 * time.Millisecond
+	}
+	sub := f.Pipeline.Subscribe(8192)
+	defer sub.Close()
+	platErr := make(chan error, 1)
+	go func() { platErr <- f.Platform.Run(ctx, f.sink) }()
+
+	batch := time.NewTicker(every)
+	defer batch.Stop()
+	minute := time.NewTicker(time.Minute)
+	defer minute.Stop()
+	var pending []danmaku.Item
+	last := f.Pipeline.Stats()
+	for {
+		select {
+		case <-ctx.Done():
+			return <-platErr
+		case it, ok := <-sub.C:
+			if ok && !it.Hidden && it.MergedInto == "" {
+				pending = append(pending, it)
+			}
+		case <-batch.C:
+			if len(pending) > 0 && f.OnLines != nil {
+				f.OnLines(pending)
+				pending = nil
+			} else {
+				pending = pending[:0]
+			}
+		case now := <-minute.C:
+			st := f.Pipeline.Stats()
+			fig := Figures{
+				Minute: now.Truncate(time.Minute), Received: st.Received - last.Received, Shown: st.Shown - last.Shown,
+				Filtered:  (st.Links + st.Contact + st.Banned + st.Flood + st.Blocked) - (last.Links + last.Contact + last.Banned + last.Flood + last.Blocked),
+				Questions: st.QuestionsQueued - last.QuestionsQueued, Viewers: f.Viewers(), Likes: f.likes.Swap(0),
+			}
+			last = st
+			if f.Desk != nil {
+				dctx, cancel := context.WithTimeout(ctx, time.Second)
+				if err := f.Desk.Do(dctx, LogFigures{Figures: fig}); err != nil && f.Logf != nil {
+					f.Logf("feed: %v", err)
+				}
+				cancel()
+			}
+		}
+	}
+}
+
+// sink runs on the platform's single reader goroutine, in arrival order.
+func (f *Feed) sink(ev platform.Event) {
+	switch ev.Kind {
+	case platform.KindDanmaku:
+		f.Pipeline.Ingest(danmaku.Message{ID: ev.ID, ViewerID: ev.ViewerID, ViewerName: ev.ViewerName, Text: ev.Text,
+			Time: ev.Time, GuardLevel: ev.GuardLevel, IsAdmin: ev.IsAdmin})
+	case platform.KindViewers:
+		f.viewers.Store(int64(ev.Count))
+	case platform.KindLike:
+		f.likes.Add(int64(max(ev.Count, 1)))
+	}
+}
