@@ -73,8 +73,6 @@ func newDanmakuPane(pipe *danmaku.Pipeline, runner *actionRunner) *danmakuPane {
 	for i, f := range classFilters {
 		names[i] = T(f.key)
 	}
-	p.filter = widget.NewSelect(names, func(string) { p.refresh() })
-	p.filter.SetSelectedIndex(0)
 	p.pause = widget.NewCheck(T("dm.pause")+" [P]", func(on bool) {
 		if !on {
 			p.selected = -1
@@ -82,6 +80,10 @@ func newDanmakuPane(pipe *danmaku.Pipeline, runner *actionRunner) *danmakuPane {
 			p.refresh()
 		}
 	})
+	// The filter is built last: selecting its first entry runs refresh,
+	// which needs every other widget.
+	p.filter = widget.NewSelect(names, func(string) { p.refresh() })
+	p.filter.SetSelectedIndex(0)
 	actions := container.NewHBox(
 		widget.NewButton(T("dm.pin")+" [Ctrl+P]", p.pin),
 		widget.NewButton(T("dm.hide")+" [Del]", p.hide),

@@ -169,4 +169,6 @@ var messages = map[string][2]string{
 	"dm.other_question":     {"其他", "Other"},
 	"dm.stats":              {"收到 %d · 显示 %d · 过滤 %d", "received %d · shown %d · filtered %d"},
 	"dm.select_first":       {"先选择一条弹幕", "Select a line first"},
+	"overlay.copy":          {"复制 OBS 浏览器源地址", "Copy OBS browser-source URL"},
+	"overlay.off":           {"OBS 叠加层未启动（端口被占用？）", "OBS overlay off (address in use?)"},
 }

@@ -26,6 +26,8 @@ import (
 	"studiodesk/scripts"
 	"studiodesk/studio"
 	"studiodesk/studio/danmaku"
+	"studiodesk/studio/overlay"
+	"studiodesk/studio/platform/rehearsal"
 	"studiodesk/studio/store"
 )
 
@@ -36,6 +38,10 @@ type Options struct {
 	View      string // controller (default), streamer, producer
 	Size      fyne.Size
 	DemoRun   bool // start the demo show at once (screenshots, kiosks)
+	// SimProfile and SimRate tune the rehearsal platform simulator.
+	SimProfile  string
+	SimRate     float64
+	OverlayAddr string
 }
 
 func parseOptions(args []string, stderr io.Writer) (Options, error) {
@@ -48,6 +54,9 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	size := fs.String("size", "1400x900", "window size WxH")
 	fs.BoolVar(&o.DemoRun, "demo-run", false, "start the loaded show immediately")
 	langFlag := fs.String("lang", "", "UI language: zh or en (default: from the locale)")
+	fs.StringVar(&o.SimProfile, "sim-profile", "normal", "rehearsal simulator: quiet, normal, mega, hostile or flaky")
+	fs.Float64Var(&o.SimRate, "sim-rate", 0, "rehearsal danmaku per second (0: the profile's rate)")
+	fs.StringVar(&o.OverlayAddr, "overlay", overlay.DefaultAddr, "OBS overlay server address (loopback)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -101,11 +110,18 @@ func Main(args []string) int {
 		fmt.Fprintln(os.Stderr, "studiodesk:", err)
 	}
 	defer env.reg.CloseAll()
+	env.pipe = danmaku.New(danmaku.Config{})
 	desk := studio.New(studio.Config{
 		Journal: studio.NewStoreJournal(st), Rehearsal: opts.Rehearsal,
 		Devices: env.reg, Presets: env.book, SavePresets: func(b *studio.PresetBook) error { return b.Save(st) },
+		Danmaku: env.pipe,
 	})
 	defer desk.Close()
+	// Offline first: the rehearsal simulator is the platform unless a real
+	// one is configured.
+	sim := rehearsal.New(rehearsal.Config{Seed: time.Now().UnixNano(), Profile: opts.SimProfile, Rate: opts.SimRate})
+	live := startLive(desk, env.pipe, sim, opts.OverlayAddr)
+	defer live.stop()
 	show, err := loadCurrentShow(st)
 	if err != nil {
 		log.Printf("studiodesk: %v; opening the demo show", err)
@@ -122,6 +138,7 @@ func Main(args []string) int {
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon()))
 	w := a.NewWindow(T("app.title"))
 	d := newDeskUI(a, desk, w, st, env, opts.View, time.Now)
+	d.setOverlayURL(live.URL("danmaku"))
 	d.player = newCuePlayer()
 	w.Resize(opts.Size)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -220,6 +237,7 @@ type deskUI struct {
 	danmaku    *danmakuPane
 	pipe       *danmaku.Pipeline
 	editor     *presetEditor
+	overlayURL *widget.Label
 	devices    *devicesPage
 	ticks      int
 }
@@ -254,8 +272,14 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 	)
 
 	hostBtn := widget.NewButton(T("btn.host_window")+"  [H]", d.openHostWindow)
+	d.overlayURL = widget.NewLabel("")
+	copyBtn := widget.NewButton(T("overlay.copy"), func() {
+		if d.overlayURL.Text != "" {
+			a.Clipboard().SetContent(strings.TrimPrefix(d.overlayURL.Text, "OBS: "))
+		}
+	})
 	tabs := container.NewAppTabs(
-		container.NewTabItem(T("view.controller"), container.NewBorder(nil, container.NewHBox(hostBtn, widget.NewLabel(shortcutHelp())), nil, nil, d.controller.root)),
+		container.NewTabItem(T("view.controller"), container.NewBorder(nil, container.NewVBox(container.NewHBox(hostBtn, copyBtn, d.overlayURL), widget.NewLabel(shortcutHelp())), nil, nil, d.controller.root)),
 		container.NewTabItem(T("view.streamer"), d.streamer.root),
 		container.NewTabItem(T("view.producer"), producerTabs),
 	)
@@ -402,4 +426,13 @@ func (d *deskUI) render(now time.Time) {
 	if d.hostView != nil {
 		d.hostView.render(d.snap, st)
 	}
+}
+
+// setOverlayURL shows the address to paste into an OBS browser source.
+func (d *deskUI) setOverlayURL(u string) {
+	if u == "" {
+		d.overlayURL.SetText(T("overlay.off"))
+		return
+	}
+	d.overlayURL.SetText("OBS: " + u)
 }

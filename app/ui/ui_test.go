@@ -13,6 +13,7 @@ import (
 
 	"studiodesk/devices"
 	"studiodesk/devices/sim"
+	"studiodesk/studio/danmaku"
 
 	"studiodesk/scripts"
 	"studiodesk/studio"
@@ -45,14 +46,15 @@ func newFixture(t *testing.T) *fixture {
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(newDeskTheme())
 	clk := studio.NewFakeClock(start)
-	desk := studio.New(studio.Config{Clock: clk, Rehearsal: true})
+	pipe := danmaku.New(danmaku.Config{Now: clk.Now})
+	desk := studio.New(studio.Config{Clock: clk, Rehearsal: true, Danmaku: pipe})
 	t.Cleanup(desk.Close)
 	if err := desk.Do(context.Background(), studio.LoadShow{Show: demoShow()}); err != nil {
 		t.Fatal(err)
 	}
 	w := test.NewWindow(nil)
 	t.Cleanup(w.Close)
-	d := newDeskUI(a, desk, w, nil, studioEnv{}, "controller", clk.Now)
+	d := newDeskUI(a, desk, w, nil, studioEnv{pipe: pipe}, "controller", clk.Now)
 	d.runner.skipConfirm = true
 	w.Resize(fyne.NewSize(1400, 900))
 	return &fixture{ui: d, desk: desk, clk: clk, win: w}
@@ -287,5 +289,43 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 			t.Fatalf("timed out: %s", what)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestDanmakuPaneShowsFiltersPinsAndHostSeesQuestions(t *testing.T) {
+	f := newFixture(t)
+	pipe := f.ui.pipe
+	for i, text := range []string{"这个尺码怎么选？", "已拍两单", "加微信 abc12345 领福利", "主播皮肤好好"} {
+		pipe.Ingest(danmaku.Message{ID: fmt.Sprint("m", i), ViewerID: fmt.Sprint("v", i), ViewerName: fmt.Sprint("观众", i), Text: text, Time: f.clk.Now()})
+	}
+	p := f.ui.danmaku
+	p.refresh()
+	if len(p.lines) != 3 {
+		t.Fatalf("pane shows %d lines, want 3 (the contact spam filtered)", len(p.lines))
+	}
+	if p.lines[0].Norm != "主播皮肤好好" {
+		t.Fatalf("newest line first: got %q", p.lines[0].Norm)
+	}
+	p.filter.SetSelectedIndex(1) // questions
+	if len(p.lines) != 1 || p.lines[0].Norm != "这个尺码怎么选?" {
+		t.Fatalf("question filter: %+v", p.lines)
+	}
+	p.list.Select(0)
+	if !p.pause.Checked {
+		t.Fatal("selecting a line did not pause the stream")
+	}
+	p.pin()
+	if wall := pipe.Wall(); len(wall) != 1 || wall[0].ID != "m0" {
+		t.Fatalf("wall after pin: %+v", wall)
+	}
+	f.ui.onTick(f.clk.Now())
+	f.ui.onTick(f.clk.Now())
+	f.ui.onTick(f.clk.Now())
+	if !strings.Contains(f.ui.streamer.questions.Text, "尺码") {
+		t.Fatalf("host screen questions %q", f.ui.streamer.questions.Text)
+	}
+	f.key(fyne.KeyP)
+	if p.pause.Checked {
+		t.Fatal("P did not resume the stream")
 	}
 }

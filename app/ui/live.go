@@ -1,0 +1,83 @@
+package ui
+
+import (
+	"context"
+	"log"
+
+	"studiodesk/studio"
+	"studiodesk/studio/danmaku"
+	"studiodesk/studio/overlay"
+	"studiodesk/studio/platform"
+)
+
+// liveLink runs the platform feed and the OBS overlay server beside the
+// desk: platform → pipeline → overlay, and wall changes → overlay.
+type liveLink struct {
+	overlay *overlay.Server
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+// startLive starts the overlay (if its address is free) and the feed. A
+// missing overlay is logged; the desk works without it.
+func startLive(desk *studio.Desk, pipe *danmaku.Pipeline, plat platform.Platform, overlayAddr string) *liveLink {
+	ctx, cancel := context.WithCancel(context.Background())
+	l := &liveLink{cancel: cancel, done: make(chan struct{})}
+	ov := overlay.New(overlay.Config{Addr: overlayAddr})
+	if err := ov.Start(); err != nil {
+		log.Printf("studiodesk: overlay: %v", err)
+	} else {
+		l.overlay = ov
+	}
+	feed := &studio.Feed{Desk: desk, Platform: plat, Pipeline: pipe, Logf: log.Printf}
+	if l.overlay != nil {
+		feed.OnLines = func(items []danmaku.Item) { l.overlay.PushDanmaku(overlayLines(items)) }
+	}
+	go func() {
+		defer close(l.done)
+		if err := feed.Run(ctx); err != nil && ctx.Err() == nil {
+			log.Printf("studiodesk: live feed: %v", err)
+		}
+	}()
+	if l.overlay != nil {
+		sub := desk.Subscribe(16)
+		go func() {
+			defer sub.Close()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case ev := <-sub.C():
+					if ev.Kind == studio.EventWall {
+						l.overlay.SetWall(overlayLines(pipe.Wall()))
+					}
+				}
+			}
+		}()
+	}
+	return l
+}
+
+// URL is the overlay page to paste into OBS ("" when the overlay is off).
+func (l *liveLink) URL(page string) string {
+	if l == nil || l.overlay == nil {
+		return ""
+	}
+	return l.overlay.URL(page)
+}
+
+func (l *liveLink) stop() {
+	l.cancel()
+	<-l.done
+	if l.overlay != nil {
+		_ = l.overlay.Close()
+	}
+}
+
+func overlayLines(items []danmaku.Item) []overlay.Line {
+	out := make([]overlay.Line, len(items))
+	for i, it := range items {
+		out[i] = overlay.Line{ID: it.ID, Name: it.ViewerName, Text: it.Norm, Class: it.Class.String(), Merged: it.Merged}
+	}
+	return out
+}

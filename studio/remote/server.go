@@ -1,0 +1,507 @@
+// Package remote is the field controller's link to the desk: pairing,
+// signalling over WebSocket, WebRTC data channels (pion), and the control
+// API for Stream Deck / Companion (HTTP and OSC). Nothing is accepted
+// without a paired token; every rejection is logged.
+package remote
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/pion/webrtc/v4"
+
+	remoteassets "studiodesk/assets/remote"
+	"studiodesk/studio"
+)
+
+// DefaultAddr is where the desk listens for remotes when enabled.
+const DefaultAddr = ":8777"
+
+// DefaultOSCPort is Ontime's OSC port, which Companion users expect.
+const DefaultOSCPort = 8888
+
+// OSCOff in Config.OSCAddr disables the OSC listener.
+const OSCOff = "off"
+
+// Config wires a Server.
+type Config struct {
+	Desk *studio.Desk
+	// Addr is the LAN listen address (DefaultAddr when empty; tests use
+	// "127.0.0.1:0").
+	Addr string
+	// OSCAddr is the UDP listen address for OSC. Empty: Addr's host on
+	// DefaultOSCPort. OSCOff disables it.
+	OSCAddr string
+	// Tokens persists paired devices (the app: bbolt; else NewMemoryTokenStore).
+	Tokens TokenStore
+	// Now must be the desk's clock (state is computed at Now).
+	Now  func() time.Time
+	Logf func(format string, args ...any)
+	// AllowIP limits ICE candidates, local and remote (default LANOnly).
+	AllowIP func(net.IP) bool
+	// CodeTTL is how long a pairing code stays valid (default 5 min).
+	CodeTTL time.Duration
+	// CommandTimeout bounds one command on the desk (default 2 s).
+	CommandTimeout time.Duration
+	// Pages holds index.html, remote.js and remote.css for /remote
+	// (default: the embedded browser client).
+	Pages fs.FS
+}
+
+// Server serves remotes. Nothing listens until Start: the app starts it
+// only when remote control is enabled.
+type Server struct {
+	cfg    Config
+	reg    *registry
+	pair   *pairing
+	replay *replayGuard
+	api    *webrtc.API
+	states stateCache
+
+	mu       sync.Mutex
+	sessions map[*session]struct{}
+	httpSrv  *http.Server
+	ln       net.Listener
+	osc      net.PacketConn
+	closed   bool
+	wg       sync.WaitGroup
+}
+
+// NewServer validates cfg and loads the paired devices. It does not listen.
+func NewServer(cfg Config) (*Server, error) {
+	if cfg.Desk == nil {
+		return nil, errors.New("remote: new server: no desk")
+	}
+	if cfg.Tokens == nil {
+		return nil, errors.New("remote: new server: no token store")
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = DefaultAddr
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = log.Printf
+	}
+	if cfg.AllowIP == nil {
+		cfg.AllowIP = LANOnly
+	}
+	if cfg.CodeTTL <= 0 {
+		cfg.CodeTTL = 5 * time.Minute
+	}
+	if cfg.Pages == nil {
+		cfg.Pages = remoteassets.FS
+	}
+	if cfg.CommandTimeout <= 0 {
+		cfg.CommandTimeout = 2 * time.Second
+	}
+	reg, err := newRegistry(cfg.Tokens)
+	if err != nil {
+		return nil, err
+	}
+	return &Server{
+		cfg:      cfg,
+		reg:      reg,
+		pair:     newPairing(cfg.Now, cfg.CodeTTL),
+		replay:   newReplayGuard(),
+		api:      newAPI(cfg.AllowIP),
+		sessions: make(map[*session]struct{}),
+	}, nil
+}
+
+// Start listens on Addr (HTTP: pairing, signalling, control API, page) and
+// on the OSC address.
+func (s *Server) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errors.New("remote: start: server closed")
+	}
+	if s.ln != nil {
+		return errors.New("remote: start: already started")
+	}
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("remote: listen %s: %w", s.cfg.Addr, err)
+	}
+	if s.cfg.OSCAddr != OSCOff {
+		oscAddr := s.cfg.OSCAddr
+		if oscAddr == "" {
+			host, _, _ := net.SplitHostPort(s.cfg.Addr)
+			oscAddr = net.JoinHostPort(host, fmt.Sprint(DefaultOSCPort))
+		}
+		pc, err := net.ListenPacket("udp", oscAddr)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("remote: OSC listen %s: %w", oscAddr, err)
+		}
+		s.osc = pc
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.serveOSC(pc)
+		}()
+	}
+	s.ln = ln
+	s.httpSrv = &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          log.New(logWriter{s.cfg.Logf}, "remote: http: ", 0),
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := s.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.cfg.Logf("remote: serve %s: %v", ln.Addr(), err)
+		}
+	}()
+	s.cfg.Logf("remote: listening on %s", ln.Addr())
+	return nil
+}
+
+type logWriter struct{ logf func(string, ...any) }
+
+func (l logWriter) Write(p []byte) (int, error) {
+	l.logf("%s", strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// Addr is the HTTP listen address ("" before Start).
+func (s *Server) Addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln == nil {
+		return ""
+	}
+	return s.ln.Addr().String()
+}
+
+// OSCAddr is the OSC UDP address ("" when off or before Start).
+func (s *Server) OSCAddr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.osc == nil {
+		return ""
+	}
+	return s.osc.LocalAddr().String()
+}
+
+// Close stops listening and ends every remote session.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	srv, osc := s.httpSrv, s.osc
+	sessions := make([]*session, 0, len(s.sessions))
+	for ss := range s.sessions {
+		sessions = append(sessions, ss)
+	}
+	s.mu.Unlock()
+	var errs []error
+	if srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		if err := srv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("remote: close http: %w", err))
+			_ = srv.Close()
+		}
+		cancel()
+	}
+	if osc != nil {
+		if err := osc.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("remote: close OSC: %w", err))
+		}
+	}
+	for _, ss := range sessions {
+		ss.close("desk closing")
+	}
+	s.wg.Wait()
+	return errors.Join(errs...)
+}
+
+// PairingCode returns the current one-time 6-digit code and when it
+// expires. A used or expired code is replaced.
+func (s *Server) PairingCode() (string, time.Time) {
+	c, exp, err := s.pair.current()
+	if err != nil {
+		s.cfg.Logf("%v", err)
+		return "", time.Time{}
+	}
+	return c, exp
+}
+
+// Devices lists the paired devices.
+func (s *Server) Devices() []Device { return s.reg.list() }
+
+// Revoke unpairs a device: its token stops working at once and its open
+// sessions are closed.
+func (s *Server) Revoke(id string) error {
+	d, err := s.reg.remove(id)
+	if err != nil {
+		return err
+	}
+	s.replay.forget(id)
+	s.mu.Lock()
+	var doomed []*session
+	for ss := range s.sessions {
+		if ss.dev.ID == id {
+			doomed = append(doomed, ss)
+		}
+	}
+	s.mu.Unlock()
+	for _, ss := range doomed {
+		ss.close("revoked")
+	}
+	s.cfg.Logf("remote: revoked device %s (%q)", d.ID, d.Name)
+	return nil
+}
+
+// PublishDanmaku forwards comment lines to every connected remote on the
+// lossy danmaku channel. A remote that is behind misses lines.
+func (s *Server) PublishDanmaku(lines []DanmakuLine) {
+	if len(lines) == 0 {
+		return
+	}
+	b, err := json.Marshal(struct {
+		Type  string        `json:"type"`
+		Lines []DanmakuLine `json:"lines"`
+	}{"danmaku", lines})
+	if err != nil {
+		s.cfg.Logf("remote: danmaku: %v", err)
+		return
+	}
+	s.mu.Lock()
+	sessions := make([]*session, 0, len(s.sessions))
+	for ss := range s.sessions {
+		sessions = append(sessions, ss)
+	}
+	s.mu.Unlock()
+	for _, ss := range sessions {
+		ss.sendDanmaku(b)
+	}
+}
+
+// Sessions is the number of connected remotes.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions)
+}
+
+// authenticate finds the device holding token; every failure is logged.
+func (s *Server) authenticate(token, via, from string) (Device, error) {
+	if token == "" {
+		s.cfg.Logf("remote: %s from %s rejected: no token", via, from)
+		return Device{}, fmt.Errorf("%s: %w", via, ErrUnauthorized)
+	}
+	d, ok := s.reg.lookup(token)
+	if !ok {
+		s.cfg.Logf("remote: %s from %s rejected: unknown or revoked token", via, from)
+		return Device{}, fmt.Errorf("%s: %w", via, ErrUnauthorized)
+	}
+	return d, nil
+}
+
+// execute applies one command for a device: the one path shared by the
+// data channel, HTTP and OSC. id, when set, is checked against replays.
+func (s *Server) execute(ctx context.Context, dev Device, id string, cmd studio.Command, via, from string) error {
+	if dev.Role != RoleController {
+		s.cfg.Logf("remote: %s %s from device %s (%q) at %s rejected: role %s", via, cmd.Name(), dev.ID, dev.Name, from, dev.Role)
+		return fmt.Errorf("%s: %w", cmd.Name(), ErrForbidden)
+	}
+	if !s.reg.has(dev.ID) {
+		s.cfg.Logf("remote: %s %s from device %s at %s rejected: revoked", via, cmd.Name(), dev.ID, from)
+		return fmt.Errorf("%s: %w", cmd.Name(), ErrUnauthorized)
+	}
+	if id != "" && !s.replay.first(dev.ID, id) {
+		s.cfg.Logf("remote: %s %s from device %s (%q) at %s rejected: replayed id %q", via, cmd.Name(), dev.ID, dev.Name, from, id)
+		return fmt.Errorf("%s %s: %w", cmd.Name(), id, ErrReplay)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.CommandTimeout)
+	defer cancel()
+	if err := s.cfg.Desk.Do(ctx, cmd); err != nil {
+		s.cfg.Logf("remote: %s %s from device %s (%q) refused by the desk: %v", via, cmd.Name(), dev.ID, dev.Name, err)
+		return err
+	}
+	return nil
+}
+
+// Handler is the HTTP surface: pairing, signalling, control API, page.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/pair", s.handlePair)
+	mux.HandleFunc("/signal", s.handleSignal)
+	mux.HandleFunc("/api/v1/", s.handleAPI)
+	mux.HandleFunc("/remote", s.handlePage)
+	mux.HandleFunc("/remote/", s.handlePage)
+	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/remote", http.StatusFound)
+	})
+	return securityHeaders(mux)
+}
+
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Cache-Control", "no-store")
+		h.ServeHTTP(w, r)
+	})
+}
+
+const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+	"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+func (s *Server) handlePage(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	name := strings.TrimPrefix(r.URL.Path, "/remote")
+	name = strings.TrimPrefix(name, "/")
+	if name == "" {
+		name = "index.html"
+	}
+	var ctype string
+	switch name {
+	case "index.html":
+		ctype = "text/html; charset=utf-8"
+	case "remote.js":
+		ctype = "text/javascript; charset=utf-8"
+	case "remote.css":
+		ctype = "text/css; charset=utf-8"
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	b, err := fs.ReadFile(s.cfg.Pages, name)
+	if err != nil {
+		s.cfg.Logf("remote: page %s: %v", name, err)
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Security-Policy", pageCSP)
+	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(b))
+}
+
+// pairRequest is the body of POST /pair.
+type pairRequest struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+	Role Role   `json:"role"`
+}
+
+// PairResponse is the answer to a successful pairing.
+type PairResponse struct {
+	Token    string `json:"token"`
+	DeviceID string `json:"device_id"`
+	Name     string `json:"name"`
+	Role     Role   `json:"role"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeErr(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]any{"ok": false, "error": msg})
+}
+
+func cleanName(n string) string {
+	n = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == unicode.ReplacementChar {
+			return -1
+		}
+		return r
+	}, n)
+	n = strings.TrimSpace(n)
+	if r := []rune(n); len(r) > 64 {
+		n = string(r[:64])
+	}
+	if n == "" {
+		n = "remote"
+	}
+	return n
+}
+
+func (s *Server) handlePair(w http.ResponseWriter, r *http.Request) {
+	from := r.RemoteAddr
+	if r.Method != http.MethodPost {
+		writeErr(w, http.StatusMethodNotAllowed, "POST only")
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(strings.ToLower(ct), "application/json") {
+		s.cfg.Logf("remote: pairing from %s rejected: content type %q", from, ct)
+		writeErr(w, http.StatusUnsupportedMediaType, "application/json required")
+		return
+	}
+	var req pairRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		s.cfg.Logf("remote: pairing from %s rejected: bad body: %v", from, err)
+		writeErr(w, http.StatusBadRequest, "body must be {code, name, role}")
+		return
+	}
+	if !req.Role.valid() {
+		s.cfg.Logf("remote: pairing from %s rejected: role %q", from, req.Role)
+		writeErr(w, http.StatusBadRequest, `role must be "controller" or "viewer"`)
+		return
+	}
+	res, err := s.pair.try(strings.TrimSpace(req.Code))
+	if err != nil {
+		s.cfg.Logf("remote: pairing from %s: %v", from, err)
+		writeErr(w, http.StatusInternalServerError, "pairing unavailable")
+		return
+	}
+	switch res {
+	case pairLimited:
+		s.cfg.Logf("remote: pairing from %s rejected: too many wrong codes, wait a minute", from)
+		writeErr(w, http.StatusTooManyRequests, "too many wrong codes: wait a minute and read the new code on the desk")
+		return
+	case pairWrong:
+		s.cfg.Logf("remote: pairing from %s rejected: wrong code", from)
+		writeErr(w, http.StatusForbidden, "wrong or expired code")
+		return
+	}
+	token, sum, err := newToken()
+	if err != nil {
+		s.cfg.Logf("%v", err)
+		writeErr(w, http.StatusInternalServerError, "pairing unavailable")
+		return
+	}
+	id, err := newID(8)
+	if err != nil {
+		s.cfg.Logf("%v", err)
+		writeErr(w, http.StatusInternalServerError, "pairing unavailable")
+		return
+	}
+	d := Device{ID: id, Name: cleanName(req.Name), Role: req.Role, TokenSHA256: sum, Paired: s.cfg.Now()}
+	if err := s.reg.add(d); err != nil {
+		s.cfg.Logf("%v", err)
+		writeErr(w, http.StatusInternalServerError, "could not save the device")
+		return
+	}
+	s.cfg.Logf("remote: paired device %s (%q, %s) from %s", d.ID, d.Name, d.Role, from)
+	writeJSON(w, http.StatusOK, PairResponse{Token: token, DeviceID: d.ID, Name: d.Name, Role: d.Role})
+}
