@@ -25,7 +25,7 @@ type Config struct {
 
 	FloodMax     int           // more than FloodMax messages per FloodWindow from one viewer are dropped [5]
 	FloodWindow  time.Duration // [10s]
-	FloodViewers int           // viewers tracked at once [100000]
+	FloodViewers int           // viewers tracked at once [100000]; past it the oldest windows are forgotten early
 
 	LotteryPhrases []string      // lottery texts, merged into one counted line
 	LotteryWindow  time.Duration // a lottery line collects merges for this long [60s]
@@ -81,7 +81,7 @@ func (c Config) withDefaults() Config {
 	}
 	c.TrendWindows = append([]time.Duration(nil), c.TrendWindows...)
 	def(&c.TrendVocab, 50_000)
-	def(&c.SegmentRate, 3000)
+	def(&c.SegmentRate, 1000)
 	def(&c.SegmentCache, 16384)
 	def(&c.MaxBlocked, 10_000)
 	if c.Segmenter == nil {
