@@ -47,6 +47,8 @@ type Config struct {
 	DeviceTimeout time.Duration // per device in a recall (default 300 ms)
 	// Danmaku is the live comment pipeline (nil: none).
 	Danmaku *danmaku.Pipeline
+	// Interact configures coupons and votes (see desk_interact.go).
+	Interact InteractConfig
 }
 
 // Desk owns the show on air. All mutation happens on its goroutine.
@@ -70,6 +72,10 @@ type Desk struct {
 	recallDone chan RecallResult
 	lastRecall *RecallResult
 	figures    []Figures
+	// inbox runs closures on the desk goroutine: background work (a
+	// platform acknowledgement, a timer) reports back through it.
+	inbox chan func()
+	ix    *interactState
 }
 
 type request struct {
@@ -107,6 +113,7 @@ func New(cfg Config) *Desk {
 		stop:       cancel,
 		recaller:   &Recaller{},
 		recallDone: make(chan RecallResult, 8),
+		inbox:      make(chan func(), 256),
 	}
 	d.cueTimer = cfg.Clock.NewTimer(time.Hour)
 	d.cueTimer.Stop()
@@ -171,6 +178,8 @@ func (d *Desk) loop(ctx context.Context) {
 			d.fireCues()
 		case res := <-d.recallDone:
 			d.finishRecall(res)
+		case f := <-d.inbox:
+			f()
 		}
 	}
 }
@@ -187,6 +196,9 @@ func (d *Desk) apply(cmd Command) error {
 		return err
 	}
 	if handled, err := d.applyDanmakuCommand(cmd); handled {
+		return err
+	}
+	if handled, err := d.applyInteractionCommand(cmd); handled {
 		return err
 	}
 	if d.show == nil {
@@ -382,4 +394,13 @@ func (m *MemoryJournal) LoadRun() (Run, bool, error) {
 		return Run{}, false, nil
 	}
 	return *m.run, true, nil
+}
+
+// post runs f on the desk goroutine; it never blocks the caller for long
+// and gives up when the desk has stopped.
+func (d *Desk) post(f func()) {
+	select {
+	case d.inbox <- f:
+	case <-d.done:
+	}
 }
