@@ -17,11 +17,12 @@ type Feed struct {
 	Desk     *Desk
 	Platform platform.Platform
 	Pipeline *danmaku.Pipeline
-	// OnLines receives the lines newly shown, batched every BatchEvery; it
-	// runs on the feed goroutine and must not block (the overlay queues).
-	OnLines    func([]danmaku.Item)
-	BatchEvery time.Duration // default 50 ms
-	Logf       func(format string, args ...any)
+	// OnLines receives the lines newly shown: whatever arrived together is
+	// handed over at once, as soon as the pipeline has nothing more queued,
+	// so a burst is one push and a lone line waits for nothing. It runs on
+	// the feed goroutine and must not block (the overlay queues).
+	OnLines func([]danmaku.Item)
+	Logf    func(format string, args ...any)
 
 	viewers atomic.Int64
 	likes   atomic.Int64
@@ -36,17 +37,11 @@ func (f *Feed) Run(ctx context.Context) error {
 	if f.Platform == nil || f.Pipeline == nil {
 		return errors.New("feed: no platform or pipeline")
 	}
-	every := f.BatchEvery
-	if every <= 0 {
-		every = 50 * time.Millisecond
-	}
 	sub := f.Pipeline.Subscribe(8192)
 	defer sub.Close()
 	platErr := make(chan error, 1)
 	go func() { platErr <- f.Platform.Run(ctx, f.sink) }()
 
-	batch := time.NewTicker(every)
-	defer batch.Stop()
 	minute := time.NewTicker(time.Minute)
 	defer minute.Stop()
 	var pending []danmaku.Item
@@ -56,15 +51,25 @@ func (f *Feed) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return <-platErr
 		case it, ok := <-sub.C:
-			if ok && !it.Hidden && it.MergedInto == "" {
-				pending = append(pending, it)
+			if !ok {
+				return <-platErr
 			}
-		case <-batch.C:
+			pending = appendShown(pending, it)
+		drain:
+			for len(pending) < 512 {
+				select {
+				case it, ok := <-sub.C:
+					if !ok {
+						break drain
+					}
+					pending = appendShown(pending, it)
+				default:
+					break drain
+				}
+			}
 			if len(pending) > 0 && f.OnLines != nil {
 				f.OnLines(pending)
 				pending = nil
-			} else {
-				pending = pending[:0]
 			}
 		case now := <-minute.C:
 			st := f.Pipeline.Stats()
@@ -83,6 +88,14 @@ func (f *Feed) Run(ctx context.Context) error {
 			}
 		}
 	}
+}
+
+// appendShown keeps the items shown as lines of their own.
+func appendShown(dst []danmaku.Item, it danmaku.Item) []danmaku.Item {
+	if it.Hidden || it.MergedInto != "" {
+		return dst
+	}
+	return append(dst, it)
 }
 
 // sink runs on the platform's single reader goroutine, in arrival order.
