@@ -28,6 +28,7 @@ import (
 	"studiodesk/studio/danmaku"
 	"studiodesk/studio/overlay"
 	"studiodesk/studio/platform/rehearsal"
+	"studiodesk/studio/remote"
 	"studiodesk/studio/store"
 )
 
@@ -42,6 +43,12 @@ type Options struct {
 	SimProfile  string
 	SimRate     float64
 	OverlayAddr string
+	// RemoteControl starts the field-controller server; RemoteAddr is its
+	// LAN address. Remote (with Pair) runs this app as a client of a desk.
+	RemoteControl bool
+	RemoteAddr    string
+	Remote        string
+	Pair          string
 }
 
 func parseOptions(args []string, stderr io.Writer) (Options, error) {
@@ -57,11 +64,15 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	fs.StringVar(&o.SimProfile, "sim-profile", "normal", "rehearsal simulator: quiet, normal, mega, hostile or flaky")
 	fs.Float64Var(&o.SimRate, "sim-rate", 0, "rehearsal danmaku per second (0: the profile's rate)")
 	fs.StringVar(&o.OverlayAddr, "overlay", overlay.DefaultAddr, "OBS overlay server address (loopback)")
+	fs.BoolVar(&o.RemoteControl, "remote-control", false, "serve the field-controller remote on the LAN (also switchable in the Remote tab)")
+	fs.StringVar(&o.RemoteAddr, "remote-addr", remote.DefaultAddr, "LAN address for remote control")
+	fs.StringVar(&o.Remote, "remote", "", "run as the field controller's client of the desk at ADDR (host:port)")
+	fs.StringVar(&o.Pair, "pair", "", "with --remote: the desk's one-time pairing code")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	switch o.View {
-	case "controller", "streamer", "producer", "presets", "devices":
+	case "controller", "streamer", "producer", "presets", "devices", "remote":
 	default:
 		return o, fmt.Errorf("--view %q: want controller, streamer, producer, presets or devices", o.View)
 	}
@@ -104,6 +115,15 @@ func Main(args []string) int {
 		return 1
 	}
 	defer st.Close()
+	if opts.Remote != "" {
+		a := app.NewWithID("com.studiodesk.desk")
+		a.Settings().SetTheme(newDeskTheme())
+		if err := runRemoteClient(a, st, opts.Remote, opts.Pair); err != nil {
+			fmt.Fprintln(os.Stderr, "studiodesk:", err)
+			return 1
+		}
+		return 0
+	}
 
 	env, err := openStudio(st, opts.Rehearsal)
 	if err != nil {
@@ -139,6 +159,11 @@ func Main(args []string) int {
 	w := a.NewWindow(T("app.title"))
 	d := newDeskUI(a, desk, w, st, env, opts.View, time.Now)
 	d.setOverlayURL(live.URL("danmaku"))
+	d.remote.addr = opts.RemoteAddr
+	if opts.RemoteControl {
+		d.remote.enable.SetChecked(true)
+	}
+	defer d.remote.close()
 	d.player = newCuePlayer()
 	w.Resize(opts.Size)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -238,6 +263,7 @@ type deskUI struct {
 	pipe       *danmaku.Pipeline
 	editor     *presetEditor
 	overlayURL *widget.Label
+	remote     *remotePage
 	devices    *devicesPage
 	ticks      int
 }
@@ -265,6 +291,11 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 		}
 	}
 	d.runner.refresh = d.refresh
+	var tokens remote.TokenStore = remote.NewMemoryTokenStore()
+	if st != nil {
+		tokens = boltTokens{st: st}
+	}
+	d.remote = newRemotePage(desk, tokens, remote.DefaultAddr)
 	producerTabs := container.NewAppTabs(
 		container.NewTabItem(T("prod.script"), d.producer.root),
 		container.NewTabItem(T("prod.presets"), d.editor.root),
@@ -282,12 +313,15 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 		container.NewTabItem(T("view.controller"), container.NewBorder(nil, container.NewVBox(container.NewHBox(hostBtn, copyBtn, d.overlayURL), widget.NewLabel(shortcutHelp())), nil, nil, d.controller.root)),
 		container.NewTabItem(T("view.streamer"), d.streamer.root),
 		container.NewTabItem(T("view.producer"), producerTabs),
+		container.NewTabItem(T("view.remote"), d.remote.root),
 	)
 	switch view {
 	case "streamer":
 		tabs.SelectIndex(1)
 	case "producer":
 		tabs.SelectIndex(2)
+	case "remote":
+		tabs.SelectIndex(3)
 	case "presets", "devices":
 		tabs.SelectIndex(2)
 		producerTabs.SelectIndex(map[string]int{"presets": 1, "devices": 2}[view])

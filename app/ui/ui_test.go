@@ -14,6 +14,7 @@ import (
 	"studiodesk/devices"
 	"studiodesk/devices/sim"
 	"studiodesk/studio/danmaku"
+	"studiodesk/studio/remote"
 
 	"studiodesk/scripts"
 	"studiodesk/studio"
@@ -327,5 +328,43 @@ func TestDanmakuPaneShowsFiltersPinsAndHostSeesQuestions(t *testing.T) {
 	f.key(fyne.KeyP)
 	if p.pause.Checked {
 		t.Fatal("P did not resume the stream")
+	}
+}
+
+func TestRemotePagePairsListsAndRevokes(t *testing.T) {
+	f := newFixture(t)
+	p := f.ui.remote
+	p.addr = "127.0.0.1:0"
+	p.enable.SetChecked(true)
+	t.Cleanup(p.close)
+	if p.srv == nil {
+		t.Fatalf("remote control did not start: %s", p.info.Text)
+	}
+	code := p.code.Text
+	if len(code) != 6 {
+		t.Fatalf("pairing code %q", code)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := remote.Pair(ctx, p.srv.Addr(), code, "平板", remote.RoleController); err != nil {
+		t.Fatal(err)
+	}
+	p.refresh()
+	if len(p.devices.Objects) != 1 || p.code.Text == code {
+		t.Fatalf("after pairing: %d devices listed, code %q (must be new)", len(p.devices.Objects), p.code.Text)
+	}
+	if _, err := remote.Pair(ctx, p.srv.Addr(), code, "再来", remote.RoleController); err == nil {
+		t.Fatal("a used pairing code was accepted twice")
+	}
+	if err := p.srv.Revoke(p.srv.Devices()[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	p.refresh()
+	if len(p.devices.Objects) != 0 {
+		t.Fatal("revoked device still listed")
+	}
+	p.enable.SetChecked(false)
+	if p.srv != nil {
+		t.Fatal("switching remote control off left the server running")
 	}
 }
