@@ -49,6 +49,7 @@ type Options struct {
 	RemoteAddr    string
 	Remote        string
 	Pair          string
+	Platform      platformFlags
 }
 
 func parseOptions(args []string, stderr io.Writer) (Options, error) {
@@ -68,6 +69,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	fs.StringVar(&o.RemoteAddr, "remote-addr", remote.DefaultAddr, "LAN address for remote control")
 	fs.StringVar(&o.Remote, "remote", "", "run as the field controller's client of the desk at ADDR (host:port)")
 	fs.StringVar(&o.Pair, "pair", "", "with --remote: the desk's one-time pairing code")
+	o.Platform.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -139,8 +141,12 @@ func Main(args []string) int {
 	defer desk.Close()
 	// Offline first: the rehearsal simulator is the platform unless a real
 	// one is configured.
-	sim := rehearsal.New(rehearsal.Config{Seed: time.Now().UnixNano(), Profile: opts.SimProfile, Rate: opts.SimRate})
-	live := startLive(desk, env.pipe, sim, opts.OverlayAddr)
+	plat, err := opts.Platform.open(rehearsal.Config{Seed: time.Now().UnixNano(), Profile: opts.SimProfile, Rate: opts.SimRate})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "studiodesk:", err)
+		return 2
+	}
+	live := startLive(desk, env.pipe, plat, opts.OverlayAddr)
 	defer live.stop()
 	show, err := loadCurrentShow(st)
 	if err != nil {

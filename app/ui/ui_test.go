@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"studiodesk/devices"
 	"studiodesk/devices/sim"
 	"studiodesk/studio/danmaku"
+	"studiodesk/studio/platform/rehearsal"
 	"studiodesk/studio/remote"
 
 	"studiodesk/scripts"
@@ -366,5 +368,25 @@ func TestRemotePagePairsListsAndRevokes(t *testing.T) {
 	p.enable.SetChecked(false)
 	if p.srv != nil {
 		t.Fatal("switching remote control off left the server running")
+	}
+}
+
+func TestPlatformFlagsNameWhatIsMissing(t *testing.T) {
+	for _, args := range [][]string{{"--platform", "bilibili"}, {"--platform", "bridge"}, {"--platform", "douyin"}} {
+		o, err := parseOptions(args, io.Discard)
+		if err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		if _, err := o.Platform.open(rehearsal.Config{}); err == nil || !strings.Contains(err.Error(), "--platform") {
+			t.Errorf("%v: error %v does not name the flag", args, err)
+		}
+	}
+	o, _ := parseOptions(nil, io.Discard)
+	p, err := o.Platform.open(rehearsal.Config{Seed: 1})
+	if err != nil || p.Name() == "" || !p.Capabilities().Coupons {
+		t.Fatalf("default platform: %v %v", p, err)
+	}
+	if _, err := parseOptions([]string{"--size", "10x10"}, io.Discard); err == nil {
+		t.Fatal("a tiny window size was accepted")
 	}
 }
