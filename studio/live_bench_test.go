@@ -16,6 +16,7 @@ import (
 	"studiodesk/studio/danmaku"
 	"studiodesk/studio/overlay"
 	"studiodesk/studio/platform"
+	"studiodesk/studio/platform/rehearsal"
 )
 
 // pacedPlatform delivers n danmaku at rate per second from one goroutine,
@@ -119,4 +120,49 @@ func BenchmarkIngestToOverlay(b *testing.B) {
 	b.ReportMetric(float64(len(lat))/float64(b.N), "lines/run")
 	b.ReportMetric(q(0.5), "p50-ms")
 	b.ReportMetric(q(0.99), "p99-ms")
+}
+
+// BenchmarkDeskCommandsUnderDanmakuLoad measures desk command round trips
+// (Do → applied, logged, published) while the rehearsal simulator feeds
+// 5,000 danmaku/s through the pipeline.
+func BenchmarkDeskCommandsUnderDanmakuLoad(b *testing.B) {
+	if err := danmaku.LoadSegmenter(); err != nil {
+		b.Fatal(err)
+	}
+	pipe := danmaku.New(danmaku.Config{})
+	d := New(Config{Danmaku: pipe, Logf: func(string, ...any) {}})
+	defer d.Close()
+	ctx := context.Background()
+	if err := d.Do(ctx, LoadShow{Show: testShow()}); err != nil {
+		b.Fatal(err)
+	}
+	if err := d.Do(ctx, Start{}); err != nil {
+		b.Fatal(err)
+	}
+	sim := rehearsal.New(rehearsal.Config{Seed: 3, Rate: 5000})
+	feed := &Feed{Desk: d, Platform: sim, Pipeline: pipe}
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { _ = feed.Run(fctx) }()
+	time.Sleep(time.Second) // load running
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		delta := time.Second
+		if i%2 == 1 {
+			delta = -time.Second
+		}
+		t0 := time.Now()
+		if err := d.Do(ctx, Adjust{Delta: delta}); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
+		time.Sleep(time.Millisecond)
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))]) / float64(time.Millisecond) }
+	b.ReportMetric(q(0.5), "p50-ms")
+	b.ReportMetric(q(0.99), "p99-ms")
+	b.ReportMetric(float64(pipe.Stats().Received), "danmaku")
 }
