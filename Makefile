@@ -45,8 +45,11 @@ screenshot: build
 		echo "wrote $(SHOTS)/$$view.png"; \
 	done
 
+# Metadata is passed explicitly: FyneApp.toml sits at the top level, the
+# main package in app/.
 package: deps
-	cd app && $(GO) run fyne.io/tools/cmd/fyne@latest package -release --tags $(TAGS) --src . --icon ../assets/icons/icon.png
+	cd app && $(GO) run fyne.io/tools/cmd/fyne@latest package --release --tags $(TAGS) --icon ../assets/icons/icon.png \
+		--name StudioDesk --app-id com.studiodesk.desk --app-version 0.1.0 --app-build 1
 
 lint:
 	gofmt -l . | (! grep .) 
