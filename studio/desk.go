@@ -228,8 +228,10 @@ func (d *Desk) apply(cmd Command) error {
 	switch a.Kind {
 	case scripts.AnchorStart:
 		d.recallForSegment(0)
+		d.armForSegment(0)
 	case scripts.AnchorGoto:
 		d.recallForSegment(a.Segment)
+		d.armForSegment(a.Segment)
 	}
 	return nil
 }

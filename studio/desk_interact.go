@@ -1,13 +1,843 @@
 package studio
 
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"studiodesk/studio/interact"
+	"studiodesk/studio/platform"
+	"studiodesk/studio/store"
+)
+
+// OutboxStore is the part of store.Store the interactions need: every
+// platform command is written here with its idempotency key before it is
+// sent, and marked done on acknowledgement.
+type OutboxStore interface {
+	OutboxAdd(item store.OutboxItem) error
+	OutboxPending() ([]store.OutboxItem, error)
+	OutboxAttempt(key string) error
+	OutboxDone(key string, result any) error
+}
+
 // InteractConfig wires coupons and votes to the platform and the outbox.
-type InteractConfig struct{}
+type InteractConfig struct {
+	// Platform receives coupon and vote commands (nil: firing fails).
+	Platform platform.Platform
+	// Outbox is the durable outbox (nil: in memory, lost on restart).
+	Outbox OutboxStore
+	// SendTimeout bounds one send (default 5 s).
+	SendTimeout time.Duration
+	// RetryMin and RetryMax bound the backoff between re-sends of an
+	// unacknowledged command (defaults 500 ms and 30 s).
+	RetryMin, RetryMax time.Duration
+	// OnChange, if set, receives every published interaction snapshot on
+	// the desk goroutine; it must not block (hand off, e.g. fyne.Do).
+	OnChange func(Interactions)
+}
+
+// Interaction commands. Firing a coupon moves money: the UI confirms first.
+type (
+	// DefineCoupon adds or redefines (in draft or armed) a coupon.
+	DefineCoupon struct{ Coupon interact.Coupon }
+	// DefineVote adds or redefines (in draft or armed) a vote.
+	DefineVote struct{ Vote interact.Vote }
+	// ArmInteraction marks an interaction's script node as come.
+	ArmInteraction struct{ ID string }
+	// FireCoupon issues a coupon on the platform (through the outbox).
+	FireCoupon struct{ ID string }
+	// StartVote starts a vote; only one vote is live at a time.
+	StartVote struct{ ID string }
+	// EndVote ends a live vote early.
+	EndVote struct{ ID string }
+	// CancelInteraction calls off a draft, armed or live interaction.
+	CancelInteraction struct{ ID, Reason string }
+)
+
+// Name implementations: the show-log kind.
+func (DefineCoupon) Name() string      { return "define_coupon" }
+func (DefineVote) Name() string        { return "define_vote" }
+func (ArmInteraction) Name() string    { return "arm_interaction" }
+func (FireCoupon) Name() string        { return "fire_coupon" }
+func (StartVote) Name() string         { return "start_vote" }
+func (EndVote) Name() string           { return "end_vote" }
+func (CancelInteraction) Name() string { return "cancel_interaction" }
+
+// EventInteraction announces a change of the interactions; Message is a
+// short summary. The whole state is in Desk.Interactions and
+// InteractConfig.OnChange.
+const EventInteraction EventKind = "interaction"
+
+// ErrNoPlatform: the desk has no platform to send to.
+var ErrNoPlatform = errors.New("no platform configured")
+
+// UnsupportedError says the platform lacks a capability:
+// "not supported on bilibili". It matches platform.ErrUnsupported.
+type UnsupportedError struct{ Platform string }
+
+func (e *UnsupportedError) Error() string { return "not supported on " + e.Platform }
+
+// Is matches platform.ErrUnsupported.
+func (e *UnsupportedError) Is(target error) bool { return target == platform.ErrUnsupported }
+
+// Interactions is a snapshot of all interactions.
+type Interactions struct {
+	At    time.Time       `json:"at"`
+	Seq   uint64          `json:"seq"`
+	Items []interact.View `json:"items"`
+	// Pending counts outbox commands not yet acknowledged.
+	Pending int `json:"pending"`
+}
+
+// Get returns the view of id.
+func (s Interactions) Get(id string) (interact.View, bool) {
+	for _, v := range s.Items {
+		if v.ID == id {
+			return v, true
+		}
+	}
+	return interact.View{}, false
+}
+
+// Defaults of InteractConfig.
+const (
+	DefaultSendTimeout = 5 * time.Second
+	DefaultRetryMin    = 500 * time.Millisecond
+	DefaultRetryMax    = 30 * time.Second
+)
 
 // interactState is the desk goroutine's interaction state.
-type interactState struct{}
+type interactState struct {
+	book    *interact.Book
+	outbox  OutboxStore
+	pending map[string]*outSend // by key
+	expiry  ClockTimer
+	retry   ClockTimer
+	seq     uint64
+}
+
+// outSend is an outbox command the desk is delivering.
+type outSend struct {
+	item     store.OutboxItem
+	ref      string // interaction id ("" if unknown, e.g. after a restart)
+	failures int
+	inflight bool
+	next     time.Time
+}
+
+// ixState returns the interaction state, creating it on first use (on the
+// desk goroutine).
+func (d *Desk) ixState() *interactState {
+	if d.ix != nil {
+		return d.ix
+	}
+	ix := &interactState{
+		book:    interact.NewBook(),
+		outbox:  d.cfg.Interact.Outbox,
+		pending: make(map[string]*outSend),
+		expiry:  d.cfg.Clock.NewTimer(time.Hour),
+		retry:   d.cfg.Clock.NewTimer(time.Hour),
+	}
+	ix.expiry.Stop()
+	ix.retry.Stop()
+	if ix.outbox == nil {
+		ix.outbox = newMemOutbox(d.cfg.Clock)
+	}
+	d.ix = ix
+	// The desk loop does not watch these timers: one watcher hands their
+	// fires back to the desk goroutine.
+	go func() {
+		for {
+			select {
+			case <-ix.expiry.C():
+				d.post(d.ixExpire)
+			case <-ix.retry.C():
+				d.post(d.ixRetryDue)
+			case <-d.done:
+				return
+			}
+		}
+	}()
+	if p := d.cfg.Interact.Platform; p != nil {
+		p.OnState(func(st platform.LinkState) {
+			if st.Status == platform.Connected {
+				go d.ResendPending()
+			}
+		})
+	}
+	return ix
+}
+
+func (d *Desk) ixRun() string {
+	if d.run.ID == "" {
+		return deskLog
+	}
+	return d.run.ID
+}
 
 // applyInteractionCommand handles coupon and vote commands; handled is
 // false for any other command.
 func (d *Desk) applyInteractionCommand(cmd Command) (handled bool, err error) {
-	return false, nil
+	now := d.cfg.Clock.Now()
+	switch c := cmd.(type) {
+	case DefineCoupon:
+		ix := d.ixState()
+		if err := ix.book.DefineCoupon(c.Coupon); err != nil {
+			return true, fmt.Errorf("%s: %w", cmd.Name(), err)
+		}
+		d.ixLog(cmd.Name(), c.Coupon)
+	case DefineVote:
+		ix := d.ixState()
+		if err := ix.book.DefineVote(c.Vote); err != nil {
+			return true, fmt.Errorf("%s: %w", cmd.Name(), err)
+		}
+		d.ixLog(cmd.Name(), c.Vote)
+	case ArmInteraction:
+		if err := d.ixState().book.Arm(c.ID, now); err != nil {
+			return true, err
+		}
+		d.ixLog(cmd.Name(), map[string]string{"id": c.ID})
+	case FireCoupon:
+		if err := d.fireCoupon(c.ID, now); err != nil {
+			return true, err
+		}
+	case StartVote:
+		if err := d.startVote(c.ID, now); err != nil {
+			return true, err
+		}
+	case EndVote:
+		if err := d.endVote(c.ID, now); err != nil {
+			return true, err
+		}
+	case CancelInteraction:
+		ix := d.ixState()
+		if err := ix.book.Cancel(c.ID, c.Reason, now); err != nil {
+			return true, err
+		}
+		d.ixLog(cmd.Name(), map[string]string{"id": c.ID, "reason": c.Reason})
+		d.ixDropQueued(c.ID)
+		d.ixArmExpiry(now)
+	default:
+		return false, nil
+	}
+	d.ixPublish(cmd.Name())
+	return true, nil
+}
+
+// ixLog appends to the show log; a failure is reported, not fatal (the
+// outbox, not the log, is what makes a command happen).
+func (d *Desk) ixLog(kind string, payload any) {
+	if err := d.cfg.Journal.Append(d.ixRun(), kind, payload); err != nil {
+		d.cfg.Logf("desk: show log: %s: %v", kind, err)
+		d.hub.publish(Event{Kind: EventError, At: d.cfg.Clock.Now(), Err: err, Message: "show log: " + err.Error()})
+	}
+}
+
+func (d *Desk) ixPlatform(kind interact.Kind, label string, op interact.Op, need func(platform.Capabilities) bool) (platform.Platform, error) {
+	p := d.cfg.Interact.Platform
+	if p == nil {
+		return nil, fmt.Errorf("%s %q: %s: %w", kind, label, op, ErrNoPlatform)
+	}
+	if !need(p.Capabilities()) {
+		return nil, fmt.Errorf("%s %q: %s: %w", kind, label, op, &UnsupportedError{Platform: p.Name()})
+	}
+	return p, nil
+}
+
+func (d *Desk) fireCoupon(id string, now time.Time) error {
+	ix := d.ixState()
+	if err := ix.book.Check(id, interact.OpFire); err != nil {
+		return err
+	}
+	v, _ := ix.book.Get(id)
+	c := *v.Coupon
+	if _, err := d.ixPlatform(interact.KindCoupon, c.Label(), interact.OpFire,
+		func(c platform.Capabilities) bool { return c.Coupons }); err != nil {
+		return err
+	}
+	payload, err := json.Marshal(couponPayload{ID: c.ID, Name: c.Label(), Stock: c.Stock,
+		PerViewerLimit: c.PerViewer, WindowSeconds: int(c.Window / time.Second)})
+	if err != nil {
+		return fmt.Errorf("coupon %q: fire: payload: %w", c.Label(), err)
+	}
+	key := "coupon:" + c.ID + ":" + d.ixRun()
+	item := store.OutboxItem{Key: key, Kind: platform.CmdCouponIssue, Payload: payload, Created: now}
+	if err := ix.outbox.OutboxAdd(item); err != nil {
+		if errors.Is(err, store.ErrDuplicateKey) {
+			return fmt.Errorf("coupon %q: fire: already fired in run %q (key %s): %w", c.Label(), d.ixRun(), key, err)
+		}
+		return fmt.Errorf("coupon %q: fire: outbox: %w", c.Label(), err)
+	}
+	if err := ix.book.Fire(id, key, now); err != nil {
+		return err // checked above; cannot happen
+	}
+	d.ixLog("fire_coupon", map[string]any{"id": c.ID, "name": c.Label(), "key": key, "stock": c.Stock,
+		"per_viewer": c.PerViewer, "window_s": int(c.Window / time.Second), "face_value": c.FaceValue,
+		"threshold": c.Threshold, "discount": c.Discount, "price_protection": c.PriceProtection})
+	d.ixEnqueue(item, id)
+	return nil
+}
+
+// Payloads as the platform adapters read them (rehearsal.CouponIssue,
+// VoteStart, VoteEnd).
+type (
+	couponPayload struct {
+		ID             string `json:"id"`
+		Name           string `json:"name"`
+		Stock          int    `json:"stock"`
+		PerViewerLimit int    `json:"per_viewer_limit"`
+		WindowSeconds  int    `json:"window_seconds"`
+	}
+	voteStartPayload struct {
+		ID       string `json:"id"`
+		Options  int    `json:"options"`
+		Duration int    `json:"duration"`
+	}
+	voteEndPayload struct {
+		ID string `json:"id"`
+	}
+)
+
+func (d *Desk) startVote(id string, now time.Time) error {
+	ix := d.ixState()
+	if err := ix.book.Check(id, interact.OpStart); err != nil {
+		return err
+	}
+	v, _ := ix.book.Get(id)
+	vo := *v.Vote
+	var item *store.OutboxItem
+	if vo.Mode == interact.ModePlatform {
+		if _, err := d.ixPlatform(interact.KindVote, vo.ID, interact.OpStart,
+			func(c platform.Capabilities) bool { return c.Votes && c.PlatformPolls }); err != nil {
+			return err
+		}
+	}
+	if p := d.cfg.Interact.Platform; p != nil && p.Capabilities().Votes {
+		payload, err := json.Marshal(voteStartPayload{ID: vo.ID, Options: len(vo.Options), Duration: int(vo.Duration / time.Second)})
+		if err != nil {
+			return fmt.Errorf("vote %q: start: payload: %w", vo.ID, err)
+		}
+		key := "vote.start:" + vo.ID + ":" + d.ixRun()
+		item = &store.OutboxItem{Key: key, Kind: platform.CmdVoteStart, Payload: payload, Created: now}
+		if err := ix.outbox.OutboxAdd(*item); err != nil {
+			if errors.Is(err, store.ErrDuplicateKey) {
+				return fmt.Errorf("vote %q: start: already started in run %q (key %s): %w", vo.ID, d.ixRun(), key, err)
+			}
+			return fmt.Errorf("vote %q: start: outbox: %w", vo.ID, err)
+		}
+	}
+	key := ""
+	if item != nil {
+		key = item.Key
+	}
+	if err := ix.book.StartVote(id, key, now); err != nil {
+		return err
+	}
+	d.ixLog("start_vote", map[string]any{"id": vo.ID, "question": vo.Question, "options": vo.Options,
+		"duration_s": int(vo.Duration / time.Second), "mode": vo.Mode, "change_rule": vo.ChangeRule, "key": key})
+	if item != nil {
+		ix.book.SetDelivery(id, interact.Sending, "")
+		d.ixEnqueue(*item, id)
+	} else {
+		ix.book.SetDelivery(id, interact.Local, "")
+	}
+	d.ixArmExpiry(now)
+	return nil
+}
+
+func (d *Desk) endVote(id string, now time.Time) error {
+	ix := d.ixState()
+	v, ok := ix.book.Get(id)
+	if err := ix.book.EndVote(id, now); err != nil {
+		return err
+	}
+	if ok && v.Key != "" {
+		payload, _ := json.Marshal(voteEndPayload{ID: id})
+		item := store.OutboxItem{Key: "vote.end:" + id + ":" + d.ixRun(), Kind: platform.CmdVoteEnd, Payload: payload, Created: now}
+		if err := ix.outbox.OutboxAdd(item); err != nil {
+			d.cfg.Logf("desk: vote %q: end: outbox: %v", id, err)
+		} else {
+			d.ixEnqueue(item, "")
+		}
+	}
+	d.ixLogResult(id, "end_vote")
+	d.ixArmExpiry(now)
+	return nil
+}
+
+// ixDropQueued stops re-sending the queued command of a cancelled
+// interaction. A send in flight is left to finish: it may already have
+// reached the platform, and its acknowledgement is recorded.
+func (d *Desk) ixDropQueued(id string) {
+	ix := d.ixState()
+	for key, s := range ix.pending {
+		if s.ref == id && !s.inflight {
+			if err := ix.outbox.OutboxDone(key, map[string]any{"cancelled": true}); err != nil {
+				d.cfg.Logf("desk: outbox done %s: %v", key, err)
+			}
+			delete(ix.pending, key)
+		}
+	}
+}
+
+// ixLogResult writes the result of a closed interaction to the show log.
+func (d *Desk) ixLogResult(id, kind string) {
+	v, ok := d.ixState().book.Get(id)
+	if !ok {
+		return
+	}
+	if v.Kind == interact.KindCoupon {
+		d.ixLog(kind, map[string]any{"id": id, "name": v.Label, "claims": v.Claims, "stock_left": v.StockLeft,
+			"refused": v.Refused, "live_at": v.LiveAt, "ends_at": v.EndsAt})
+		return
+	}
+	d.ixLog(kind, map[string]any{"id": id, "question": v.Vote.Question, "options": v.Vote.Options,
+		"counts": v.Counts, "total": v.Total, "percent": v.Percent})
+}
+
+// ixEnqueue starts delivering an outbox item now.
+func (d *Desk) ixEnqueue(item store.OutboxItem, ref string) {
+	ix := d.ixState()
+	if _, ok := ix.pending[item.Key]; ok {
+		return
+	}
+	s := &outSend{item: item, ref: ref}
+	ix.pending[item.Key] = s
+	d.ixSend(s)
+}
+
+// ixSend counts an attempt and sends in the background; the result comes
+// back through d.post.
+func (d *Desk) ixSend(s *outSend) {
+	ix := d.ixState()
+	p := d.cfg.Interact.Platform
+	if p == nil || s.inflight {
+		return
+	}
+	if err := ix.outbox.OutboxAttempt(s.item.Key); err != nil {
+		if errors.Is(err, store.ErrAlreadyDone) {
+			delete(ix.pending, s.item.Key)
+			return
+		}
+		d.cfg.Logf("desk: outbox attempt %s: %v", s.item.Key, err)
+	}
+	s.inflight = true
+	if s.ref != "" {
+		ix.book.SetDelivery(s.ref, interact.Sending, "")
+	}
+	cmd := platform.Command{Key: s.item.Key, Kind: s.item.Kind, Payload: s.item.Payload}
+	timeout := d.cfg.Interact.SendTimeout
+	if timeout <= 0 {
+		timeout = DefaultSendTimeout
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		ack, err := p.Send(ctx, cmd)
+		cancel()
+		d.post(func() { d.ixAcked(cmd.Key, ack, err) })
+	}()
+}
+
+// ixAcked handles the platform's answer on the desk goroutine.
+func (d *Desk) ixAcked(key string, ack platform.Ack, sendErr error) {
+	ix := d.ixState()
+	now := d.cfg.Clock.Now()
+	s := ix.pending[key]
+	if s == nil {
+		return
+	}
+	s.inflight = false
+	switch {
+	case sendErr == nil && ack.OK:
+		if err := ix.outbox.OutboxDone(key, ack); err != nil {
+			// Not marked done: a later re-send gets a Duplicate ack.
+			d.cfg.Logf("desk: outbox done %s: %v", key, err)
+		}
+		delete(ix.pending, key)
+		d.ixLog("interaction_ack", map[string]any{"key": key, "kind": s.item.Kind, "id": s.ref,
+			"duplicate": ack.Duplicate, "attempts": s.failures + 1, "result": ack.Result})
+		if s.ref != "" {
+			ix.book.Delivered(s.ref, now)
+			d.ixArmExpiry(now)
+		}
+	case sendErr == nil || errors.Is(sendErr, platform.ErrUnsupported):
+		// Refused: re-sending the same key gets the same answer.
+		reason := string(ack.Result)
+		if sendErr != nil {
+			reason = sendErr.Error()
+		}
+		if err := ix.outbox.OutboxDone(key, ack); err != nil {
+			d.cfg.Logf("desk: outbox done %s: %v", key, err)
+		}
+		delete(ix.pending, key)
+		d.ixLog("interaction_refused", map[string]any{"key": key, "kind": s.item.Kind, "id": s.ref, "reason": reason})
+		if s.ref != "" {
+			ix.book.Refuse(s.ref, reason, now)
+			d.ixArmExpiry(now)
+		}
+		d.hub.publish(Event{Kind: EventError, At: now, Message: fmt.Sprintf("%s %s refused: %s", s.item.Kind, s.ref, reason)})
+	default:
+		s.failures++
+		back := d.cfg.Interact.RetryMin
+		if back <= 0 {
+			back = DefaultRetryMin
+		}
+		maxBack := d.cfg.Interact.RetryMax
+		if maxBack <= 0 {
+			maxBack = DefaultRetryMax
+		}
+		for i := 1; i < s.failures && back < maxBack; i++ {
+			back *= 2
+		}
+		s.next = now.Add(min(back, maxBack))
+		if s.ref != "" {
+			ix.book.SetDelivery(s.ref, interact.Queued, sendErr.Error())
+		}
+		if s.failures == 1 {
+			d.ixLog("interaction_queued", map[string]any{"key": key, "kind": s.item.Kind, "id": s.ref, "error": sendErr.Error()})
+		}
+		d.ixArmRetry(now)
+	}
+	d.ixPublish("ack")
+}
+
+func (d *Desk) ixArmRetry(now time.Time) {
+	ix := d.ixState()
+	var best time.Time
+	for _, s := range ix.pending {
+		if !s.inflight && !s.next.IsZero() && (best.IsZero() || s.next.Before(best)) {
+			best = s.next
+		}
+	}
+	ix.retry.Stop()
+	if !best.IsZero() {
+		ix.retry.Reset(best.Sub(now))
+	}
+}
+
+func (d *Desk) ixRetryDue() {
+	ix := d.ixState()
+	now := d.cfg.Clock.Now()
+	for _, s := range ix.pending {
+		if !s.inflight && !s.next.IsZero() && !now.Before(s.next) {
+			d.ixSend(s)
+		}
+	}
+	d.ixArmRetry(now)
+	d.ixPublish("retry")
+}
+
+func (d *Desk) ixArmExpiry(now time.Time) {
+	ix := d.ixState()
+	ix.expiry.Stop()
+	if at, ok := ix.book.NextExpiry(); ok {
+		ix.expiry.Reset(at.Sub(now))
+	}
+}
+
+func (d *Desk) ixExpire() {
+	ix := d.ixState()
+	now := d.cfg.Clock.Now()
+	closed := ix.book.Expire(now)
+	for _, id := range closed {
+		d.ixLogResult(id, "interaction_closed")
+	}
+	d.ixArmExpiry(now)
+	if len(closed) > 0 {
+		d.ixPublish("closed")
+	}
+}
+
+// ResendPending re-sends every unacknowledged outbox command under its own
+// key: call it when the desk starts (after a restart) and on reconnect.
+// Safe from any goroutine.
+func (d *Desk) ResendPending() {
+	d.post(func() {
+		ix := d.ixState()
+		items, err := ix.outbox.OutboxPending()
+		if err != nil {
+			d.cfg.Logf("desk: outbox pending: %v", err)
+			d.hub.publish(Event{Kind: EventError, At: d.cfg.Clock.Now(), Err: err, Message: "outbox: " + err.Error()})
+			return
+		}
+		for _, it := range items {
+			if s := ix.pending[it.Key]; s != nil {
+				s.next = time.Time{}
+				d.ixSend(s)
+				continue
+			}
+			d.ixEnqueue(it, d.ixRefFor(it.Key))
+		}
+		d.ixArmRetry(d.cfg.Clock.Now())
+		d.ixPublish("resend")
+	})
+}
+
+// ixRefFor finds the interaction a key belongs to, if the desk knows it.
+func (d *Desk) ixRefFor(key string) string {
+	for _, v := range d.ixState().book.Views() {
+		if v.Key == key {
+			return v.ID
+		}
+	}
+	return ""
+}
+
+// Interactions returns the current interaction snapshot. It asks the desk
+// goroutine: do not call it from OnChange.
+func (d *Desk) Interactions() Interactions {
+	ch := make(chan Interactions, 1)
+	d.post(func() { ch <- d.ixSnapshot() })
+	select {
+	case s := <-ch:
+		return s
+	case <-d.done:
+		return Interactions{}
+	}
+}
+
+func (d *Desk) ixSnapshot() Interactions {
+	ix := d.ixState()
+	return Interactions{At: d.cfg.Clock.Now(), Seq: ix.seq, Items: ix.book.Views(), Pending: len(ix.pending)}
+}
+
+func (d *Desk) ixPublish(why string) {
+	ix := d.ixState()
+	ix.seq++
+	snap := d.ixSnapshot()
+	d.hub.publish(Event{Kind: EventInteraction, At: snap.At, Message: why})
+	if f := d.cfg.Interact.OnChange; f != nil {
+		f(snap)
+	}
+}
+
+// PlatformEvent feeds a platform event to the interactions: coupon claims
+// (KindClaim, Ref = coupon id), platform votes (KindVote, Text = option),
+// out-of-band acks (KindAck, ID = key) and digit votes in danmaku. Safe
+// from the feed goroutine; it does not wait for the desk.
+func (d *Desk) PlatformEvent(ev platform.Event) {
+	switch ev.Kind {
+	case platform.KindClaim:
+		d.postAsync(func() {
+			ix := d.ixState()
+			if ix.book.Claim(ev.Ref, ev.ViewerID, ev.ID, ev.Time) {
+				d.ixPublish("claim")
+			}
+		})
+	case platform.KindVote, platform.KindDanmaku:
+		if digit := interact.ParseDigit(ev.Text); digit > 0 {
+			d.VoteDanmaku(ev.ViewerID, digit, ev.Time)
+		} else if ev.Kind == platform.KindVote {
+			d.postAsync(func() {
+				ix := d.ixState()
+				id, t, _, ok := ix.book.LiveVote()
+				if !ok {
+					return
+				}
+				for i, o := range ix.book.Options(id) {
+					if o == ev.Text {
+						if t.Add(ev.ViewerID, i+1, ev.Time) {
+							d.ixPublish("vote")
+						}
+						return
+					}
+				}
+			})
+		}
+	case platform.KindAck:
+		d.postAsync(func() {
+			if s := d.ixState().pending[ev.ID]; s != nil && !s.inflight {
+				d.ixAcked(ev.ID, platform.Ack{Key: ev.ID, OK: true}, nil)
+			}
+		})
+	}
+}
+
+// postAsync hands f to the desk without blocking the caller when the inbox
+// is full.
+func (d *Desk) postAsync(f func()) {
+	select {
+	case d.inbox <- f:
+	default:
+		go d.post(f)
+	}
+}
+
+// voteBuf batches digit votes from the feed: one desk wake-up per batch.
+type voteBuf struct {
+	mu      sync.Mutex
+	votes   []digitVote
+	posted  bool
+	dropped uint64
+}
+
+type digitVote struct {
+	viewer string
+	digit  uint8
+	at     time.Time
+}
+
+// maxVoteBuf bounds the votes waiting for the desk.
+const maxVoteBuf = 1 << 20
+
+var voteBufs sync.Map // *Desk → *voteBuf
+
+func (d *Desk) voteBuffer() *voteBuf {
+	if b, ok := voteBufs.Load(d); ok {
+		return b.(*voteBuf)
+	}
+	b, loaded := voteBufs.LoadOrStore(d, &voteBuf{})
+	if !loaded {
+		go func() {
+			<-d.done
+			voteBufs.Delete(d)
+		}()
+	}
+	return b.(*voteBuf)
+}
+
+// VoteDanmaku counts a digit vote (1..9) from a danmaku line for the live
+// digit vote. Safe from any goroutine and cheap: votes are batched and
+// handed to the desk together.
+func (d *Desk) VoteDanmaku(viewerID string, digit int, at time.Time) {
+	if digit < 1 || digit > 9 {
+		return
+	}
+	b := d.voteBuffer()
+	b.mu.Lock()
+	if len(b.votes) >= maxVoteBuf {
+		b.dropped++
+		b.mu.Unlock()
+		return
+	}
+	b.votes = append(b.votes, digitVote{viewer: viewerID, digit: uint8(digit), at: at})
+	post := !b.posted
+	b.posted = true
+	b.mu.Unlock()
+	if post {
+		d.postAsync(func() { d.flushVotes(b) })
+	}
+}
+
+func (d *Desk) flushVotes(b *voteBuf) {
+	b.mu.Lock()
+	votes := b.votes
+	b.votes = nil
+	b.posted = false
+	b.mu.Unlock()
+	_, t, _, ok := d.ixState().book.LiveVote()
+	if !ok {
+		return
+	}
+	changed := false
+	for _, v := range votes {
+		if t.Add(v.viewer, int(v.digit), v.at) {
+			changed = true
+		}
+	}
+	if changed {
+		d.ixPublish("vote")
+	}
+}
+
+// memOutbox is the outbox of a desk without a store: in memory only.
+type memOutbox struct {
+	clock Clock
+	mu    sync.Mutex
+	items map[string]*store.OutboxItem
+	order []string
+}
+
+func newMemOutbox(c Clock) *memOutbox {
+	return &memOutbox{clock: c, items: make(map[string]*store.OutboxItem)}
+}
+
+func (m *memOutbox) OutboxAdd(item store.OutboxItem) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.items[item.Key]; ok {
+		return fmt.Errorf("outbox key %q: add: %w", item.Key, store.ErrDuplicateKey)
+	}
+	item.Attempts, item.Done = 0, false
+	m.items[item.Key] = &item
+	m.order = append(m.order, item.Key)
+	return nil
+}
+
+func (m *memOutbox) OutboxPending() ([]store.OutboxItem, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []store.OutboxItem
+	for _, k := range m.order {
+		if it := m.items[k]; !it.Done {
+			out = append(out, *it)
+		}
+	}
+	return out, nil
+}
+
+func (m *memOutbox) OutboxAttempt(key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	it := m.items[key]
+	switch {
+	case it == nil:
+		return fmt.Errorf("outbox key %q: attempt: %w", key, store.ErrNotFound)
+	case it.Done:
+		return fmt.Errorf("outbox key %q: attempt: %w", key, store.ErrAlreadyDone)
+	}
+	it.Attempts++
+	return nil
+}
+
+func (m *memOutbox) OutboxDone(key string, result any) error {
+	raw, err := json.Marshal(result)
+	if err != nil {
+		return fmt.Errorf("outbox key %q: encode result: %w", key, err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	it := m.items[key]
+	if it == nil {
+		return fmt.Errorf("outbox key %q: done: %w", key, store.ErrNotFound)
+	}
+	if !it.Done {
+		it.Done, it.DoneAt, it.Result = true, m.clock.Now(), raw
+	}
+	return nil
+}
+
+// armForSegment arms the interaction of a segment that just went on air, so
+// the controller is prompted at the script's interaction node.
+func (d *Desk) armForSegment(index int) {
+	if d.show == nil || index < 0 || index >= len(d.show.Segments) {
+		return
+	}
+	id := d.show.Segments[index].Interaction
+	if id == "" {
+		return
+	}
+	v, ok := d.ixState().book.Get(id)
+	if !ok || v.State != interact.Draft {
+		return
+	}
+	if _, err := d.applyInteractionCommand(ArmInteraction{ID: id}); err != nil {
+		d.publishError(err)
+	}
+}
+
+// DemoInteractions are the demo show's coupon and vote definitions, with
+// the ids its interaction nodes name.
+func DemoInteractions() []Command {
+	return []Command{
+		DefineCoupon{Coupon: interact.Coupon{ID: "coupon-1", Name: "精华液限时券", Discount: "满199减30", FaceValue: 3000, Threshold: 19900,
+			Stock: 500, PerViewer: 1, Window: 3 * time.Minute, PriceProtection: "直播间价保15天"}},
+		DefineVote{Vote: interact.Vote{ID: "vote-1", Question: "下一个想看哪款？扣数字投票", Options: []string{"玻尿酸面霜", "烟酰胺精华", "防晒喷雾"},
+			Duration: 2 * time.Minute, Mode: "digits", ChangeRule: "first"}},
+		DefineCoupon{Coupon: interact.Coupon{ID: "lottery-1", Name: "满赠礼盒券", Discount: "满299赠礼盒", FaceValue: 0, Threshold: 29900,
+			Stock: 100, PerViewer: 1, Window: 3 * time.Minute}},
+	}
 }

@@ -54,6 +54,7 @@ func (f *Feed) Run(ctx context.Context) error {
 			if !ok {
 				return <-platErr
 			}
+			f.vote(it)
 			pending = appendShown(pending, it)
 		drain:
 			for len(pending) < 512 {
@@ -62,6 +63,7 @@ func (f *Feed) Run(ctx context.Context) error {
 					if !ok {
 						break drain
 					}
+					f.vote(it)
 					pending = appendShown(pending, it)
 				default:
 					break drain
@@ -90,6 +92,14 @@ func (f *Feed) Run(ctx context.Context) error {
 	}
 }
 
+// vote hands a digit vote to the desk. Merged repeats still count: "1" from
+// a thousand viewers is one line on screen but a thousand votes.
+func (f *Feed) vote(it danmaku.Item) {
+	if f.Desk != nil && it.Class == danmaku.Vote && it.VoteDigit > 0 && (!it.Hidden || it.MergedInto != "") {
+		f.Desk.VoteDanmaku(it.ViewerID, it.VoteDigit, it.Time)
+	}
+}
+
 // appendShown keeps the items shown as lines of their own.
 func appendShown(dst []danmaku.Item, it danmaku.Item) []danmaku.Item {
 	if it.Hidden || it.MergedInto != "" {
@@ -108,5 +118,9 @@ func (f *Feed) sink(ev platform.Event) {
 		f.viewers.Store(int64(ev.Count))
 	case platform.KindLike:
 		f.likes.Add(int64(max(ev.Count, 1)))
+	case platform.KindClaim, platform.KindVote, platform.KindAck:
+		if f.Desk != nil {
+			f.Desk.PlatformEvent(ev)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"studiodesk/studio"
 	"studiodesk/studio/danmaku"
+	"studiodesk/studio/interact"
 	"studiodesk/studio/overlay"
 	"studiodesk/studio/platform"
 )
@@ -48,8 +49,11 @@ func startLive(desk *studio.Desk, pipe *danmaku.Pipeline, plat platform.Platform
 				case <-ctx.Done():
 					return
 				case ev := <-sub.C():
-					if ev.Kind == studio.EventWall {
+					switch ev.Kind {
+					case studio.EventWall:
 						l.overlay.SetWall(overlayLines(pipe.Wall()))
+					case studio.EventInteraction:
+						l.showInteractions(desk.Interactions())
 					}
 				}
 			}
@@ -80,4 +84,32 @@ func overlayLines(items []danmaku.Item) []overlay.Line {
 		out[i] = overlay.Line{ID: it.ID, Name: it.ViewerName, Text: it.Norm, Class: it.Class.String(), Merged: it.Merged}
 	}
 	return out
+}
+
+// showInteractions puts the live coupon and vote (or the last result) on
+// the broadcast.
+func (l *liveLink) showInteractions(ix studio.Interactions) {
+	var coupon *overlay.CouponCard
+	var vote *overlay.VoteCard
+	for _, v := range ix.Items {
+		switch {
+		case v.Kind == interact.KindCoupon && v.State == interact.Live && v.Coupon != nil:
+			coupon = &overlay.CouponCard{Name: v.Coupon.Name, Discount: v.Coupon.Discount, Stock: v.Coupon.Stock, Left: v.StockLeft,
+				EndsAt: v.EndsAt, Note: v.Coupon.PriceProtection}
+		case v.Kind == interact.KindVote && v.Vote != nil && (v.State == interact.Live || v.State == interact.Closed):
+			card := &overlay.VoteCard{Question: v.Vote.Question, EndsAt: v.EndsAt, Closed: v.State == interact.Closed}
+			for i, o := range v.Vote.Options {
+				n := 0
+				if i < len(v.Counts) {
+					n = v.Counts[i]
+				}
+				card.Options = append(card.Options, overlay.VoteOption{Label: o, Count: n})
+			}
+			if vote == nil || v.State == interact.Live {
+				vote = card
+			}
+		}
+	}
+	l.overlay.SetCoupon(coupon)
+	l.overlay.SetVote(vote)
 }

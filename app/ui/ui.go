@@ -133,12 +133,6 @@ func Main(args []string) int {
 	}
 	defer env.reg.CloseAll()
 	env.pipe = danmaku.New(danmaku.Config{})
-	desk := studio.New(studio.Config{
-		Journal: studio.NewStoreJournal(st), Rehearsal: opts.Rehearsal,
-		Devices: env.reg, Presets: env.book, SavePresets: func(b *studio.PresetBook) error { return b.Save(st) },
-		Danmaku: env.pipe,
-	})
-	defer desk.Close()
 	// Offline first: the rehearsal simulator is the platform unless a real
 	// one is configured.
 	plat, err := opts.Platform.open(rehearsal.Config{Seed: time.Now().UnixNano(), Profile: opts.SimProfile, Rate: opts.SimRate})
@@ -146,6 +140,21 @@ func Main(args []string) int {
 		fmt.Fprintln(os.Stderr, "studiodesk:", err)
 		return 2
 	}
+	desk := studio.New(studio.Config{
+		Journal: studio.NewStoreJournal(st), Rehearsal: opts.Rehearsal,
+		Devices: env.reg, Presets: env.book, SavePresets: func(b *studio.PresetBook) error { return b.Save(st) },
+		Danmaku:  env.pipe,
+		Interact: studio.InteractConfig{Platform: plat, Outbox: st},
+	})
+	defer desk.Close()
+	for _, c := range studio.DemoInteractions() {
+		if err := desk.Do(context.Background(), c); err != nil {
+			log.Printf("studiodesk: %v", err)
+		}
+	}
+	// Anything fired but not acknowledged before a crash goes out again,
+	// with the same idempotency key.
+	desk.ResendPending()
 	live := startLive(desk, env.pipe, plat, opts.OverlayAddr)
 	defer live.stop()
 	show, err := loadCurrentShow(st)
@@ -270,6 +279,7 @@ type deskUI struct {
 	editor     *presetEditor
 	overlayURL *widget.Label
 	remote     *remotePage
+	ix         *interactionsPane
 	devices    *devicesPage
 	ticks      int
 }
@@ -287,6 +297,8 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 	d.editor = newPresetEditor(d.runner, env.reg)
 	d.devices = newDevicesPage(env.reg, st, env.cfgs, env.rehearsal)
 	d.controller.addSide(d.presets.root)
+	d.ix = newInteractionsPane(d.runner, now)
+	d.controller.addSide(d.ix.root)
 	d.pipe = env.pipe
 	d.danmaku = newDanmakuPane(env.pipe, d.runner)
 	d.controller.addBelowRundown(d.danmaku.root)
@@ -360,6 +372,15 @@ func (d *deskUI) typedKey(k *fyne.KeyEvent) {
 	case fyne.KeyDelete:
 		d.danmaku.hide()
 		return
+	case fyne.KeyC:
+		d.ix.fire()
+		return
+	case fyne.KeyV:
+		d.ix.startVote()
+		return
+	case fyne.KeyX:
+		d.ix.endVote()
+		return
 	}
 	if id, ok := d.presets.presetForKey(k.Name); ok {
 		d.runner.do(studio.RecallPreset{ID: id})
@@ -414,6 +435,8 @@ func (d *deskUI) onEvent(ev studio.Event) {
 		}
 	case studio.EventError:
 		d.controller.report(ev.Err)
+	case studio.EventInteraction:
+		d.ix.set(d.desk.Interactions())
 	case studio.EventRecall:
 		d.presets.showResult(ev.Recall)
 		d.presets.refreshLights()
@@ -441,7 +464,11 @@ func (d *deskUI) onTick(now time.Time) {
 	// Comments redraw at 3-4 Hz: readable, and cheap at any message rate.
 	if d.ticks%3 == 0 {
 		d.danmaku.refresh()
+		d.ix.list.Refresh() // countdowns
 		q := hostQuestions(d.pipe)
+		if line := d.ix.hostLine(); line != "" {
+			q = line + "    " + q
+		}
 		d.streamer.setQuestions(q)
 		if d.hostView != nil {
 			d.hostView.setQuestions(q)
@@ -456,6 +483,7 @@ func (d *deskUI) refresh() {
 		d.presets.setPresets(s.Presets, s.Devices)
 		d.editor.setPresets(s.Presets)
 	}
+	d.ix.set(d.desk.Interactions())
 	d.render(d.now())
 }
 

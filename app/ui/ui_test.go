@@ -390,3 +390,52 @@ func TestPlatformFlagsNameWhatIsMissing(t *testing.T) {
 		t.Fatal("a tiny window size was accepted")
 	}
 }
+
+func TestInteractionsPaneFiresCouponAndCountsVotes(t *testing.T) {
+	lang = "zh"
+	a := test.NewTempApp(t)
+	sim := rehearsal.New(rehearsal.Config{Seed: 1})
+	desk := studio.New(studio.Config{Interact: studio.InteractConfig{Platform: sim}})
+	t.Cleanup(desk.Close)
+	for _, c := range studio.DemoInteractions() {
+		if err := desk.Do(context.Background(), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := test.NewWindow(nil)
+	t.Cleanup(w.Close)
+	d := newDeskUI(a, desk, w, nil, studioEnv{}, "controller", time.Now)
+	d.runner.skipConfirm = true
+	d.onEvent(studio.Event{Kind: studio.EventInteraction})
+	if len(d.ix.items) != 3 {
+		t.Fatalf("pane lists %d interactions, want 3", len(d.ix.items))
+	}
+	d.ix.list.Select(0) // coupon-1
+	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyC})
+	waitFor(t, func() bool { return sim.IssuedCount("coupon-1") == 1 }, "coupon issued on the platform")
+	waitFor(t, func() bool {
+		v, _ := desk.Interactions().Get("coupon-1")
+		return v.State == "live" && !v.EndsAt.IsZero()
+	}, "coupon live with a countdown after the ack")
+	d.onEvent(studio.Event{Kind: studio.EventInteraction})
+	if !strings.Contains(d.ix.line(d.ix.items[0]), "进行中") {
+		t.Fatalf("pane line %q", d.ix.line(d.ix.items[0]))
+	}
+	if !strings.Contains(d.ix.hostLine(), "精华液限时券") {
+		t.Fatalf("host line %q", d.ix.hostLine())
+	}
+	d.ix.list.Select(1) // vote-1
+	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyV})
+	for i, digit := range []int{1, 2, 2, 3, 2} {
+		desk.VoteDanmaku(fmt.Sprint("viewer", i), digit, time.Now())
+	}
+	desk.VoteDanmaku("viewer0", 3, time.Now()) // a changed vote: the first counts
+	waitFor(t, func() bool {
+		v, _ := desk.Interactions().Get("vote-1")
+		return v.Total == 5 && len(v.Counts) == 3 && v.Counts[1] == 3
+	}, "five votes, three for option 2")
+	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyX})
+	if v, _ := desk.Interactions().Get("vote-1"); v.State != "closed" {
+		t.Fatalf("vote after X: %s", v.State)
+	}
+}
