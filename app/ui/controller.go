@@ -37,6 +37,7 @@ type controllerView struct {
 	selected int
 	right    *fyne.Container
 	left     *container.Split
+	badge    *canvas.Text
 }
 
 // addBelowRundown puts a panel (the danmaku pane) under the rundown.
@@ -109,7 +110,9 @@ func newControllerView(runner *actionRunner) *controllerView {
 		widget.NewLabel(T("show.overunder")), v.overUnder,
 		widget.NewLabel(T("show.windows")), v.windows,
 	)
-	v.right = container.NewVBox(clockBlock, v.phase, v.segment, v.point, v.lastCue, facts, grid)
+	v.badge = newText(20, colRehearse, true)
+	v.badge.Alignment = fyne.TextAlignTrailing
+	v.right = container.NewVBox(v.badge, clockBlock, v.phase, v.segment, v.point, v.lastCue, facts, grid)
 	right := v.right
 	v.left = container.NewVSplit(v.rundown, container.NewStack())
 	v.left.Offset = 0.5
@@ -189,6 +192,11 @@ func (v *controllerView) jumpSelected() {
 func (v *controllerView) render(snap *studio.Snapshot, st scripts.State) {
 	structural := v.snap != snap
 	v.snap, v.state = snap, st
+	setText(v.badge, badgeText(snap))
+	if c := badgeColor(snap); v.badge.Color != c {
+		v.badge.Color = c
+		v.badge.Refresh()
+	}
 	left := st.SegmentLeft
 	if snap != nil && snap.Show != nil && len(snap.Show.Segments) > 0 {
 		seg := snap.Show.Segments[clampIndex(st.Segment, len(snap.Show.Segments))]

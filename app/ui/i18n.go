@@ -200,4 +200,5 @@ var messages = map[string][2]string{
 	"ix.state.live":          {"进行中", "LIVE"},
 	"ix.state.closed":        {"已结束", "closed"},
 	"ix.state.cancelled":     {"已取消", "cancelled"},
+	"ix.unsupported":         {"%s 不支持", "not supported on %s"},
 }

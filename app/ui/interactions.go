@@ -12,6 +12,7 @@ import (
 
 	"studiodesk/studio"
 	"studiodesk/studio/interact"
+	"studiodesk/studio/platform"
 )
 
 // interactionsPane lists the show's coupons and votes with their state,
@@ -24,6 +25,21 @@ type interactionsPane struct {
 	items    []interact.View
 	selected int
 	now      func() time.Time
+	fireBtn  *widget.Button
+	voteBtn  *widget.Button
+}
+
+// setCapabilities labels and disables what the platform cannot do, so the
+// controller learns it before the moment, not from an error on air.
+func (p *interactionsPane) setCapabilities(name string, c platform.Capabilities) {
+	if !c.Coupons {
+		p.fireBtn.SetText(T("ix.fire") + " — " + fmt.Sprintf(T("ix.unsupported"), name))
+		p.fireBtn.Disable()
+	}
+	if !c.Votes && !c.Danmaku {
+		p.voteBtn.SetText(T("ix.start_vote") + " — " + fmt.Sprintf(T("ix.unsupported"), name))
+		p.voteBtn.Disable()
+	}
 }
 
 func newInteractionsPane(runner *actionRunner, now func() time.Time) *interactionsPane {
@@ -38,9 +54,10 @@ func newInteractionsPane(runner *actionRunner, now func() time.Time) *interactio
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(p.line(p.items[i])) },
 	)
 	p.list.OnSelected = func(i widget.ListItemID) { p.selected = i }
+	p.fireBtn = widget.NewButton(T("ix.fire")+" [C]", p.fire)
+	p.voteBtn = widget.NewButton(T("ix.start_vote")+" [V]", p.startVote)
 	buttons := container.NewGridWithColumns(4,
-		widget.NewButton(T("ix.fire")+" [C]", p.fire),
-		widget.NewButton(T("ix.start_vote")+" [V]", p.startVote),
+		p.fireBtn, p.voteBtn,
 		widget.NewButton(T("ix.end_vote")+" [X]", p.endVote),
 		widget.NewButton(T("ix.cancel"), p.cancel),
 	)

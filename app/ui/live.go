@@ -3,18 +3,21 @@ package ui
 import (
 	"context"
 	"log"
+	"sync/atomic"
 
 	"studiodesk/studio"
 	"studiodesk/studio/danmaku"
 	"studiodesk/studio/interact"
 	"studiodesk/studio/overlay"
 	"studiodesk/studio/platform"
+	"studiodesk/studio/remote"
 )
 
 // liveLink runs the platform feed and the OBS overlay server beside the
 // desk: platform → pipeline → overlay, and wall changes → overlay.
 type liveLink struct {
 	overlay *overlay.Server
+	remote  atomic.Pointer[remote.Server]
 	cancel  context.CancelFunc
 	done    chan struct{}
 }
@@ -31,8 +34,13 @@ func startLive(desk *studio.Desk, pipe *danmaku.Pipeline, plat platform.Platform
 		l.overlay = ov
 	}
 	feed := &studio.Feed{Desk: desk, Platform: plat, Pipeline: pipe, Logf: log.Printf}
-	if l.overlay != nil {
-		feed.OnLines = func(items []danmaku.Item) { l.overlay.PushDanmaku(overlayLines(items)) }
+	feed.OnLines = func(items []danmaku.Item) {
+		if l.overlay != nil {
+			l.overlay.PushDanmaku(overlayLines(items))
+		}
+		if r := l.remote.Load(); r != nil {
+			r.PublishDanmaku(remoteLines(items))
+		}
 	}
 	go func() {
 		defer close(l.done)
@@ -112,4 +120,15 @@ func (l *liveLink) showInteractions(ix studio.Interactions) {
 	}
 	l.overlay.SetCoupon(coupon)
 	l.overlay.SetVote(vote)
+}
+
+// setRemote starts or stops sending danmaku to paired remotes.
+func (l *liveLink) setRemote(r *remote.Server) { l.remote.Store(r) }
+
+func remoteLines(items []danmaku.Item) []remote.DanmakuLine {
+	out := make([]remote.DanmakuLine, len(items))
+	for i, it := range items {
+		out[i] = remote.DanmakuLine{User: it.ViewerName, Text: it.Norm, Kind: it.Class.String()}
+	}
+	return out
 }

@@ -53,6 +53,9 @@ type remotePage struct {
 	code    *canvas.Text
 	info    *widget.Label
 	devices *fyne.Container
+	// onServer is told when the server starts (and nil when it stops), so
+	// the live feed can send danmaku down the remote's lossy channel.
+	onServer func(*remote.Server)
 }
 
 func newRemotePage(desk *studio.Desk, tokens remote.TokenStore, addr string) *remotePage {
@@ -89,11 +92,17 @@ func (p *remotePage) start() {
 		return
 	}
 	p.srv = srv
+	if p.onServer != nil {
+		p.onServer(srv)
+	}
 	p.refresh()
 }
 
 func (p *remotePage) stop() {
 	if p.srv != nil {
+		if p.onServer != nil {
+			p.onServer(nil)
+		}
 		_ = p.srv.Close()
 		p.srv = nil
 	}

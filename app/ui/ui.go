@@ -171,9 +171,15 @@ func Main(args []string) int {
 	a := app.NewWithID("com.studiodesk.desk")
 	a.Settings().SetTheme(newDeskTheme())
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon()))
-	w := a.NewWindow(T("app.title"))
+	title := T("app.title")
+	if opts.Rehearsal {
+		title += " · " + T("rehearsal")
+	}
+	w := a.NewWindow(title)
 	d := newDeskUI(a, desk, w, st, env, opts.View, time.Now)
 	d.setOverlayURL(live.URL("danmaku"))
+	d.ix.setCapabilities(plat.Name(), plat.Capabilities())
+	d.remote.onServer = live.setRemote
 	d.remote.addr = opts.RemoteAddr
 	if opts.RemoteControl {
 		d.remote.enable.SetChecked(true)
