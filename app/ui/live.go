@@ -16,6 +16,7 @@ import (
 // liveLink runs the platform feed and the OBS overlay server beside the
 // desk: platform → pipeline → overlay, and wall changes → overlay.
 type liveLink struct {
+	feed    *studio.Feed
 	overlay *overlay.Server
 	remote  atomic.Pointer[remote.Server]
 	cancel  context.CancelFunc
@@ -34,6 +35,7 @@ func startLive(desk *studio.Desk, pipe *danmaku.Pipeline, plat platform.Platform
 		l.overlay = ov
 	}
 	feed := &studio.Feed{Desk: desk, Platform: plat, Pipeline: pipe, Logf: log.Printf}
+	l.feed = feed
 	feed.OnLines = func(items []danmaku.Item) {
 		if l.overlay != nil {
 			l.overlay.PushDanmaku(overlayLines(items))
@@ -132,3 +134,6 @@ func remoteLines(items []danmaku.Item) []remote.DanmakuLine {
 	}
 	return out
 }
+
+// viewers is the audience figure the platform last reported.
+func (l *liveLink) viewers() int { return l.feed.Viewers() }

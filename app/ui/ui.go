@@ -74,7 +74,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 		return o, err
 	}
 	switch o.View {
-	case "controller", "streamer", "producer", "presets", "devices", "remote":
+	case "controller", "streamer", "producer", "presets", "devices", "remote", "data":
 	default:
 		return o, fmt.Errorf("--view %q: want controller, streamer, producer, presets or devices", o.View)
 	}
@@ -180,6 +180,7 @@ func Main(args []string) int {
 	d.setOverlayURL(live.URL("danmaku"))
 	d.ix.setCapabilities(plat.Name(), plat.Capabilities())
 	d.remote.onServer = live.setRemote
+	d.viewers = live.viewers
 	d.remote.addr = opts.RemoteAddr
 	if opts.RemoteControl {
 		d.remote.enable.SetChecked(true)
@@ -286,6 +287,8 @@ type deskUI struct {
 	overlayURL *widget.Label
 	remote     *remotePage
 	ix         *interactionsPane
+	data       *dataPage
+	viewers    func() int
 	devices    *devicesPage
 	ticks      int
 }
@@ -320,6 +323,7 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 		tokens = boltTokens{st: st}
 	}
 	d.remote = newRemotePage(desk, tokens, remote.DefaultAddr)
+	d.data = newDataPage(a, desk, st, env.pipe)
 	producerTabs := container.NewAppTabs(
 		container.NewTabItem(T("prod.script"), d.producer.root),
 		container.NewTabItem(T("prod.presets"), d.editor.root),
@@ -338,6 +342,7 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 		container.NewTabItem(T("view.streamer"), d.streamer.root),
 		container.NewTabItem(T("view.producer"), producerTabs),
 		container.NewTabItem(T("view.remote"), d.remote.root),
+		container.NewTabItem(T("view.data"), d.data.root),
 	)
 	switch view {
 	case "streamer":
@@ -346,6 +351,8 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 		tabs.SelectIndex(2)
 	case "remote":
 		tabs.SelectIndex(3)
+	case "data":
+		tabs.SelectIndex(4)
 	case "presets", "devices":
 		tabs.SelectIndex(2)
 		producerTabs.SelectIndex(map[string]int{"presets": 1, "devices": 2}[view])
@@ -466,6 +473,13 @@ func (d *deskUI) onTick(now time.Time) {
 	// Device health changes slowly; twice a second is plenty for the lights.
 	if d.ticks++; d.ticks%5 == 0 {
 		d.presets.refreshLights()
+	}
+	if d.ticks%10 == 0 {
+		viewers := 0
+		if d.viewers != nil {
+			viewers = d.viewers()
+		}
+		d.data.tick(d.snap, d.snap.State(now), d.desk.Interactions(), viewers)
 	}
 	// Comments redraw at 3-4 Hz: readable, and cheap at any message rate.
 	if d.ticks%3 == 0 {

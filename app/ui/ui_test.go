@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"studiodesk/studio/danmaku"
 	"studiodesk/studio/platform/rehearsal"
 	"studiodesk/studio/remote"
+	"studiodesk/studio/store"
 
 	"studiodesk/scripts"
 	"studiodesk/studio"
@@ -437,5 +439,48 @@ func TestInteractionsPaneFiresCouponAndCountsVotes(t *testing.T) {
 	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyX})
 	if v, _ := desk.Interactions().Get("vote-1"); v.State != "closed" {
 		t.Fatalf("vote after X: %s", v.State)
+	}
+}
+
+func TestDataPageReportAndVerify(t *testing.T) {
+	lang = "zh"
+	a := test.NewTempApp(t)
+	st, err := store.Open(t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	clk := studio.NewFakeClock(start)
+	pipe := danmaku.New(danmaku.Config{Now: clk.Now})
+	desk := studio.New(studio.Config{Clock: clk, Journal: studio.NewStoreJournal(st), Danmaku: pipe})
+	t.Cleanup(desk.Close)
+	if err := desk.Do(context.Background(), studio.LoadShow{Show: demoShow()}); err != nil {
+		t.Fatal(err)
+	}
+	w := test.NewWindow(nil)
+	t.Cleanup(w.Close)
+	d := newDeskUI(a, desk, w, st, studioEnv{pipe: pipe}, "controller", clk.Now)
+	d.runner.skipConfirm = true
+	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyF5})
+	clk.Advance(2*time.Minute + 10*time.Second)
+	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyRight})
+	pipe.Ingest(danmaku.Message{ID: "a", ViewerID: "v", ViewerName: "观众", Text: "多少钱？", Time: clk.Now()})
+	d.data.tick(d.desk.Snapshot(), d.desk.Snapshot().State(clk.Now()), d.desk.Interactions(), 1234)
+	if d.data.figures["dash.viewers"].Text != "1234" || d.data.figures["dash.questions"].Text != "1" {
+		t.Fatalf("dashboard: viewers %q questions %q", d.data.figures["dash.viewers"].Text, d.data.figures["dash.questions"].Text)
+	}
+	if got := d.data.figures["dash.overunder"].Text; got != "+00:10" {
+		t.Fatalf("over/under %q, want +00:10", got)
+	}
+	if got := verifyText(st, d.desk.Snapshot().Run); !strings.HasPrefix(got, "✓") {
+		t.Fatalf("verify: %s", got)
+	}
+	path, err := writeReport(st, d.desk.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, err := os.ReadFile(path)
+	if err != nil || !strings.Contains(string(html), "开场欢迎") {
+		t.Fatalf("report %s: %v", path, err)
 	}
 }
