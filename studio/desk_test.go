@@ -292,3 +292,20 @@ func TestRewindStartsANewRun(t *testing.T) {
 		t.Fatalf("after rewind+start: %+v", st)
 	}
 }
+
+func TestScaledClockRunsFactorTimesFaster(t *testing.T) {
+	c := NewScaledClock(50)
+	t0 := c.Now()
+	tm := c.NewTimer(5 * time.Second) // 100 ms of wall time
+	select {
+	case <-tm.C():
+	case <-time.After(5 * time.Second):
+		t.Fatal("a 5 s timer at 50× did not fire within 5 s of wall time")
+	}
+	if got := c.Now().Sub(t0); got < 5*time.Second {
+		t.Fatalf("scaled time advanced %v when the timer fired, want ≥ 5 s", got)
+	}
+	if NewScaledClock(0).Factor != 1 {
+		t.Fatal("factor 0 is not 1")
+	}
+}

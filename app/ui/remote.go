@@ -56,10 +56,12 @@ type remotePage struct {
 	// onServer is told when the server starts (and nil when it stops), so
 	// the live feed can send danmaku down the remote's lossy channel.
 	onServer func(*remote.Server)
+	// now is the desk's clock: remote state is computed at it.
+	now func() time.Time
 }
 
 func newRemotePage(desk *studio.Desk, tokens remote.TokenStore, addr string) *remotePage {
-	p := &remotePage{desk: desk, tokens: tokens, addr: addr, code: newText(72, colText, true),
+	p := &remotePage{desk: desk, tokens: tokens, addr: addr, now: time.Now, code: newText(72, colText, true),
 		info: widget.NewLabel(T("remote.off")), devices: container.NewVBox()}
 	p.info.Wrapping = fyne.TextWrapWord
 	p.enable = widget.NewCheck(T("remote.enable"), func(on bool) {
@@ -82,7 +84,7 @@ func (p *remotePage) start() {
 	if p.srv != nil {
 		return
 	}
-	srv, err := remote.NewServer(remote.Config{Desk: p.desk, Addr: p.addr, Tokens: p.tokens, Now: time.Now, Logf: log.Printf})
+	srv, err := remote.NewServer(remote.Config{Desk: p.desk, Addr: p.addr, Tokens: p.tokens, Now: p.now, Logf: log.Printf})
 	if err == nil {
 		err = srv.Start()
 	}

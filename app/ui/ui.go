@@ -50,6 +50,8 @@ type Options struct {
 	Remote        string
 	Pair          string
 	Platform      platformFlags
+	// Speed accelerates a rehearsal (1 = real time); refused outside one.
+	Speed float64
 }
 
 func parseOptions(args []string, stderr io.Writer) (Options, error) {
@@ -70,6 +72,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	fs.StringVar(&o.Remote, "remote", "", "run as the field controller's client of the desk at ADDR (host:port)")
 	fs.StringVar(&o.Pair, "pair", "", "with --remote: the desk's one-time pairing code")
 	o.Platform.register(fs)
+	fs.Float64Var(&o.Speed, "speed", 1, "rehearsal speed: 1 (real time) up to 20 (a dry run)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -85,6 +88,12 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 		return o, fmt.Errorf("--size %q: want WxH, at least 320x240", *size)
 	}
 	o.Size = fyne.NewSize(float32(wf), float32(hf))
+	if o.Speed < 1 || o.Speed > 20 {
+		return o, fmt.Errorf("--speed %v: want 1 to 20", o.Speed)
+	}
+	if o.Speed != 1 && (!o.Rehearsal || o.Platform.kind != "rehearsal" && o.Platform.kind != "") {
+		return o, fmt.Errorf("--speed %v: only in rehearsal mode on the simulator", o.Speed)
+	}
 	switch *langFlag {
 	case "":
 	case "zh", "en":
@@ -135,12 +144,17 @@ func Main(args []string) int {
 	env.pipe = danmaku.New(danmaku.Config{})
 	// Offline first: the rehearsal simulator is the platform unless a real
 	// one is configured.
-	plat, err := opts.Platform.open(rehearsal.Config{Seed: time.Now().UnixNano(), Profile: opts.SimProfile, Rate: opts.SimRate})
+	var clk studio.Clock = studio.RealClock{}
+	if opts.Speed != 1 {
+		clk = studio.NewScaledClock(opts.Speed)
+	}
+	plat, err := opts.Platform.open(rehearsal.Config{Seed: time.Now().UnixNano(), Profile: opts.SimProfile, Rate: opts.SimRate, Now: clk.Now})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "studiodesk:", err)
 		return 2
 	}
 	desk := studio.New(studio.Config{
+		Clock:   clk,
 		Journal: studio.NewStoreJournal(st), Rehearsal: opts.Rehearsal,
 		Devices: env.reg, Presets: env.book, SavePresets: func(b *studio.PresetBook) error { return b.Save(st) },
 		Danmaku:  env.pipe,
@@ -175,8 +189,11 @@ func Main(args []string) int {
 	if opts.Rehearsal {
 		title += " · " + T("rehearsal")
 	}
+	if opts.Speed != 1 {
+		title += fmt.Sprintf(" · %g×", opts.Speed)
+	}
 	w := a.NewWindow(title)
-	d := newDeskUI(a, desk, w, st, env, opts.View, time.Now)
+	d := newDeskUI(a, desk, w, st, env, opts.View, clk.Now)
 	d.setOverlayURL(live.URL("danmaku"))
 	d.ix.setCapabilities(plat.Name(), plat.Capabilities())
 	d.remote.onServer = live.setRemote
@@ -190,7 +207,7 @@ func Main(args []string) int {
 	w.Resize(opts.Size)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	b := &bridge{desk: desk, now: time.Now, onEvent: d.onEvent, onTick: d.onTick}
+	b := &bridge{desk: desk, now: clk.Now, onEvent: d.onEvent, onTick: d.onTick}
 	go b.run(ctx)
 	w.ShowAndRun()
 	return 0
@@ -324,6 +341,7 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 	}
 	d.remote = newRemotePage(desk, tokens, remote.DefaultAddr)
 	d.data = newDataPage(a, desk, st, env.pipe)
+	d.remote.now = now
 	producerTabs := container.NewAppTabs(
 		container.NewTabItem(T("prod.script"), d.producer.root),
 		container.NewTabItem(T("prod.presets"), d.editor.root),

@@ -391,6 +391,14 @@ func TestPlatformFlagsNameWhatIsMissing(t *testing.T) {
 	if _, err := parseOptions([]string{"--size", "10x10"}, io.Discard); err == nil {
 		t.Fatal("a tiny window size was accepted")
 	}
+	if o, err := parseOptions([]string{"--speed", "10"}, io.Discard); err != nil || o.Speed != 10 {
+		t.Fatalf("--speed 10 in rehearsal: %v", err)
+	}
+	for _, args := range [][]string{{"--speed", "50"}, {"--speed", "10", "--rehearsal=false"}, {"--speed", "10", "--platform", "bridge"}} {
+		if _, err := parseOptions(args, io.Discard); err == nil || !strings.Contains(err.Error(), "--speed") {
+			t.Errorf("%v accepted: %v", args, err)
+		}
+	}
 }
 
 func TestInteractionsPaneFiresCouponAndCountsVotes(t *testing.T) {
