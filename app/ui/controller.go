@@ -197,23 +197,12 @@ func (v *controllerView) render(snap *studio.Snapshot, st scripts.State) {
 		v.badge.Color = c
 		v.badge.Refresh()
 	}
-	left := st.SegmentLeft
+	var seg *scripts.Segment
 	if snap != nil && snap.Show != nil && len(snap.Show.Segments) > 0 {
-		seg := snap.Show.Segments[clampIndex(st.Segment, len(snap.Show.Segments))]
+		seg = &snap.Show.Segments[clampIndex(st.Segment, len(snap.Show.Segments))]
 		v.segment.SetText(fmt.Sprintf("%d. %s · %s", st.Segment+1, seg.Title, kindText(seg.Kind)))
-		if !st.Started {
-			left = seg.Planned()
-		}
 	}
-	setText(v.remaining, clock(left))
-	col := phaseColor(st.Clock)
-	if st.Paused {
-		col = colIdle
-	}
-	if v.band.FillColor != col {
-		v.band.FillColor = col
-		v.band.Refresh()
-	}
+	showClockFace(v.remaining, v.band, seg, st)
 	v.phase.SetText(phaseText(st))
 	if st.PointText != "" {
 		v.point.SetText(T("say.now") + "：" + st.PointText + "  (" + clock(st.PointLeft) + ")")

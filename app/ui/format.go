@@ -5,6 +5,8 @@ import (
 	"image/color"
 	"time"
 
+	"fyne.io/fyne/v2/canvas"
+
 	"studiodesk/scripts"
 )
 
@@ -65,3 +67,21 @@ func phaseText(st scripts.State) string {
 func kindText(k scripts.SegmentKind) string { return T("kind." + string(k)) }
 
 func cueText(k scripts.CueKind) string { return T("cue." + string(k)) }
+
+// showClockFace sets the big time left and its phase-coloured band, the same
+// on every view: the planned length before the start, grey while paused.
+func showClockFace(remaining *canvas.Text, band *canvas.Rectangle, seg *scripts.Segment, st scripts.State) {
+	left := st.SegmentLeft
+	if !st.Started && seg != nil {
+		left = seg.Planned()
+	}
+	setText(remaining, clock(left))
+	col := phaseColor(st.Clock)
+	if st.Paused {
+		col = colIdle
+	}
+	if band.FillColor != col {
+		band.FillColor = col
+		band.Refresh()
+	}
+}

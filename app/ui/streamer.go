@@ -111,19 +111,7 @@ func (v *streamerView) render(snap *studio.Snapshot, st scripts.State) {
 	seg := &snap.Show.Segments[clampIndex(st.Segment, len(snap.Show.Segments))]
 	setText(v.segment, seg.Title)
 	setText(v.phase, phaseText(st))
-	left := st.SegmentLeft
-	if !st.Started {
-		left = seg.Planned()
-	}
-	setText(v.remaining, clock(left))
-	col := phaseColor(st.Clock)
-	if st.Paused {
-		col = colIdle
-	}
-	if v.band.FillColor != col {
-		v.band.FillColor = col
-		v.band.Refresh()
-	}
+	showClockFace(v.remaining, v.band, seg, st)
 	if st.PointText != "" {
 		setText(v.sayLabel, T("say.now"))
 		setText(v.point, st.PointText)

@@ -27,7 +27,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -257,7 +256,7 @@ func (a *Adapter) Run(ctx context.Context, sink func(platform.Event)) error {
 	}
 	defer a.running.Store(false)
 
-	bo := backoff{min: a.cfg.BackoffMin, max: a.cfg.BackoffMax}
+	bo := platform.Backoff{Min: a.cfg.BackoffMin, Max: a.cfg.BackoffMax}
 	var g *game
 	defer func() {
 		if g != nil {
@@ -285,7 +284,7 @@ func (a *Adapter) Run(ctx context.Context, sink func(platform.Event)) error {
 			return ctx.Err()
 		}
 		a.Set(platform.Down, err)
-		t := time.NewTimer(bo.next())
+		t := time.NewTimer(bo.Next())
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -401,7 +400,7 @@ func (a *Adapter) dial(ctx context.Context, links []string) (*conn, error) {
 
 // session runs one WebSocket connection of game g: auth, heartbeats and
 // the reader loop, which is the only goroutine calling sink.
-func (a *Adapter) session(ctx context.Context, g *game, sink func(platform.Event), bo *backoff) error {
+func (a *Adapter) session(ctx context.Context, g *game, sink func(platform.Event), bo *platform.Backoff) error {
 	c, err := a.dial(g.ctx, g.info.WebsocketInfo.WSSLink)
 	if err != nil {
 		if g.dialFails++; g.dialFails >= maxDialFails {
@@ -436,7 +435,7 @@ func (a *Adapter) session(ctx context.Context, g *game, sink func(platform.Event
 	}
 	a.count(func(s *Stats) { s.Connects++ })
 	a.Set(platform.Connected, nil)
-	bo.reset()
+	bo.Reset()
 
 	wg.Add(1)
 	go func() {
@@ -592,21 +591,3 @@ func (a *Adapter) deliver(sink func(platform.Event), ev platform.Event) {
 	a.count(func(s *Stats) { s.Events++ })
 	sink(ev)
 }
-
-// backoff yields reconnect delays: min, doubling up to max, with ±20 %
-// jitter so a studio's adapters do not reconnect in lockstep.
-type backoff struct {
-	min, max, cur time.Duration
-}
-
-func (b *backoff) next() time.Duration {
-	if b.cur == 0 {
-		b.cur = b.min
-	} else {
-		b.cur = min(b.cur*2, b.max)
-	}
-	j := time.Duration(rand.Int64N(int64(b.cur)/5 + 1))
-	return b.cur - b.cur/10 + j
-}
-
-func (b *backoff) reset() { b.cur = 0 }

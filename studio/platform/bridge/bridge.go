@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/url"
 	"strconv"
@@ -281,7 +280,7 @@ func (a *Adapter) Run(ctx context.Context, sink func(platform.Event)) error {
 	defer a.running.Store(false)
 	defer a.Set(platform.Down, nil)
 
-	bo := backoff{min: a.cfg.BackoffMin, max: a.cfg.BackoffMax}
+	bo := platform.Backoff{Min: a.cfg.BackoffMin, Max: a.cfg.BackoffMax}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -295,7 +294,7 @@ func (a *Adapter) Run(ctx context.Context, sink func(platform.Event)) error {
 		a.lastErr = err
 		a.mu.Unlock()
 		a.Set(platform.Down, err)
-		d := bo.next()
+		d := bo.Next()
 		if errors.Is(err, ErrAuth) {
 			d = a.cfg.BackoffMax
 		}
@@ -325,7 +324,7 @@ func (a *Adapter) dial(ctx context.Context) (*conn, error) {
 
 // session runs one connection. Its goroutine is the only reader and the
 // only caller of sink.
-func (a *Adapter) session(ctx context.Context, sink func(platform.Event), bo *backoff) error {
+func (a *Adapter) session(ctx context.Context, sink func(platform.Event), bo *platform.Backoff) error {
 	c, err := a.dial(ctx)
 	if err != nil {
 		return err
@@ -359,7 +358,7 @@ func (a *Adapter) session(ctx context.Context, sink func(platform.Event), bo *ba
 		return err
 	}
 	a.Set(platform.Connected, nil)
-	bo.reset()
+	bo.Reset()
 
 	wg.Add(1)
 	go func() {
@@ -647,21 +646,3 @@ func (a *Adapter) Send(ctx context.Context, cmd platform.Command) (platform.Ack,
 	}
 	return ack, nil
 }
-
-// backoff yields reconnect delays: min, doubling up to max, with ±10 %
-// jitter so several desks do not reconnect in lockstep.
-type backoff struct {
-	min, max, cur time.Duration
-}
-
-func (b *backoff) next() time.Duration {
-	if b.cur == 0 {
-		b.cur = b.min
-	} else {
-		b.cur = min(b.cur*2, b.max)
-	}
-	j := time.Duration(rand.Int64N(int64(b.cur)/5 + 1))
-	return b.cur - b.cur/10 + j
-}
-
-func (b *backoff) reset() { b.cur = 0 }
