@@ -41,7 +41,8 @@ screenshot: build
 		Xvfb :97 -screen 0 1600x1000x24 >/dev/null 2>&1 & xpid=$$!; sleep 1; \
 		DISPLAY=:97 LANG=zh_CN.UTF-8 STUDIODESK_DATA=$$d ./$(BIN) --rehearsal --view $$view --size 1600x1000 --demo-run >/dev/null 2>&1 & apid=$$!; \
 		sleep 6; DISPLAY=:97 import -window root $(SHOTS)/$$view.png; \
-		kill $$apid; wait $$apid 2>/dev/null; kill $$xpid; wait $$xpid 2>/dev/null; rm -rf $$d; \
+		kill $$apid; timeout 5 tail --pid=$$apid -f /dev/null || kill -9 $$apid; \
+		kill $$xpid; wait $$xpid 2>/dev/null; rm -rf $$d; \
 		echo "wrote $(SHOTS)/$$view.png"; \
 	done
 
