@@ -70,8 +70,6 @@ type Desk struct {
 
 	recaller   *Recaller
 	recallDone chan RecallResult
-	lastRecall *RecallResult
-	figures    []Figures
 	// inbox runs closures on the desk goroutine: background work (a
 	// platform acknowledgement, a timer) reports back through it.
 	inbox chan func()

@@ -85,10 +85,6 @@ func (d *Desk) applyDanmakuCommand(cmd Command) (handled bool, err error) {
 		if err := d.cfg.Journal.Append(d.run.ID, cmd.Name(), c.Figures); err != nil {
 			return true, fmt.Errorf("%s: show log: %w", cmd.Name(), err)
 		}
-		d.figures = append(d.figures, c.Figures)
-		if len(d.figures) > 600 {
-			d.figures = d.figures[len(d.figures)-600:]
-		}
 		return true, nil
 	default:
 		return false, nil

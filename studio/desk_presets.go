@@ -124,7 +124,6 @@ func (d *Desk) finishRecall(res RecallResult) {
 	}); err != nil {
 		d.cfg.Logf("desk: show log: %v", err)
 	}
-	d.lastRecall = &res
 	d.hub.publish(Event{Kind: EventRecall, At: d.cfg.Clock.Now(), Recall: &res})
 }
 

@@ -42,7 +42,13 @@ func (f *Feed) Run(ctx context.Context) error {
 	platErr := make(chan error, 1)
 	go func() { platErr <- f.Platform.Run(ctx, f.sink) }()
 
-	minute := time.NewTicker(time.Minute)
+	// Minutes on the desk's clock, so an accelerated rehearsal logs
+	// rehearsal minutes.
+	var clk Clock = RealClock{}
+	if f.Desk != nil {
+		clk = f.Desk.cfg.Clock
+	}
+	minute := clk.NewTimer(time.Minute)
 	defer minute.Stop()
 	var pending []danmaku.Item
 	last := f.Pipeline.Stats()
@@ -73,7 +79,8 @@ func (f *Feed) Run(ctx context.Context) error {
 				f.OnLines(pending)
 				pending = nil
 			}
-		case now := <-minute.C:
+		case now := <-minute.C():
+			minute.Reset(time.Minute)
 			st := f.Pipeline.Stats()
 			fig := Figures{
 				Minute: now.Truncate(time.Minute), Received: st.Received - last.Received, Shown: st.Shown - last.Shown,

@@ -52,3 +52,43 @@ func TestFeedCarriesShownLinesAndFiltersSpam(t *testing.T) {
 		}
 	}
 }
+
+func TestFeedLogsFiguresEachMinuteOfTheDeskClock(t *testing.T) {
+	j := NewMemoryJournal()
+	clk := NewFakeClock(t0)
+	d := New(Config{Clock: clk, Journal: j})
+	defer d.Close()
+	plat := &pacedPlatform{n: 10, rate: 1000, sentAt: make([]atomic.Int64, 10)}
+	feed := &Feed{Desk: d, Platform: plat, Pipeline: danmaku.New(danmaku.Config{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = feed.Run(ctx) }()
+	figures := func() int {
+		n := 0
+		for _, r := range j.Records() {
+			if r.Kind == "figures" {
+				n++
+			}
+		}
+		return n
+	}
+	for want := 1; want <= 2; want++ {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			if at, ok := clk.NextDeadline(); ok && at.Equal(t0.Add(time.Duration(want)*time.Minute)) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("feed never armed its minute %d timer on the desk clock", want)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		clk.Advance(time.Minute)
+		for figures() < want {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d figures records after %d fake minutes", figures(), want)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}

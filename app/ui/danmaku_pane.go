@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -188,7 +189,7 @@ func hostQuestions(pipe *danmaku.Pipeline) string {
 	for _, g := range qs {
 		parts = append(parts, groupText(g))
 	}
-	terms := pipe.Trending(60e9, 5)
+	terms := pipe.Trending(time.Minute, 5)
 	if len(terms) > 0 {
 		ws := make([]string, len(terms))
 		for i, t := range terms {

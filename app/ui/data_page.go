@@ -100,7 +100,9 @@ func (p *dataPage) tick(snap *studio.Snapshot, st scripts.State, ix studio.Inter
 	set("dash.dpm", fmt.Sprint(lastMinute*60/int64(max(len(p.perSecond), 1))))
 	set("dash.shown", fmt.Sprint(stats.Shown))
 	set("dash.filtered", fmt.Sprint(stats.Links+stats.Contact+stats.Banned+stats.Flood+stats.Blocked))
-	set("dash.questions", fmt.Sprint(len(p.pipe.Questions(100))))
+	if p.pipe != nil {
+		set("dash.questions", fmt.Sprint(len(p.pipe.Questions(100))))
+	}
 	set("dash.claims", fmt.Sprint(claims))
 	set("dash.votes", fmt.Sprint(voters))
 	if st.Started {
