@@ -3,6 +3,7 @@ package studio
 import (
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,11 +21,35 @@ type ClockTimer interface {
 	Stop()
 }
 
-// RealClock is the wall clock.
+// RealClock is show time at real speed: the wall clock read once, at
+// process start, then advanced on the monotonic clock, so an NTP step or a
+// manual clock change neither skips nor repeats show time. Wall reports
+// the wall clock itself, so the desk can see (and log) a step.
 type RealClock struct{}
 
-// Now returns time.Now().
-func (RealClock) Now() time.Time { return time.Now() }
+var (
+	processMono = time.Now()
+	processWall = processMono.Round(0)
+)
+
+// Now returns the show time: process start plus monotonic elapsed.
+func (RealClock) Now() time.Time { return processWall.Add(time.Since(processMono)) }
+
+// Wall returns the wall clock (time.Now without its monotonic reading).
+func (RealClock) Wall() time.Time { return time.Now().Round(0) }
+
+// WallClock is implemented by clocks that can report the wall clock apart
+// from show time; the desk compares the two to detect wall-clock steps.
+type WallClock interface {
+	Wall() time.Time
+}
+
+// ShiftClock is implemented by clocks whose show time can be moved forward
+// once, at a restart whose wall clock is behind the last recorded show time
+// (the wall clock was stepped back while the desk was down).
+type ShiftClock interface {
+	Shift(d time.Duration)
+}
 
 // NewTimer wraps time.NewTimer.
 func (RealClock) NewTimer(d time.Duration) ClockTimer { return &realTimer{t: time.NewTimer(d)} }
@@ -41,6 +66,35 @@ type FakeClock struct {
 	mu     sync.Mutex
 	now    time.Time
 	timers []*fakeTimer
+	// wallOff is how far the fake wall clock is from show time (StepWall).
+	wallOff time.Duration
+}
+
+// Wall returns the fake wall clock: show time plus every StepWall so far.
+func (c *FakeClock) Wall() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now.Add(c.wallOff)
+}
+
+// StepWall steps the fake wall clock by d (an NTP step) without moving
+// show time or any timer, as a real step leaves the monotonic clock alone.
+func (c *FakeClock) StepWall(d time.Duration) {
+	c.mu.Lock()
+	c.wallOff += d
+	c.mu.Unlock()
+}
+
+// Shift moves show time forward by d without firing timers early: their
+// deadlines move with it (a restart clamped to the last recorded time).
+func (c *FakeClock) Shift(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.wallOff -= d
+	for _, t := range c.timers {
+		t.at = t.at.Add(d)
+	}
+	c.mu.Unlock()
 }
 
 // NewFakeClock starts at t.
@@ -154,7 +208,25 @@ func (t *fakeTimer) Stop() {
 type ScaledClock struct {
 	Factor float64
 	origin time.Time
+	// shift is added to show time (Shift), in nanoseconds.
+	shift atomicDuration
 }
+
+type atomicDuration struct{ v atomic.Int64 }
+
+func (a *atomicDuration) load() time.Duration { return time.Duration(a.v.Load()) }
+func (a *atomicDuration) add(d time.Duration) { a.v.Add(int64(d)) }
+
+// Wall returns the wall clock.
+func (c *ScaledClock) Wall() time.Time { return time.Now().Round(0) }
+
+// Shift moves show time forward by d.
+func (c *ScaledClock) Shift(d time.Duration) { c.shift.add(d) }
+
+// NewShowClock is the desk's show clock at factor× speed (1 = real time):
+// monotonic between readings, immune to wall-clock steps, shiftable at a
+// restart. Factor ≤ 0 means 1.
+func NewShowClock(factor float64) *ScaledClock { return NewScaledClock(factor) }
 
 // NewScaledClock starts a clock at the wall time now, running factor× fast
 // (factor ≤ 0 means 1).
@@ -168,7 +240,7 @@ func NewScaledClock(factor float64) *ScaledClock {
 // Now returns the scaled time.
 func (c *ScaledClock) Now() time.Time {
 	real := time.Since(c.origin)
-	return c.origin.Add(time.Duration(float64(real) * c.Factor))
+	return c.origin.Round(0).Add(time.Duration(float64(real)*c.Factor) + c.shift.load())
 }
 
 // NewTimer fires after d of scaled time.

@@ -20,6 +20,12 @@ import (
 type Journal interface {
 	// Append writes one show-log record; it is durable on return.
 	Append(run, kind string, payload any) error
+	// Record writes one record together with its effects (the run's
+	// anchors, other state) in one transaction: all or nothing.
+	Record(e JournalEntry) error
+	// Checkpoint writes a signed checkpoint of the run's log head (where
+	// the journal has a key) and saves r, in one transaction.
+	Checkpoint(r Run, reason string) error
 	// SaveRun persists the run on air (script id, run id, anchors).
 	SaveRun(r Run) error
 	// LoadRun returns the last persisted run, if any.
@@ -31,6 +37,10 @@ type Run struct {
 	ShowID  string           `json:"show_id"`
 	ID      string           `json:"id"`
 	Anchors []scripts.Anchor `json:"anchors"`
+	// Seen is the latest show time the desk recorded for the run (its
+	// last checkpoint). A restart whose clock reads earlier resumes from
+	// here instead of replaying the run as not yet started.
+	Seen time.Time `json:"seen,omitzero"`
 }
 
 // Config wires a Desk.
@@ -49,6 +59,13 @@ type Config struct {
 	Danmaku *danmaku.Pipeline
 	// Interact configures coupons and votes (see desk_interact.go).
 	Interact InteractConfig
+	// Housekeeping is how often the desk wakes to look for wall-clock
+	// steps and to write the on-air checkpoint (0: only when a command or
+	// cue wakes it). The app uses 1 s.
+	Housekeeping time.Duration
+	// CheckpointEvery is the on-air checkpoint interval in show time
+	// (default 1 minute when Housekeeping is set).
+	CheckpointEvery time.Duration
 }
 
 // Desk owns the show on air. All mutation happens on its goroutine.
@@ -74,6 +91,16 @@ type Desk struct {
 	// platform acknowledgement, a timer) reports back through it.
 	inbox chan func()
 	ix    *interactState
+
+	// storage is the last refused write, until a write succeeds.
+	storage *StorageFault
+	// hk wakes the desk for step checks and checkpoints.
+	hk     ClockTimer
+	lastCk time.Time
+	// drift is wall minus show time at the last look; a change of more
+	// than a second is a wall-clock step.
+	drift    time.Duration
+	driftSet bool
 }
 
 type request struct {
@@ -115,6 +142,15 @@ func New(cfg Config) *Desk {
 	}
 	d.cueTimer = cfg.Clock.NewTimer(time.Hour)
 	d.cueTimer.Stop()
+	if cfg.Housekeeping > 0 && cfg.CheckpointEvery <= 0 {
+		d.cfg.CheckpointEvery = time.Minute
+	}
+	d.hk = cfg.Clock.NewTimer(time.Hour)
+	d.hk.Stop()
+	if cfg.Housekeeping > 0 {
+		d.hk.Reset(cfg.Housekeeping)
+		d.checkStep(cfg.Clock.Now())
+	}
 	d.publishSnapshot()
 	go d.loop(ctx)
 	return d
@@ -166,10 +202,15 @@ func (d *Desk) Do(ctx context.Context, cmd Command) error {
 func (d *Desk) loop(ctx context.Context) {
 	defer close(d.done)
 	defer d.cueTimer.Stop()
+	defer d.hk.Stop()
 	for {
 		select {
 		case <-ctx.Done():
+			d.closeCheckpoint()
 			return
+		case <-d.hk.C():
+			d.housekeeping()
+			d.hk.Reset(d.cfg.Housekeeping)
 		case r := <-d.reqs:
 			r.reply <- d.apply(r.cmd)
 		case <-d.cueTimer.C():
@@ -210,19 +251,29 @@ func (d *Desk) apply(cmd Command) error {
 	if a.Kind == scripts.AnchorStart {
 		d.run = Run{ShowID: d.show.ID, ID: runID(d.show.ID, now)}
 	}
-	anchors := append(slices.Clone(d.run.Anchors), a)
-	// Persist before publishing: an acknowledged command is never lost.
-	if err := d.cfg.Journal.Append(d.run.ID, cmd.Name(), a); err != nil {
-		return fmt.Errorf("%s: show log: %w", cmd.Name(), err)
+	prev := d.run
+	if a.Kind == scripts.AnchorStart {
+		prev = Run{ShowID: d.show.ID}
 	}
-	next := Run{ShowID: d.run.ShowID, ID: d.run.ID, Anchors: anchors}
-	if err := d.cfg.Journal.SaveRun(next); err != nil {
-		return fmt.Errorf("%s: save run: %w", cmd.Name(), err)
+	anchors := append(slices.Clone(d.run.Anchors), a)
+	next := Run{ShowID: d.run.ShowID, ID: d.run.ID, Anchors: anchors, Seen: now}
+	// One truth: the record and the anchors are one transaction, and the
+	// command takes effect only after it committed. A refused write leaves
+	// neither, and the desk stays as it was.
+	if err := d.record(JournalEntry{Run: d.run.ID, Kind: cmd.Name(), Payload: a, SetRun: &next}); err != nil {
+		d.run = prev
+		return fmt.Errorf("%s: show log: %w", cmd.Name(), err)
 	}
 	d.run = next
 	d.lastCue = now
 	d.publishSnapshot()
 	d.schedule(now)
+	if a.Kind == scripts.AnchorStart {
+		d.checkpoint("start", now)
+	}
+	if st := d.timer.State(d.run.Anchors, now); st.Ended {
+		d.checkpoint("end", now)
+	}
 	switch a.Kind {
 	case scripts.AnchorStart:
 		d.recallForSegment(0)
@@ -248,7 +299,7 @@ func (d *Desk) loadShow(s *scripts.Show, now time.Time) error {
 			return fmt.Errorf("load show %q: %w", s.ID, ErrOnAir)
 		}
 	}
-	if err := d.cfg.Journal.Append(d.run.ID, "load_show", map[string]any{"show": s.ID, "title": s.Title, "segments": len(s.Segments)}); err != nil {
+	if err := d.record(JournalEntry{Run: d.run.ID, Kind: "load_show", Payload: map[string]any{"show": s.ID, "title": s.Title, "segments": len(s.Segments)}}); err != nil {
 		return fmt.Errorf("load show %q: show log: %w", s.ID, err)
 	}
 	d.show = s
@@ -259,6 +310,7 @@ func (d *Desk) loadShow(s *scripts.Show, now time.Time) error {
 		d.cfg.Logf("desk: load run: %v", err)
 	} else if ok && r.ShowID == s.ID {
 		d.run = r
+		now = d.resume(now)
 	}
 	d.lastCue = now
 	d.publishSnapshot()
@@ -270,12 +322,9 @@ func (d *Desk) rewind(now time.Time) error {
 	if d.show == nil {
 		return ErrNoShow
 	}
-	if err := d.cfg.Journal.Append(d.run.ID, "rewind", map[string]any{"anchors": len(d.run.Anchors)}); err != nil {
-		return fmt.Errorf("rewind: show log: %w", err)
-	}
 	next := Run{ShowID: d.show.ID}
-	if err := d.cfg.Journal.SaveRun(next); err != nil {
-		return fmt.Errorf("rewind: save run: %w", err)
+	if err := d.record(JournalEntry{Run: d.run.ID, Kind: "rewind", Payload: map[string]any{"anchors": len(d.run.Anchors)}, SetRun: &next}); err != nil {
+		return fmt.Errorf("rewind: show log: %w", err)
 	}
 	d.run = next
 	d.lastCue = now
@@ -307,7 +356,7 @@ func (d *Desk) fireCues() {
 	d.lastCue = now
 	for i := range cues {
 		c := cues[i]
-		if err := d.cfg.Journal.Append(d.run.ID, "cue", c); err != nil {
+		if err := d.record(JournalEntry{Run: d.run.ID, Kind: "cue", Payload: c}); err != nil {
 			d.hub.publish(Event{Kind: EventError, At: now, Err: err, Message: "show log: " + err.Error()})
 		}
 		d.hub.publish(Event{Kind: EventCue, At: now, Cue: &c, Fired: now})
@@ -326,6 +375,7 @@ func (d *Desk) publishSnapshot() {
 		Seq:       d.snapSeq,
 		Presets:   d.cfg.Presets.Presets(),
 		Devices:   d.cfg.Devices,
+		Storage:   d.storage,
 	}
 	d.latest.Store(s)
 	d.hub.publish(Event{Kind: EventSnapshot, At: d.cfg.Clock.Now(), Snapshot: s})
@@ -375,6 +425,33 @@ func (m *MemoryJournal) Fail(err error) {
 	m.mu.Lock()
 	m.failNext = err
 	m.mu.Unlock()
+}
+
+// Record appends the entry and saves its run, all or nothing (Also is
+// ignored: there is no store transaction to join).
+func (m *MemoryJournal) Record(e JournalEntry) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failNext != nil {
+		err := m.failNext
+		m.failNext = nil
+		return err
+	}
+	m.records = append(m.records, JournalRecord{Run: e.Run, Kind: e.Kind, Payload: e.Payload})
+	if e.SetRun != nil {
+		r := *e.SetRun
+		r.Anchors = slices.Clone(r.Anchors)
+		m.run = &r
+	}
+	return nil
+}
+
+// Checkpoint records an (unsigned) checkpoint and keeps the run.
+func (m *MemoryJournal) Checkpoint(r Run, reason string) error {
+	if r.ID == "" {
+		return nil
+	}
+	return m.Record(JournalEntry{Run: r.ID, Kind: "checkpoint", Payload: map[string]any{"reason": reason}, SetRun: &r})
 }
 
 // SaveRun keeps the run.

@@ -34,6 +34,9 @@ type Snapshot struct {
 	// Devices is the live registry (safe for concurrent reads), for status
 	// lights.
 	Devices *Registry
+	// Storage is the last write the disk refused (nil when writes work):
+	// the controller shows it until a write succeeds.
+	Storage *StorageFault
 }
 
 // State computes the on-air state at now.

@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"studiodesk/studio"
 )
 
 const (
@@ -101,9 +103,11 @@ func clip(s string) string {
 
 // apiResult is the body of every control API answer.
 type apiResult struct {
-	OK     bool       `json:"ok"`
-	Action string     `json:"action,omitempty"`
-	Error  string     `json:"error,omitempty"`
+	OK     bool   `json:"ok"`
+	Action string `json:"action,omitempty"`
+	Error  string `json:"error,omitempty"`
+	// Kind is "storage" when the desk could not record the command.
+	Kind   string     `json:"kind,omitempty"`
 	Replay bool       `json:"replay,omitempty"`
 	State  *StateData `json:"state,omitempty"`
 }
@@ -163,6 +167,8 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		status, res.Replay = http.StatusConflict, true
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		status = http.StatusGatewayTimeout
+	case errors.Is(err, studio.ErrStorage):
+		status, res.Kind = http.StatusInsufficientStorage, "storage" // not recorded: the disk refused the write
 	default:
 		status = http.StatusUnprocessableEntity // the desk refused it in this show state
 	}

@@ -49,31 +49,42 @@ func checkDocKey(bucket, key string) error {
 
 // Put stores v as JSON under bucket/key, replacing any previous value.
 func (s *Store) Put(bucket, key string, v any) error {
-	if err := checkDocBucket(bucket); err != nil {
+	raw, err := encodeDoc(bucket, key, v)
+	if err != nil {
 		return err
 	}
-	if err := checkDocKey(bucket, key); err != nil {
-		return err
-	}
-	data, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("store: bucket %q key %q: encode: %w", bucket, key, err)
-	}
-	raw, err := json.Marshal(envelope{V: SchemaVersion(), Data: data})
-	if err != nil {
-		return fmt.Errorf("store: bucket %q key %q: encode: %w", bucket, key, err)
-	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists([]byte(bucket))
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte(key), raw)
-	})
+	err = s.update(func(tx *bolt.Tx) error { return putTx(tx, bucket, key, raw) })
 	if err != nil {
 		return fmt.Errorf("store: bucket %q key %q: put: %w", bucket, key, err)
 	}
 	return nil
+}
+
+// encodeDoc checks the names and encodes v in its envelope.
+func encodeDoc(bucket, key string, v any) ([]byte, error) {
+	if err := checkDocBucket(bucket); err != nil {
+		return nil, err
+	}
+	if err := checkDocKey(bucket, key); err != nil {
+		return nil, err
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("store: bucket %q key %q: encode: %w", bucket, key, err)
+	}
+	raw, err := json.Marshal(envelope{V: SchemaVersion(), Data: data})
+	if err != nil {
+		return nil, fmt.Errorf("store: bucket %q key %q: encode: %w", bucket, key, err)
+	}
+	return raw, nil
+}
+
+func putTx(tx *bolt.Tx, bucket, key string, raw []byte) error {
+	b, err := tx.CreateBucketIfNotExists([]byte(bucket))
+	if err != nil {
+		return err
+	}
+	return b.Put([]byte(key), raw)
 }
 
 // Get decodes bucket/key into v. found is false, with a nil error, when the
@@ -83,7 +94,7 @@ func (s *Store) Get(bucket, key string, v any) (found bool, err error) {
 		return false, err
 	}
 	var data json.RawMessage
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(bucket))
 		if b == nil {
 			return nil
@@ -111,7 +122,7 @@ func (s *Store) Delete(bucket, key string) error {
 	if err := checkDocBucket(bucket); err != nil {
 		return err
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(bucket))
 		if b == nil {
 			return nil
@@ -130,7 +141,7 @@ func (s *Store) Keys(bucket string) ([]string, error) {
 		return nil, err
 	}
 	var keys []string
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(bucket))
 		if b == nil {
 			return nil
@@ -161,7 +172,7 @@ func (s *Store) All(bucket string, fn func(key string, raw json.RawMessage) erro
 		data json.RawMessage
 	}
 	var docs []doc
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(bucket))
 		if b == nil {
 			return nil

@@ -44,8 +44,13 @@ var GenesisPrev = strings.Repeat("0", 64)
 // (without its newline) must equal the next line's "prev", and the last
 // one must equal the closing line's "final_hash".
 type Record struct {
-	Seq     uint64
+	Seq uint64
+	// Time is show time: the desk's clock, which runs on the monotonic
+	// clock between anchors and, in an accelerated rehearsal, faster than
+	// the wall. Wall is the wall-clock time, set only in accelerated
+	// rehearsals (zero otherwise).
 	Time    time.Time
+	Wall    time.Time
 	Kind    string
 	Payload json.RawMessage
 	Prev    string
@@ -62,8 +67,11 @@ type Entry struct {
 // canonical is the hashed part of a record. The field order here is the
 // canonical key order; do not reorder.
 type canonical struct {
-	Seq     uint64          `json:"seq"`
-	Time    string          `json:"time"`
+	Seq  uint64 `json:"seq"`
+	Time string `json:"time"`
+	// Wall is present only in accelerated rehearsals: the wall-clock time
+	// beside the show time in Time.
+	Wall    string          `json:"wall,omitempty"`
 	Kind    string          `json:"kind"`
 	Payload json.RawMessage `json:"payload"`
 	Prev    string          `json:"prev"`
@@ -100,7 +108,13 @@ func (st *stored) record() (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
-	return Record{Seq: st.Seq, Time: t, Kind: st.Kind, Payload: st.Payload, Prev: st.Prev, Hash: st.Hash}, nil
+	var wall time.Time
+	if st.Wall != "" {
+		if wall, err = time.Parse(time.RFC3339Nano, st.Wall); err != nil {
+			return Record{}, err
+		}
+	}
+	return Record{Seq: st.Seq, Time: t, Wall: wall, Kind: st.Kind, Payload: st.Payload, Prev: st.Prev, Hash: st.Hash}, nil
 }
 
 func seqKey(seq uint64) []byte {
@@ -159,13 +173,28 @@ func (s *Store) Append(show, kind string, payload any) (Record, error) {
 
 // AppendBatch adds the entries, in order, in one transaction: all or none.
 func (s *Store) AppendBatch(show string, items []Entry) ([]Record, error) {
+	payloads, err := encodeEntries(show, items)
+	if err != nil || len(items) == 0 {
+		return nil, err
+	}
+	var recs []Record
+	err = s.update(func(tx *bolt.Tx) error {
+		var err error
+		recs, err = appendTx(tx, show, items, payloads, s.now(), s.wallNow())
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: show %q: append: %w", show, err)
+	}
+	return recs, nil
+}
+
+// encodeEntries checks the show and kinds and encodes the payloads, before
+// any write lock is taken (bbolt has one writer).
+func encodeEntries(show string, items []Entry) ([][]byte, error) {
 	if err := checkShow(show); err != nil {
 		return nil, err
 	}
-	if len(items) == 0 {
-		return nil, nil
-	}
-	// Encode payloads before taking the write lock; bbolt has one writer.
 	payloads := make([][]byte, len(items))
 	for i, it := range items {
 		if it.Kind == "" || !utf8.ValidString(it.Kind) {
@@ -177,64 +206,69 @@ func (s *Store) AppendBatch(show string, items []Entry) ([]Record, error) {
 		}
 		payloads[i] = p
 	}
+	return payloads, nil
+}
+
+// appendTx chains the entries onto the show's log inside tx. now stamps
+// entries without a Time; wall, if not zero, is added as each record's
+// "wall" time.
+func appendTx(tx *bolt.Tx, show string, items []Entry, payloads [][]byte, now, wall time.Time) ([]Record, error) {
 	recs := make([]Record, len(items))
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		logs, err := tx.CreateBucketIfNotExists([]byte(logBucket))
-		if err != nil {
-			return fmt.Errorf("bucket %q: %w", logBucket, err)
-		}
-		b, err := logs.CreateBucketIfNotExists([]byte(show))
-		if err != nil {
-			return fmt.Errorf("bucket %q/%q: %w", logBucket, show, err)
-		}
-		// Keys only ever grow, so pack pages full instead of splitting at half.
-		b.FillPercent = 1.0
-		seq, prev := uint64(0), GenesisPrev
-		if k, v := lastRecordEntry(b); k != nil {
-			last, err := decodeStored(k, v)
-			if err != nil {
-				return fmt.Errorf("last record: %w", err)
-			}
-			// Number from the key: trusting a tampered seq field could
-			// overwrite an existing record.
-			if keySeq := binary.BigEndian.Uint64(k); last.Seq != keySeq || last.Hash == "" {
-				return fmt.Errorf("last record %d: holds seq %d, hash %q: %w", keySeq, last.Seq, last.Hash, ErrCorrupt)
-			}
-			seq, prev = last.Seq, last.Hash
-		}
-		now := s.now()
-		for i, it := range items {
-			seq++
-			t := it.Time
-			if t.IsZero() {
-				t = now
-			}
-			st := stored{canonical: canonical{
-				Seq:     seq,
-				Time:    t.UTC().Format(time.RFC3339Nano),
-				Kind:    it.Kind,
-				Payload: payloads[i],
-				Prev:    prev,
-			}}
-			canon, err := st.bytes()
-			if err != nil {
-				return fmt.Errorf("record %d: encode: %w", seq, err)
-			}
-			st.Hash = hashOf(canon)
-			if err := b.Put(seqKey(seq), storedBytes(canon, st.Hash)); err != nil {
-				return fmt.Errorf("record %d: %w", seq, err)
-			}
-			rec, err := st.record()
-			if err != nil {
-				return fmt.Errorf("record %d: %w", seq, err)
-			}
-			recs[i] = rec
-			prev = st.Hash
-		}
-		return nil
-	})
+	logs, err := tx.CreateBucketIfNotExists([]byte(logBucket))
 	if err != nil {
-		return nil, fmt.Errorf("store: show %q: append: %w", show, err)
+		return nil, fmt.Errorf("bucket %q: %w", logBucket, err)
+	}
+	b, err := logs.CreateBucketIfNotExists([]byte(show))
+	if err != nil {
+		return nil, fmt.Errorf("bucket %q/%q: %w", logBucket, show, err)
+	}
+	// Keys only ever grow, so pack pages full instead of splitting at half.
+	b.FillPercent = 1.0
+	seq, prev := uint64(0), GenesisPrev
+	if k, v := lastRecordEntry(b); k != nil {
+		last, err := decodeStored(k, v)
+		if err != nil {
+			return nil, fmt.Errorf("last record: %w", err)
+		}
+		// Number from the key: trusting a tampered seq field could
+		// overwrite an existing record.
+		if keySeq := binary.BigEndian.Uint64(k); last.Seq != keySeq || last.Hash == "" {
+			return nil, fmt.Errorf("last record %d: holds seq %d, hash %q: %w", keySeq, last.Seq, last.Hash, ErrCorrupt)
+		}
+		seq, prev = last.Seq, last.Hash
+	}
+	wallStr := ""
+	if !wall.IsZero() {
+		wallStr = wall.UTC().Format(time.RFC3339Nano)
+	}
+	for i, it := range items {
+		seq++
+		t := it.Time
+		if t.IsZero() {
+			t = now
+		}
+		st := stored{canonical: canonical{
+			Seq:     seq,
+			Time:    t.UTC().Format(time.RFC3339Nano),
+			Wall:    wallStr,
+			Kind:    it.Kind,
+			Payload: payloads[i],
+			Prev:    prev,
+		}}
+		canon, err := st.bytes()
+		if err != nil {
+			return nil, fmt.Errorf("record %d: encode: %w", seq, err)
+		}
+		st.Hash = hashOf(canon)
+		if err := b.Put(seqKey(seq), storedBytes(canon, st.Hash)); err != nil {
+			return nil, fmt.Errorf("record %d: %w", seq, err)
+		}
+		rec, err := st.record()
+		if err != nil {
+			return nil, fmt.Errorf("record %d: %w", seq, err)
+		}
+		recs[i] = rec
+		prev = st.Hash
 	}
 	return recs, nil
 }
@@ -302,7 +336,7 @@ const readChunkSize = 1024
 // show has no log.
 func (s *Store) scan(show string, from uint64, fn func(rawRecord) error) (exists bool, err error) {
 	var end []byte
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		b := showBucket(tx, show)
 		if b == nil {
 			return nil
@@ -325,7 +359,7 @@ func (s *Store) scan(show string, from uint64, fn func(rawRecord) error) (exists
 	for first := true; first || start != nil; first = false {
 		var chunk []rawRecord
 		var resume []byte
-		err := s.db.View(func(tx *bolt.Tx) error {
+		err := s.view(func(tx *bolt.Tx) error {
 			b := showBucket(tx, show)
 			if b == nil {
 				return fmt.Errorf("bucket %q/%q vanished during the read: %w", logBucket, show, ErrCorrupt)
@@ -397,7 +431,7 @@ func (s *Store) Last(show string) (rec Record, found bool, err error) {
 	if err := checkShow(show); err != nil {
 		return Record{}, false, err
 	}
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		b := showBucket(tx, show)
 		if b == nil {
 			return nil
@@ -425,7 +459,7 @@ func (s *Store) Last(show string) (rec Record, found bool, err error) {
 // Shows lists the show ids that have a log, in byte order.
 func (s *Store) Shows() ([]string, error) {
 	var shows []string
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		logs := tx.Bucket([]byte(logBucket))
 		if logs == nil {
 			return nil

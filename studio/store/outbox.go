@@ -56,7 +56,7 @@ func (s *Store) OutboxAdd(item OutboxItem) error {
 		item.Created = s.now()
 	}
 	item.Attempts, item.Done, item.DoneAt, item.Result = 0, false, time.Time{}, nil
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists([]byte(outboxBucket))
 		if err != nil {
 			return err
@@ -78,7 +78,7 @@ func (s *Store) OutboxAdd(item OutboxItem) error {
 
 // OutboxGet returns the item; found is false if the key is unknown.
 func (s *Store) OutboxGet(key string) (item OutboxItem, found bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(outboxBucket))
 		if b == nil {
 			return nil
@@ -103,7 +103,7 @@ func (s *Store) OutboxGet(key string) (item OutboxItem, found bool, err error) {
 // OutboxPending lists the items not yet done, oldest first.
 func (s *Store) OutboxPending() ([]OutboxItem, error) {
 	var recs []outboxRecord
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(outboxBucket))
 		if b == nil {
 			return nil
@@ -165,7 +165,7 @@ func (s *Store) OutboxDone(key string, result any) error {
 // any window in which a caller could retry the same action.
 func (s *Store) OutboxPrune(doneBefore time.Time) (int, error) {
 	n := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(outboxBucket))
 		if b == nil {
 			return nil
@@ -199,7 +199,7 @@ func (s *Store) OutboxPrune(doneBefore time.Time) (int, error) {
 }
 
 func (s *Store) updateOutbox(key, op string, change func(*outboxRecord) error) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(outboxBucket))
 		var v []byte
 		if b != nil {

@@ -77,7 +77,11 @@ type Options struct {
 	// instance must fail fast, never hang.
 	Timeout time.Duration
 	// Now is the clock for record and outbox times; nil means time.Now.
+	// The desk passes its show clock, so a record's "time" is show time.
 	Now func() time.Time
+	// Wall, if set, adds the wall-clock time to every record as "wall"
+	// (accelerated rehearsals, where show time runs faster than the wall).
+	Wall func() time.Time
 }
 
 // Store is the open database. Its methods are safe for concurrent use.
@@ -85,6 +89,9 @@ type Store struct {
 	db   *bolt.DB
 	path string
 	now  func() time.Time
+	wall func() time.Time
+	// readOnly stores refuse writes (OpenReadOnly).
+	readOnly bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -120,6 +127,12 @@ func ResolveDir(flagValue string) (string, error) {
 // Open opens or creates dir/desk.db (creating dir as needed), then brings the
 // schema up to date. It fails with ErrLocked if another opener holds the
 // file, and with ErrNewerSchema, without writing, if a newer build wrote it.
+//
+// An existing file is checked before bbolt maps it (see checkFile): a
+// damaged, truncated or empty file, or a directory in its place, is
+// refused with a *DamagedError naming it, and nothing is written to it. A
+// read-only file is refused with a message pointing at the read-only tools.
+// No input makes Open panic.
 func Open(dir string, opt Options) (*Store, error) {
 	if opt.Timeout <= 0 {
 		opt.Timeout = time.Second
@@ -131,19 +144,144 @@ func Open(dir string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("store: create data dir %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, FileName)
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.Timeout})
-	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, &LockedError{Path: path}
+	fi, err := os.Stat(path)
+	fresh := errors.Is(err, os.ErrNotExist)
+	switch {
+	case fresh:
+	case err != nil:
+		return nil, fmt.Errorf("store: %s: %w", path, err)
+	case fi.IsDir():
+		return nil, &DamagedError{Path: path, Reason: "it is a directory, not a database file"}
 	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
+		if isReadOnlyErr(err) {
+			return nil, fmt.Errorf("store: %s is read-only (%v); the desk must write its show log there. Copy it to a writable folder, or read it with `studiodesk verify`/`export`/`report` (文件只读，桌面无法写入): %w", path, err, ErrStorage)
+		}
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, now: opt.Now}
+	locked, lerr := lockFile(f, true, opt.Timeout)
+	if lerr != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("store: lock %s: %w", path, lerr)
+	}
+	if !locked {
+		_ = f.Close()
+		return nil, &LockedError{Path: path}
+	}
+	if !fresh {
+		if err := safeCheck(f, path); err != nil {
+			_ = f.Close()
+			return nil, err
+		}
+	}
+	db, err := safeOpen(path, f, &bolt.Options{Timeout: opt.Timeout})
+	if err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	s := &Store{db: db, path: path, now: opt.Now, wall: opt.Wall}
 	if err := s.migrate(); err != nil {
 		_ = db.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// OpenReadOnly opens an existing database file for reading only: the file
+// is opened O_RDONLY and never written, so it works on write-protected
+// copies and read-only media (without a lock where the medium has none).
+// The same open-time check as Open runs first; a damaged file is refused
+// with a *DamagedError, and Salvage reads what it can of its logs.
+func OpenReadOnly(path string, opt Options) (*Store, error) {
+	if opt.Timeout <= 0 {
+		opt.Timeout = time.Second
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	if fi.IsDir() {
+		return nil, &DamagedError{Path: path, Reason: "it is a directory, not a database file"}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	// A reader needs no lock on read-only media; it only must not read
+	// while a desk writes, which the shared lock prevents where it exists.
+	if locked, lerr := lockFile(f, false, opt.Timeout); lerr == nil && !locked {
+		_ = f.Close()
+		return nil, &LockedError{Path: path}
+	}
+	if err := safeCheck(f, path); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	db, err := safeOpen(path, f, &bolt.Options{Timeout: opt.Timeout, ReadOnly: true})
+	if err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	s := &Store{db: db, path: path, now: opt.Now, readOnly: true}
+	var stored int
+	if err := s.view(func(tx *bolt.Tx) error {
+		var err error
+		stored, err = readSchema(tx)
+		return err
+	}); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("store: %s: %w", path, err)
+	}
+	if stored > SchemaVersion() {
+		_ = db.Close()
+		return nil, fmt.Errorf("store: %s: schema %d, this build knows up to %d (update StudioDesk): %w",
+			path, stored, SchemaVersion(), ErrNewerSchema)
+	}
+	return s, nil
+}
+
+// safeCheck runs the open-time check, turning any failure (or panic) into
+// a *DamagedError.
+func safeCheck(f *os.File, path string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &DamagedError{Path: path, Reason: fmt.Sprint(r)}
+		}
+	}()
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", path, err)
+	}
+	if err := checkPages(f, fi.Size()); err != nil {
+		return &DamagedError{Path: path, Reason: err.Error()}
+	}
+	return nil
+}
+
+// safeOpen is bolt.Open on the already opened and locked file, with any
+// panic contained.
+func safeOpen(path string, f *os.File, o *bolt.Options) (db *bolt.DB, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			db, err = nil, &DamagedError{Path: path, Reason: fmt.Sprint(r)}
+		}
+	}()
+	o.OpenFile = func(string, int, os.FileMode) (*os.File, error) { return f, nil }
+	db, err = bolt.Open(path, 0o600, o)
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, &LockedError{Path: path}
+	}
+	if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrChecksum) || errors.Is(err, berrors.ErrVersionMismatch) {
+		return nil, &DamagedError{Path: path, Reason: err.Error()}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	return db, nil
 }
 
 // Path is the database file's path.
@@ -181,7 +319,7 @@ func setMigrations(m []func(tx *bolt.Tx) error) (restore func()) {
 func (s *Store) migrate() error {
 	current := SchemaVersion()
 	var stored int
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		stored, err = readSchema(tx)
 		return err
@@ -197,7 +335,7 @@ func (s *Store) migrate() error {
 		// Writers create missing buckets themselves, so nothing to do here.
 		return nil
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		if stored > 0 {
 			for v := stored; v < current; v++ {
 				if migrations[v] == nil {
