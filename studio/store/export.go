@@ -14,6 +14,9 @@ type finalLine struct {
 	FinalHash string `json:"final_hash"`
 	Records   int    `json:"records"`
 	Show      string `json:"show,omitempty"`
+	// SignedHead is the latest signed checkpoint in the log, so the
+	// export carries a head that cannot be recomputed without the key.
+	SignedHead *Checkpoint `json:"signed_head,omitempty"`
 }
 
 var finalPrefix = []byte(`{"final_hash":`)
@@ -42,6 +45,7 @@ func (s *Store) ExportJSONL(show string, w io.Writer, progress func(done, total 
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	c := newChain(show)
+	c.sig = &sigState{}
 	var writeErr error
 	exists, err := s.scan(show, 0, func(r rawRecord) error {
 		canon, err := c.stepRaw(r)
@@ -69,7 +73,7 @@ func (s *Store) ExportJSONL(show string, w io.Writer, progress func(done, total 
 	case !exists:
 		return "", fmt.Errorf("store: show %q: %w", show, ErrUnknownShow)
 	}
-	fl, err := marshalNoHTML(finalLine{FinalHash: c.res.FinalHash, Records: c.res.Records, Show: show})
+	fl, err := marshalNoHTML(finalLine{FinalHash: c.res.FinalHash, Records: c.res.Records, Show: show, SignedHead: c.sig.cov.Head})
 	if err != nil {
 		return "", fmt.Errorf("store: show %q: export: %w", show, err)
 	}
@@ -98,9 +102,26 @@ func (s *Store) VerifyJSONL(r io.Reader) (VerifyResult, error) { return VerifyJS
 // VerifyJSONL is the store-independent form of (*Store).VerifyJSONL, for
 // checking an export without opening a database.
 func VerifyJSONL(r io.Reader) (VerifyResult, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
+	res, _, err := verifyJSONL(r, nil)
+	return res, err
+}
+
+func verifyJSONL(r io.Reader, sig *sigState) (VerifyResult, *finalLine, error) {
 	c := newChain("")
+	c.sig = sig
 	var closing *finalLine
+	res, err := verifyJSONLChain(r, c, &closing)
+	if sig != nil && err == nil {
+		sig.finish(c)
+		res, err = c.result()
+	}
+	return res, closing, err
+}
+
+func verifyJSONLChain(r io.Reader, c *chain, closingOut **finalLine) (VerifyResult, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var closing *finalLine
+	defer func() { *closingOut = closing }()
 	for lineNo := 1; ; lineNo++ {
 		line, err := br.ReadBytes('\n')
 		if err != nil && !errors.Is(err, io.EOF) {

@@ -480,6 +480,7 @@ func (s *Store) Shows() ([]string, error) {
 type chain struct {
 	res  VerifyResult
 	prev string
+	sig  *sigState // checkpoint checks; nil = none
 }
 
 func newChain(show string) *chain {
@@ -526,6 +527,11 @@ func (c *chain) step(keySeq uint64, st *stored, line []byte) ([]byte, *ChainErro
 	}
 	if st.Prev != c.prev {
 		return nil, c.fail(st.Seq, "prev does not match the hash of record %d (record removed, replaced or reordered)", want-1)
+	}
+	if c.sig != nil {
+		if brk := c.sig.check(c, st, hash); brk != nil {
+			return nil, brk
+		}
 	}
 	c.prev = hash
 	c.res.Records++
