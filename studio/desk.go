@@ -66,6 +66,11 @@ type Config struct {
 	// CheckpointEvery is the on-air checkpoint interval in show time
 	// (default 1 minute when Housekeeping is set).
 	CheckpointEvery time.Duration
+	// Backup, if set, takes a hot copy of the store ("start", "on-air",
+	// "end"); it must not block. BackupEvery spaces the on-air copies
+	// (show time; default 10 minutes).
+	Backup      func(reason string)
+	BackupEvery time.Duration
 }
 
 // Desk owns the show on air. All mutation happens on its goroutine.
@@ -97,6 +102,7 @@ type Desk struct {
 	// hk wakes the desk for step checks and checkpoints.
 	hk     ClockTimer
 	lastCk time.Time
+	lastBk time.Time
 	// drift is wall minus show time at the last look; a change of more
 	// than a second is a wall-clock step.
 	drift    time.Duration
@@ -144,6 +150,9 @@ func New(cfg Config) *Desk {
 	d.cueTimer.Stop()
 	if cfg.Housekeeping > 0 && cfg.CheckpointEvery <= 0 {
 		d.cfg.CheckpointEvery = time.Minute
+	}
+	if d.cfg.BackupEvery <= 0 {
+		d.cfg.BackupEvery = 10 * time.Minute
 	}
 	d.hk = cfg.Clock.NewTimer(time.Hour)
 	d.hk.Stop()
@@ -270,9 +279,11 @@ func (d *Desk) apply(cmd Command) error {
 	d.schedule(now)
 	if a.Kind == scripts.AnchorStart {
 		d.checkpoint("start", now)
+		d.backup("start", now)
 	}
 	if st := d.timer.State(d.run.Anchors, now); st.Ended {
 		d.checkpoint("end", now)
+		d.backup("end", now)
 	}
 	switch a.Kind {
 	case scripts.AnchorStart:

@@ -68,6 +68,17 @@ func (d *Desk) housekeeping() {
 	if d.onAir(now) && now.Sub(d.lastCk) >= d.cfg.CheckpointEvery {
 		d.checkpoint("minute", now)
 	}
+	if d.onAir(now) && now.Sub(d.lastBk) >= d.cfg.BackupEvery {
+		d.backup("on-air", now)
+	}
+}
+
+// backup asks for a hot copy of the store.
+func (d *Desk) backup(reason string, now time.Time) {
+	d.lastBk = now
+	if d.cfg.Backup != nil {
+		d.cfg.Backup(reason)
+	}
 }
 
 // StepThreshold is the smallest wall-clock jump the desk logs as a step.

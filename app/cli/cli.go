@@ -24,6 +24,7 @@ const (
 	ExitOK       = 0
 	ExitTampered = 1 // a chain does not verify
 	ExitError    = 2 // bad usage, unreadable file, store in use, ...
+	exitDamaged  = 3 // desk.db is damaged (verify still reads what it can)
 )
 
 // openTimeout bounds the wait for desk.db's lock: a running desk holds it,
@@ -57,6 +58,10 @@ func run(args []string, e env) (bool, int) {
 		cmd = reportCmd
 	case "shows":
 		cmd = shows
+	case "key":
+		cmd = keyCmd
+	case "restore":
+		cmd = restoreCmd
 	case "help", "-h", "--help":
 		fmt.Fprint(e.stdout, usage)
 		return true, ExitOK
@@ -74,9 +79,18 @@ const usage = `studiodesk — command line for the show log (electronic evidence
   studiodesk verify  --file EXPORT.jsonl            verify an export offline
   studiodesk export  [--data DIR] RUN --out FILE.jsonl
   studiodesk report  [--data DIR] RUN [--script FILE.yaml] [--html FILE] [--csv FILE]
+  studiodesk key     [--data DIR]                   print the desk's public key and fingerprint
+  studiodesk restore [--data DIR] [BACKUP.db]       list the backups, or put one back as desk.db
+
+verify also checks the signed checkpoints (with the desk's key when the data
+directory has one, else --key HEX) and a signed head kept elsewhere (--head
+FILE; by default desk.head in the data directory). All of these open desk.db
+read-only and work on write-protected copies; on a damaged file verify reads
+what it can and names the first unreadable record.
 
 The data directory is --data, else $STUDIODESK_DATA, else the user config dir.
-Exit status: 0 verified / done, 1 a chain does not verify, 2 any other error.
+Exit status: 0 verified / done, 1 a chain or a signature does not verify,
+2 any other error, 3 desk.db is damaged.
 See docs/evidence.md for checking an export by hand with sha256sum.
 `
 
@@ -116,9 +130,13 @@ func openStore(e env, dataFlag string) (*store.Store, int) {
 	if _, err := os.Stat(filepath.Join(dir, store.FileName)); err != nil {
 		return nil, fail(e, "no show log database at %s: %v", filepath.Join(dir, store.FileName), err)
 	}
-	st, err := store.Open(dir, store.Options{Timeout: openTimeout})
+	st, err := store.OpenReadOnly(filepath.Join(dir, store.FileName), store.Options{Timeout: openTimeout})
 	if errors.Is(err, store.ErrLocked) {
 		return nil, fail(e, "%v\n  StudioDesk is running with this data directory; quit it, or export the log from the app, then try again", err)
+	}
+	if errors.Is(err, store.ErrDamaged) {
+		fail(e, "%v", err)
+		return nil, exitDamaged
 	}
 	if err != nil {
 		return nil, fail(e, "%v", err)
@@ -140,6 +158,8 @@ func verify(args []string, e env) int {
 	fs := newFlags("verify", e)
 	data := fs.String("data", "", "data directory")
 	all := fs.Bool("all", false, "verify every run")
+	keyHex := fs.String("key", "", "the desk's public key (hex), if not in the data directory")
+	headFile := fs.String("head", "", "a signed head kept elsewhere (JSON); default: desk.head in the data directory")
 	file := fs.String("file", "", "verify an export (JSONL) instead of the database")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -149,13 +169,20 @@ func verify(args []string, e env) int {
 		if len(pos) > 0 || *all {
 			return fail(e, "verify --file takes no run name and no --all")
 		}
-		return verifyFile(e, *file)
+		return verifyFile(e, *file, *keyHex)
 	}
 	if (len(pos) == 1) == *all || len(pos) > 1 {
 		return fail(e, "verify: name one run, or --all (runs: studiodesk shows)")
 	}
+	sc, dir, code := signedCheck(e, *data, *keyHex, *headFile)
+	if code != ExitOK {
+		return code
+	}
 	st, code := openStore(e, *data)
 	if st == nil {
+		if code == exitDamaged {
+			return salvage(e, dir, pos, *all)
+		}
 		return code
 	}
 	runs := pos
@@ -169,7 +196,7 @@ func verify(args []string, e env) int {
 	}
 	code = ExitOK
 	for _, run := range runs {
-		res, err := st.Verify(run)
+		res, cov, err := st.VerifySigned(run, sc)
 		var ce *store.ChainError
 		switch {
 		case errors.As(err, &ce):
@@ -180,6 +207,7 @@ func verify(args []string, e env) int {
 			code = ExitError
 		default:
 			fmt.Fprintf(e.stdout, "OK %s: %d records checked (seq 1-%d)\n  final hash %s\n", run, res.Records, res.LastSeq, res.FinalHash)
+			printCoverage(e, res, cov)
 		}
 	}
 	return closeStore(e, st, code)
@@ -192,13 +220,17 @@ func orNone(h string) string {
 	return h
 }
 
-func verifyFile(e env, path string) int {
+func verifyFile(e env, path, keyHex string) int {
 	f, err := os.Open(path)
 	if err != nil {
 		return fail(e, "verify: %v", err)
 	}
 	defer func() { _ = f.Close() }()
-	res, err := store.VerifyJSONL(f)
+	trusted, err := parseKey(keyHex)
+	if err != nil {
+		return fail(e, "verify: %v", err)
+	}
+	res, cov, err := store.VerifyJSONLSigned(f, store.SignedCheck{Trusted: trusted})
 	var ce *store.ChainError
 	switch {
 	case errors.As(err, &ce):
@@ -212,6 +244,7 @@ func verifyFile(e env, path string) int {
 		name = "(unnamed)"
 	}
 	fmt.Fprintf(e.stdout, "OK %s: run %s, %d records checked (seq 1-%d)\n  final hash %s\n", path, name, res.Records, res.LastSeq, res.FinalHash)
+	printCoverage(e, res, cov)
 	return ExitOK
 }
 
@@ -335,6 +368,9 @@ func reportCmd(args []string, e env) int {
 			return fail(e, "report %s: %v", run, err)
 		}
 		fmt.Fprintf(e.stdout, "wrote %s\n", o.path)
+	}
+	if code := writeHeadBeside(e, r, *htmlOut, *csvOut); code != ExitOK {
+		return code
 	}
 	if !r.Chain.OK {
 		fmt.Fprintf(e.stdout, "TAMPERED %s: record %d: %s (the report says so)\n", run, r.Chain.BrokenSeq, r.Chain.Reason)

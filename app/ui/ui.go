@@ -120,12 +120,13 @@ func Main(args []string) int {
 		return 1
 	}
 	// A second desk on the same data must fail fast, well inside a second.
-	st, err := store.Open(dir, store.Options{Timeout: 500 * time.Millisecond})
+	boot, err := studio.OpenBoot(studio.BootOptions{Dir: dir, Speed: opts.Speed, Timeout: 500 * time.Millisecond, Logf: log.Printf})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "studiodesk:", err)
-		return 1
+		return offerRestore(dir, err)
 	}
-	defer st.Close()
+	defer boot.Close()
+	st := boot.Store
 	if opts.Remote != "" {
 		a := app.NewWithID("com.studiodesk.desk")
 		a.Settings().SetTheme(newDeskTheme())
@@ -144,22 +145,16 @@ func Main(args []string) int {
 	env.pipe = danmaku.New(danmaku.Config{})
 	// Offline first: the rehearsal simulator is the platform unless a real
 	// one is configured.
-	var clk studio.Clock = studio.RealClock{}
-	if opts.Speed != 1 {
-		clk = studio.NewScaledClock(opts.Speed)
-	}
+	clk := boot.Clock
 	plat, err := opts.Platform.open(rehearsal.Config{Seed: time.Now().UnixNano(), Profile: opts.SimProfile, Rate: opts.SimRate, Now: clk.Now})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "studiodesk:", err)
 		return 2
 	}
-	desk := studio.New(studio.Config{
-		Clock:   clk,
-		Journal: studio.NewStoreJournal(st), Rehearsal: opts.Rehearsal,
-		Devices: env.reg, Presets: env.book, SavePresets: func(b *studio.PresetBook) error { return b.Save(st) },
-		Danmaku:  env.pipe,
-		Interact: studio.InteractConfig{Platform: plat, Outbox: st},
-	})
+	cfg := boot.Config(opts.Rehearsal)
+	cfg.Devices, cfg.Presets, cfg.SavePresets = env.reg, env.book, func(b *studio.PresetBook) error { return b.Save(st) }
+	cfg.Danmaku, cfg.Interact = env.pipe, studio.InteractConfig{Platform: plat, Outbox: st}
+	desk := studio.New(cfg)
 	defer desk.Close()
 	for _, c := range studio.DemoInteractions() {
 		if err := desk.Do(context.Background(), c); err != nil {
@@ -194,6 +189,7 @@ func Main(args []string) int {
 	}
 	w := a.NewWindow(title)
 	d := newDeskUI(a, desk, w, st, env, opts.View, clk.Now)
+	d.showEvidence(boot)
 	d.setOverlayURL(live.URL("danmaku"))
 	d.ix.setCapabilities(plat.Name(), plat.Capabilities())
 	d.remote.onServer = live.setRemote
@@ -308,6 +304,7 @@ type deskUI struct {
 	viewers    func() int
 	devices    *devicesPage
 	ticks      int
+	evidence   *evidenceUI
 }
 
 func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, env studioEnv, view string, now func() time.Time) *deskUI {
@@ -450,6 +447,7 @@ func (d *deskUI) openHostWindow() {
 func (d *deskUI) onEvent(ev studio.Event) {
 	switch ev.Kind {
 	case studio.EventSnapshot:
+		d.evidence.set(ev.Snapshot)
 		d.producer.onSnapshot(ev.Snapshot)
 		d.refresh()
 	case studio.EventCue:

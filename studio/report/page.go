@@ -136,6 +136,7 @@ svg .trend { fill: none; stroke: var(--act); stroke-width: 2; } svg .dot { fill:
 {{if .Chain.OK}}<p class="good"><b>哈希链校验通过</b>：共 {{.Chain.Records}} 条记录（序号 1–{{.Chain.LastSeq}}）。</p>
 {{else}}<p class="bad"><b>哈希链校验未通过</b>：第 {{.Chain.BrokenSeq}} 条记录：{{.Chain.Reason}}。此前 {{.Chain.Records}} 条记录完好。</p>{{end}}
 <p>最终哈希（SHA-256）：<span class="mono">{{.Chain.FinalHash}}</span></p>
+{{with .Chain.SignedHead}}<p>最新签名检查点 / latest signed head：记录 {{.Seq}}（{{.Reason}}），哈希 <span class="mono">{{.Head}}</span>，签名 <span class="mono">{{.Sig}}</span>，密钥指纹 <span class="mono">{{$.Chain.Key}}</span>。请将此行另行保存（打印或发给制片），复核时用 <span class="mono">studiodesk verify --head</span> 比对。</p>{{else}}<p>本场日志没有签名检查点。</p>{{end}}
 <p>复核：<span class="mono">studiodesk verify {{.Run}}</span>；导出后离线复核：<span class="mono">studiodesk export {{.Run}} --out show.jsonl</span>，再 <span class="mono">studiodesk verify --file show.jsonl</span>（或按 docs/evidence.md 用 sha256sum 手工核对）。</p>
 </div>
 </body>

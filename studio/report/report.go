@@ -140,6 +140,11 @@ type Chain struct {
 	FinalHash string // hash of the last verified record
 	BrokenSeq uint64 // first bad record, when not OK
 	Reason    string
+	// SignedHead is the latest signed checkpoint in the log (nil: none);
+	// Covered is the last record it vouches for, Key its key fingerprint.
+	SignedHead *store.Checkpoint
+	Covered    uint64
+	Key        string
 }
 
 // maxDetail bounds an interaction's payload text in the report.
@@ -192,7 +197,7 @@ func Build(st *store.Store, run string, show *scripts.Show) (*Report, error) {
 		PlannedTotal: show.Total(), WindowsTotal: show.WindowsOr(),
 		Kinds: map[string]int{},
 	}
-	vr, err := st.Verify(run)
+	vr, cov, err := st.VerifySigned(run, store.SignedCheck{})
 	var ce *store.ChainError
 	switch {
 	case errors.As(err, &ce):
@@ -204,6 +209,7 @@ func Build(st *store.Store, run string, show *scripts.Show) (*Report, error) {
 	default:
 		r.Chain = Chain{OK: true, Records: vr.Records, LastSeq: vr.LastSeq, FinalHash: vr.FinalHash}
 	}
+	r.Chain.SignedHead, r.Chain.Covered, r.Chain.Key = cov.Head, cov.CoveredThrough, cov.Key
 
 	var (
 		anchors []scripts.Anchor
