@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"studiodesk/studio/report"
 	"time"
 
+	"studiodesk/studio/report"
 	"studiodesk/studio/store"
 )
 
