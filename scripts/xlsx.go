@@ -277,6 +277,9 @@ func (x *xlsxReader) readRundown(s *Show) error {
 	if len(rows) == 0 {
 		return x.fail(x.sheet, 1, 1, "", fmt.Errorf("%w %q", ErrMissingColumn, runColumns[0].zh))
 	}
+	if err := checkSegmentCount(x.file, len(rows)-1); err != nil {
+		return err
+	}
 	x.col = make(map[string]int, len(runColumns))
 	for i, h := range rows[0] {
 		if x.badText(h) {

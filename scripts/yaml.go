@@ -199,6 +199,9 @@ func LoadYAML(name string, data []byte) (*Show, error) {
 	if i := invalidUTF8At(data); i >= 0 {
 		return nil, &LoadError{File: name, Line: 1 + bytes.Count(data[:i], []byte{'\n'}), Err: ErrBadUTF8}
 	}
+	if err := checkYAMLStructure(name, data); err != nil {
+		return nil, err
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -427,6 +430,9 @@ func (d *yamlDecoder) segments(s *Show, v *yaml.Node) error {
 	}
 	if v.Kind != yaml.SequenceNode {
 		return d.fail(v, "", "segments", fmt.Errorf("%w: expected a list", ErrBadValue))
+	}
+	if err := checkSegmentCount(d.file, len(v.Content)); err != nil {
+		return err
 	}
 	for i, sn := range v.Content {
 		g, err := d.segment(sn, i)
