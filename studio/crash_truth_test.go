@@ -87,8 +87,8 @@ func TestCrashRecordIsTrue(t *testing.T) {
 	}
 	dir := t.TempDir()
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
-	var acked []string  // kinds of acknowledged commands, in order
-	inflight := 0       // commands begun but not answered at a kill (max one each)
+	var acked []string // kinds of acknowledged commands, in order
+	inflight := 0      // commands begun but not answered at a kill (max one each)
 	totalAck, totalRef := 0, 0
 	start := time.Now()
 	for k := 0; k < kills; k++ {
