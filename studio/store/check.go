@@ -161,37 +161,46 @@ func openPages(f io.ReaderAt, size int64) (*pageFile, error) {
 
 // header reads and checks one page header.
 func (p *pageFile) header(id uint64, wantFlags uint16) (count int, overflow uint64, err error) {
+	count, overflow, _, err = p.headerFlags(id, wantFlags)
+	return count, overflow, err
+}
+
+// headerFlags is header returning the page's flags too.
+func (p *pageFile) headerFlags(id uint64, wantFlags uint16) (count int, overflow uint64, flags uint16, err error) {
 	if id < 2 || id >= p.meta.pgid {
-		return 0, 0, fmt.Errorf("page %d out of range (file has %d pages)", id, p.meta.pgid)
+		return 0, 0, 0, fmt.Errorf("page %d out of range (file has %d pages)", id, p.meta.pgid)
 	}
 	var h [pageHeaderSize]byte
 	if _, err := p.f.ReadAt(h[:], int64(id)*p.psz); err != nil {
-		return 0, 0, fmt.Errorf("page %d: read: %w", id, err)
+		return 0, 0, 0, fmt.Errorf("page %d: read: %w", id, err)
 	}
 	if got := binary.LittleEndian.Uint64(h[0:]); got != id {
-		return 0, 0, fmt.Errorf("page %d: header says page %d", id, got)
+		return 0, 0, 0, fmt.Errorf("page %d: header says page %d", id, got)
 	}
-	flags := binary.LittleEndian.Uint16(h[8:])
+	flags = binary.LittleEndian.Uint16(h[8:])
 	if wantFlags != 0 && flags != wantFlags {
-		return 0, 0, fmt.Errorf("page %d: type %#x, want %#x", id, flags, wantFlags)
+		return 0, 0, 0, fmt.Errorf("page %d: type %#x, want %#x", id, flags, wantFlags)
 	}
 	count = int(binary.LittleEndian.Uint16(h[10:]))
 	overflow = uint64(binary.LittleEndian.Uint32(h[12:]))
 	if id+overflow >= p.meta.pgid {
-		return 0, 0, fmt.Errorf("page %d: %d overflow pages run past the end", id, overflow)
+		return 0, 0, 0, fmt.Errorf("page %d: %d overflow pages run past the end", id, overflow)
 	}
-	if wantFlags != flagFreelist && int64(count)*elemSize+pageHeaderSize > int64(overflow+1)*p.psz {
-		return 0, 0, fmt.Errorf("page %d: %d elements do not fit", id, count)
+	if flags != flagFreelist && int64(count)*elemSize+pageHeaderSize > int64(overflow+1)*p.psz {
+		return 0, 0, 0, fmt.Errorf("page %d: %d elements do not fit", id, count)
 	}
-	return count, overflow, nil
+	return count, overflow, flags, nil
 }
 
 // mark records pages [id, id+overflow] as used; using one twice is damage.
-func (p *pageFile) mark(id, overflow uint64, what string) error {
+func (p *pageFile) mark(id, overflow uint64, what any) error {
 	for q := id; q <= id+overflow; q++ {
 		w, b := q/64, uint64(1)<<(q%64)
 		if p.seen[w]&b != 0 {
-			return fmt.Errorf("page %d is used twice (%s)", q, what)
+			if path, ok := what.([]string); ok {
+				what = pathString(path)
+			}
+			return fmt.Errorf("page %d is used twice (%v)", q, what)
 		}
 		p.seen[w] |= b
 	}
@@ -290,20 +299,12 @@ func (p *pageFile) walkPage(path []string, id uint64, depth int, headerOnly func
 	if depth > maxDepth {
 		return fmt.Errorf("bucket %q: tree deeper than %d (a loop)", pathString(path), maxDepth)
 	}
-	count, overflow, err := p.header(id, 0)
+	count, overflow, flags, err := p.headerFlags(id, 0)
 	if err != nil {
 		return fmt.Errorf("bucket %q: %w", pathString(path), err)
 	}
-	if err := p.mark(id, overflow, pathString(path)); err != nil {
+	if err := p.mark(id, overflow, path); err != nil {
 		return err
-	}
-	var flags uint16
-	{
-		var h [10]byte
-		if _, err := p.f.ReadAt(h[:], int64(id)*p.psz); err != nil {
-			return err
-		}
-		flags = binary.LittleEndian.Uint16(h[8:])
 	}
 	switch flags {
 	case flagBranch:

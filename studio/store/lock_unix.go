@@ -4,6 +4,7 @@ package store
 
 import (
 	"errors"
+	"io"
 	"os"
 	"syscall"
 	"time"
@@ -47,4 +48,31 @@ func FreeSpace(dir string) int64 {
 // isReadOnlyErr reports a permission or read-only-medium failure.
 func isReadOnlyErr(err error) bool {
 	return errors.Is(err, syscall.EROFS) || errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM)
+}
+
+// mappedFile reads from a read-only memory map: the open-time check then
+// touches page headers without a system call each.
+type mappedFile []byte
+
+func (m mappedFile) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 || off >= int64(len(m)) {
+		return 0, io.EOF
+	}
+	n := copy(p, m[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// mapFile maps f read-only for the check (falling back to f itself).
+func mapFile(f *os.File, size int64) (io.ReaderAt, func()) {
+	if size <= 0 || size > 1<<40 {
+		return f, func() {}
+	}
+	b, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		return f, func() {}
+	}
+	return mappedFile(b), func() { _ = syscall.Munmap(b) }
 }

@@ -4,6 +4,7 @@ package store
 
 import (
 	"errors"
+	"io"
 	"os"
 	"time"
 )
@@ -15,3 +16,6 @@ func lockFile(f *os.File, exclusive bool, timeout time.Duration) (bool, error) {
 func FreeSpace(dir string) int64 { return -1 }
 
 func isReadOnlyErr(err error) bool { return errors.Is(err, os.ErrPermission) }
+
+// mapFile: plain reads on Windows.
+func mapFile(f *os.File, size int64) (io.ReaderAt, func()) { return f, func() {} }

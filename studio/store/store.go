@@ -256,7 +256,9 @@ func safeCheck(f *os.File, path string) (err error) {
 	if err != nil {
 		return fmt.Errorf("store: %s: %w", path, err)
 	}
-	if err := checkPages(f, fi.Size()); err != nil {
+	r, unmap := mapFile(f, fi.Size())
+	defer unmap()
+	if err := checkPages(r, fi.Size()); err != nil {
 		return &DamagedError{Path: path, Reason: err.Error()}
 	}
 	return nil
