@@ -98,7 +98,7 @@ func rechain(t *testing.T, s *Store, run string, from uint64, edit func(st *stor
 func TestSignedCheckpointsCoverTheLog(t *testing.T) {
 	s, k, run := signedLog(t)
 	res, cov, err := s.VerifySigned(run, SignedCheck{Trusted: k.Pub})
-	if err != nil || res.Records != 33 || cov.Checkpoints != 3 || cov.CoveredThrough != 32 || !cov.Trusted || cov.Key != k.Fingerprint() {
+	if err != nil || res.Records != 33 || cov.Checkpoints != 3 || cov.CoveredThrough != 33 || !cov.Trusted || cov.Key != k.Fingerprint() {
 		t.Fatalf("intact: %+v %+v %v", res, cov, err)
 	}
 	head, err := ReadHead(filepath.Join(filepath.Dir(s.Path()), HeadFileName))
@@ -116,7 +116,7 @@ func TestSignedCheckpointsCoverTheLog(t *testing.T) {
 	if !strings.Contains(buf.String(), `"signed_head":{"run":"demo@1","seq":32`) {
 		t.Fatalf("export closing line: %s", buf.String()[strings.LastIndex(buf.String()[:buf.Len()-1], "\n"):])
 	}
-	if _, cov, err := VerifyJSONLSigned(bytes.NewReader(buf.Bytes()), SignedCheck{Trusted: k.Pub}); err != nil || cov.CoveredThrough != 32 {
+	if _, cov, err := VerifyJSONLSigned(bytes.NewReader(buf.Bytes()), SignedCheck{Trusted: k.Pub}); err != nil || cov.CoveredThrough != 33 {
 		t.Fatalf("export verify: %+v %v", cov, err)
 	}
 }
@@ -139,7 +139,7 @@ func TestVerifyDetectsTruncatedTail(t *testing.T) {
 	}
 	// The file alone still chains, but it is no longer covered to the end…
 	_, cov, err := s.VerifySigned(run, SignedCheck{Trusted: k.Pub})
-	if err != nil || cov.CoveredThrough != 21 {
+	if err != nil || cov.CoveredThrough != 22 {
 		t.Fatalf("cut log, no head: %+v %v", cov, err)
 	}
 	// …and the head kept outside the log catches the cut.
@@ -179,7 +179,7 @@ func TestVerifyDetectsRechainedRewrite(t *testing.T) {
 		return st.Kind == CheckpointKind
 	})
 	_, cov, err := s2.VerifySigned(run2, SignedCheck{Trusted: k2.Pub})
-	if err != nil || cov.CoveredThrough != 10 {
+	if err != nil || cov.CoveredThrough != 11 {
 		t.Fatalf("checkpoints dropped: coverage %+v %v", cov, err)
 	}
 	_, _, err = s2.VerifySigned(run2, SignedCheck{Trusted: k2.Pub, Head: &head2})

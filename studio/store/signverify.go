@@ -12,7 +12,8 @@ type Coverage struct {
 	// Checkpoints counts the valid signed checkpoints in the log.
 	Checkpoints int
 	// CoveredThrough is the last record covered by a signed checkpoint
-	// (0: none); records after it are vouched for by nothing but the file.
+	// (the checkpoint record itself; 0: none); records after it are
+	// vouched for by nothing but the file.
 	CoveredThrough uint64
 	// LastReason is the reason of the last checkpoint (start, minute, end,
 	// close, resume).
@@ -65,7 +66,7 @@ func (s *sigState) check(c *chain, st *stored, hash string) *ChainError {
 		return c.fail(st.Seq, "checkpoint vouches for record %d with hash %.12s…, the log has %.12s… there (rewritten)", cp.Seq, cp.Head, st.Prev)
 	}
 	s.cov.Checkpoints++
-	s.cov.CoveredThrough = cp.Seq
+	s.cov.CoveredThrough = st.Seq // the checkpoint record itself is the signed statement
 	s.cov.LastReason = cp.Reason
 	s.cov.Head = &cp
 	return nil
