@@ -12,8 +12,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -92,6 +94,9 @@ type Store struct {
 	wall func() time.Time
 	// readOnly stores refuse writes (OpenReadOnly).
 	readOnly bool
+	// damaged is set once bbolt panicked on a damaged page; from then on
+	// the store refuses writes and Close does not wait on bbolt's locks.
+	damaged atomic.Pointer[DamagedError]
 
 	closeOnce sync.Once
 	closeErr  error
@@ -247,6 +252,7 @@ func OpenReadOnly(path string, opt Options) (*Store, error) {
 // safeCheck runs the open-time check, turning any failure (or panic) into
 // a *DamagedError.
 func safeCheck(f *os.File, path string) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
 			err = &DamagedError{Path: path, Reason: fmt.Sprint(r)}
@@ -267,6 +273,7 @@ func safeCheck(f *os.File, path string) (err error) {
 // safeOpen is bolt.Open on the already opened and locked file, with any
 // panic contained.
 func safeOpen(path string, f *os.File, o *bolt.Options) (db *bolt.DB, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
 			db, err = nil, &DamagedError{Path: path, Reason: fmt.Sprint(r)}
@@ -292,7 +299,20 @@ func (s *Store) Path() string { return s.path }
 // Close releases the file and its lock. Calling it again is harmless.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		if err := s.db.Close(); err != nil {
+		done := make(chan error, 1)
+		go func() { done <- s.db.Close() }()
+		var err error
+		if s.damaged.Load() != nil {
+			// A panic inside bbolt may have left a lock held: do not hang.
+			select {
+			case err = <-done:
+			case <-time.After(2 * time.Second):
+				err = s.damaged.Load()
+			}
+		} else {
+			err = <-done
+		}
+		if err != nil {
 			s.closeErr = fmt.Errorf("store: close %s: %w", s.path, err)
 		}
 	})

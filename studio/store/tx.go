@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -158,10 +159,18 @@ func (s *Store) update(fn func(*bolt.Tx) error) (err error) {
 	if s.readOnly {
 		return &StorageError{Path: s.path, Free: -1, Err: errors.New("opened read-only")}
 	}
+	if d := s.damaged.Load(); d != nil {
+		return d // a page was found damaged: never write to the file again
+	}
 	var fnErr error
+	// A damaged page can make bbolt read outside its map: with panic on
+	// fault that is a recoverable panic instead of a crash.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
-			err = &DamagedError{Path: s.path, Reason: fmt.Sprintf("write failed inside the database: %v", r)}
+			de := &DamagedError{Path: s.path, Reason: fmt.Sprintf("write failed inside the database: %v", r)}
+			s.damaged.Store(de)
+			err = de
 		}
 	}()
 	err = s.db.Update(func(tx *bolt.Tx) error {
@@ -176,9 +185,12 @@ func (s *Store) update(fn func(*bolt.Tx) error) (err error) {
 
 // view is db.View with a damaged page's panic turned into a *DamagedError.
 func (s *Store) view(fn func(*bolt.Tx) error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
-			err = &DamagedError{Path: s.path, Reason: fmt.Sprintf("read hit a damaged page: %v", r)}
+			de := &DamagedError{Path: s.path, Reason: fmt.Sprintf("read hit a damaged page: %v", r)}
+			s.damaged.Store(de)
+			err = de
 		}
 	}()
 	return s.db.View(fn)
