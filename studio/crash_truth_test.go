@@ -72,11 +72,6 @@ func TestCrashTruthChild(t *testing.T) {
 	}
 }
 
-type crashAck struct {
-	kind string
-	done bool
-}
-
 func TestCrashRecordIsTrue(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns processes")

@@ -269,7 +269,7 @@ func (d *Desk) apply(cmd Command) error {
 	// One truth: the record and the anchors are one transaction, and the
 	// command takes effect only after it committed. A refused write leaves
 	// neither, and the desk stays as it was.
-	if err := d.record(JournalEntry{Run: d.run.ID, Kind: cmd.Name(), Payload: a, SetRun: &next}); err != nil {
+	if err := d.record(JournalEntry{Run: d.run.ID, Kind: cmd.Name(), Payload: a, At: now, SetRun: &next}); err != nil {
 		d.run = prev
 		return fmt.Errorf("%s: show log: %w", cmd.Name(), err)
 	}

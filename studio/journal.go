@@ -21,6 +21,10 @@ type JournalEntry struct {
 	Run     string
 	Kind    string
 	Payload any
+	// At stamps the record (show time); zero: the store's clock at commit.
+	// The desk passes the instant the command took effect, so a record's
+	// time and its anchor's "at" are the same instant.
+	At time.Time
 	// SetRun, when not nil, is saved as the run on air in the same
 	// transaction.
 	SetRun *Run
@@ -63,7 +67,7 @@ func (j *StoreJournal) Append(run, kind string, payload any) error {
 func (j *StoreJournal) Record(e JournalEntry) error {
 	run := logName(e.Run)
 	err := j.st.Commit(func(tx *store.Tx) error {
-		if _, err := tx.Append(run, e.Kind, e.Payload); err != nil {
+		if _, err := tx.AppendEntries(run, []store.Entry{{Kind: e.Kind, Payload: e.Payload, Time: e.At}}); err != nil {
 			return err
 		}
 		if e.SetRun != nil {
