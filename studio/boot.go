@@ -3,6 +3,7 @@ package studio
 import (
 	"fmt"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -35,6 +36,7 @@ type Boot struct {
 	Speed   float64
 	opts    BootOptions
 	backing atomic.Bool
+	wg      sync.WaitGroup
 }
 
 // OpenBoot opens the store in o.Dir (see store.Open for the errors: a
@@ -83,7 +85,9 @@ func (b *Boot) BackupAsync(reason string) {
 	if !b.backing.CompareAndSwap(false, true) {
 		return
 	}
+	b.wg.Add(1)
 	go func() {
+		defer b.wg.Done()
 		defer b.backing.Store(false)
 		if _, err := b.Store.Backup(reason, b.opts.KeepBackups); err != nil {
 			b.opts.Logf("studiodesk: backup (%s): %v", reason, err)
@@ -91,8 +95,11 @@ func (b *Boot) BackupAsync(reason string) {
 	}()
 }
 
-// Close closes the store.
-func (b *Boot) Close() error { return b.Store.Close() }
+// Close waits for a backup in progress, then closes the store.
+func (b *Boot) Close() error {
+	b.wg.Wait()
+	return b.Store.Close()
+}
 
 // DataDir is the data directory.
 func (b *Boot) DataDir() string { return filepath.Dir(b.Store.Path()) }
