@@ -3,6 +3,8 @@ package studio
 import (
 	"context"
 	"errors"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -161,5 +163,30 @@ func TestRestartAfterWallStepForward(t *testing.T) {
 	}
 	if len(kinds(j, "checkpoint")) < 3 { // start, minute, resume
 		t.Fatalf("checkpoints %+v", kinds(j, "checkpoint"))
+	}
+}
+
+// Hot copies at show start, every BackupEvery on air (show time) and at
+// show end; a signed checkpoint at least every minute on air.
+func TestBackupsAndCheckpointsOnAir(t *testing.T) {
+	j := NewMemoryJournal()
+	clk := NewFakeClock(t0)
+	var mu sync.Mutex
+	var reasons []string
+	d := New(Config{Clock: clk, Journal: j, Rehearsal: true, Housekeeping: time.Second, BackupEvery: 2 * time.Minute, Logf: t.Logf,
+		Backup: func(r string) { mu.Lock(); reasons = append(reasons, r); mu.Unlock() }})
+	t.Cleanup(d.Close)
+	mustDo(t, d, LoadShow{Show: testShow()}, Start{})
+	tick(t, d, clk, 5*time.Minute)
+	mustDo(t, d, End{})
+	mu.Lock()
+	got := strings.Join(reasons, ",")
+	mu.Unlock()
+	if got != "start,on-air,on-air,end" {
+		t.Fatalf("backups %s", got)
+	}
+	cps := kinds(j, "checkpoint")
+	if len(cps) != 1+5+1 { // start, one a minute, end
+		t.Fatalf("%d checkpoints in a 5-minute show", len(cps))
 	}
 }

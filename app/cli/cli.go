@@ -261,6 +261,9 @@ func export(args []string, e env) int {
 	}
 	st, code := openStore(e, *data)
 	if st == nil {
+		if code == exitDamaged {
+			return salvageExport(e, *data, pos[0], *out)
+		}
 		return code
 	}
 	return closeStore(e, st, exportTo(e, st, pos[0], *out))

@@ -201,3 +201,33 @@ func writeHeadBeside(e env, r *report.Report, outs ...string) int {
 	}
 	return ExitOK
 }
+
+// salvageExport writes what can be read of a run from a damaged file: the
+// verified records, without a closing line, so the export says it is
+// partial wherever it is checked.
+func salvageExport(e env, dataFlag, run, out string) int {
+	dir, err := store.ResolveDir(dataFlag)
+	if err != nil {
+		return fail(e, "%v", err)
+	}
+	f, err := os.Create(out)
+	if err != nil {
+		return fail(e, "export %s: %v", run, err)
+	}
+	res, err := store.SalvageExport(filepath.Join(dir, store.FileName), run, f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(out)
+		return fail(e, "export %s: %v", run, err)
+	}
+	fmt.Fprintf(e.stdout, "PARTIAL export of %s from a damaged file: records 1-%d written to %s, without a closing line\n", run, res.LastSeq, out)
+	if res.Unreadable != "" {
+		fmt.Fprintf(e.stdout, "  %s\n", res.Unreadable)
+	}
+	if res.Broken != nil {
+		fmt.Fprintf(e.stdout, "  stopped at record %d: %s\n", res.Broken.Seq, res.Broken.Reason)
+	}
+	return exitDamaged
+}

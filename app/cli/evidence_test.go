@@ -85,6 +85,14 @@ func TestKeyVerifySignedAndRestore(t *testing.T) {
 	if code != exitDamaged || !strings.Contains(out, "DAMAGED") || !strings.Contains(errOut, "is damaged") {
 		t.Fatalf("damaged: %d\n%s\n%s", code, out, errOut)
 	}
+	exp := filepath.Join(t.TempDir(), "partial.jsonl")
+	code, out, errOut = runCLI(t, "export", "--data", dir, run, "--out", exp)
+	if code != exitDamaged || !strings.Contains(out, "PARTIAL export") {
+		t.Fatalf("export of a damaged file: %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, _ = runCLI(t, "verify", "--file", exp); code != ExitTampered || !strings.Contains(out, "truncated") {
+		t.Fatalf("partial export verified as complete: %d %s", code, out)
+	}
 	// Restore the newest backup; the damaged file is kept.
 	code, out, _ = runCLI(t, "restore", "--data", dir)
 	if code != ExitOK || !strings.Contains(out, "-end.db") {

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 )
@@ -135,13 +137,22 @@ func Salvage(path string) (results []SalvageResult, err error) {
 	return results, nil
 }
 
-func (p *pageFile) salvageRun(r bucketRef) SalvageResult {
+func (p *pageFile) salvageRun(r bucketRef) SalvageResult { return p.salvageRunTo(r, nil) }
+
+// salvageRunTo also hands each verified record's canonical bytes to emit.
+func (p *pageFile) salvageRunTo(r bucketRef, emit func([]byte) error) SalvageResult {
 	c := newChain(r.name)
 	stop := errors.New("stop")
 	p.seen = make([]uint64, (p.meta.pgid+63)/64)
 	err := p.walkBucket([]string{logBucket, r.name}, r.root, r.inline, nil, func(_ []string, e leafElem) error {
-		if _, brk := c.stepRaw(rawRecord{key: append([]byte(nil), e.key...), val: append([]byte(nil), e.val...)}); brk != nil {
+		canon, brk := c.stepRaw(rawRecord{key: append([]byte(nil), e.key...), val: append([]byte(nil), e.val...)})
+		if brk != nil {
 			return stop
+		}
+		if emit != nil {
+			if err := emit(canon); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -150,6 +161,51 @@ func (p *pageFile) salvageRun(r bucketRef) SalvageResult {
 		res.Unreadable = fmt.Sprintf("record %d and after cannot be read: %v", c.expected(), err)
 	}
 	return res
+}
+
+// SalvageExport writes the readable, verified prefix of one run's log in
+// a damaged file as export lines (canonical records) and no closing line,
+// so the file is plainly partial: VerifyJSONL reports it as truncated.
+func SalvageExport(path, run string, w io.Writer) (res SalvageResult, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &DamagedError{Path: path, Reason: fmt.Sprintf("salvage: %v", r)}
+		}
+	}()
+	f, err := os.Open(path)
+	if err != nil {
+		return res, fmt.Errorf("store: %w", err)
+	}
+	defer func() { _ = f.Close() }()
+	fi, err := f.Stat()
+	if err != nil {
+		return res, fmt.Errorf("store: %w", err)
+	}
+	p, err := openPagesLenient(f, fi.Size())
+	if err != nil {
+		return res, &DamagedError{Path: path, Reason: err.Error() + "; no show log can be read"}
+	}
+	top, _ := p.children(nil, p.meta.root, nil)
+	for _, t := range top {
+		if t.name != logBucket {
+			continue
+		}
+		runs, _ := p.children([]string{logBucket}, t.root, t.inline)
+		for _, r := range runs {
+			if r.name == run {
+				bw := bufio.NewWriter(w)
+				res = p.salvageRunTo(r, func(canon []byte) error {
+					_, err := bw.Write(append(canon, '\n'))
+					return err
+				})
+				if err := bw.Flush(); err != nil {
+					return res, err
+				}
+				return res, nil
+			}
+		}
+	}
+	return res, fmt.Errorf("store: show %q: %w (in what can be read of %s)", run, ErrUnknownShow, path)
 }
 
 // openPagesLenient accepts one damaged meta page when the other is valid
