@@ -8,17 +8,46 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
+var seedOnce struct {
+	sync.Once
+	data []byte
+	err  error
+}
+
 // seedDB writes a database with a few thousand records over several runs
-// (many pages, branch pages in the log) and closes it.
+// (many pages, branch pages in the log), closed; built once, copied after.
 func seedDB(t *testing.T) (dir, path string) {
 	t.Helper()
+	seedOnce.Do(func() {
+		d, err := os.MkdirTemp("", "studiodesk-seed")
+		if err != nil {
+			seedOnce.err = err
+			return
+		}
+		defer os.RemoveAll(d)
+		if seedOnce.err = buildSeed(d); seedOnce.err == nil {
+			seedOnce.data, seedOnce.err = os.ReadFile(filepath.Join(d, FileName))
+		}
+	})
+	if seedOnce.err != nil {
+		t.Fatal(seedOnce.err)
+	}
 	dir = t.TempDir()
+	path = filepath.Join(dir, FileName)
+	if err := os.WriteFile(path, seedOnce.data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir, path
+}
+
+func buildSeed(dir string) error {
 	s, err := Open(dir, Options{})
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	for run := 0; run < 3; run++ {
 		show := []string{"a@1", "b@2", "c@3"}[run]
@@ -28,17 +57,14 @@ func seedDB(t *testing.T) (dir, path string) {
 				items[k] = Entry{Kind: "cue", Payload: map[string]any{"run": show, "i": i*100 + k, "text": strings.Repeat("讲解要点", 8)}}
 			}
 			if _, err := s.AppendBatch(show, items); err != nil {
-				t.Fatal(err)
+				return err
 			}
 		}
 	}
 	if err := s.Put(BucketSettings, "lang", "zh"); err != nil {
-		t.Fatal(err)
+		return err
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return dir, filepath.Join(dir, FileName)
+	return s.Close()
 }
 
 func fileSum(t *testing.T, path string) [32]byte {
