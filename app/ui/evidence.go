@@ -29,24 +29,26 @@ func tr(zh, en string) string {
 type evidenceUI struct {
 	banner *fyne.Container
 	text   *widget.Label
-	key    *widget.Label
+	key    *canvas.Text
 	shown  *studio.StorageFault
 }
 
 // showEvidence adds the (hidden) storage warning at the top of the
 // controller's side column and the desk's key fingerprint at its bottom.
 func (d *deskUI) showEvidence(boot *studio.Boot) {
-	e := &evidenceUI{text: widget.NewLabel(""), key: widget.NewLabel("")}
+	e := &evidenceUI{text: widget.NewLabel(""), key: canvas.NewText("", colDim)}
 	e.text.Wrapping = fyne.TextWrapWord
 	e.text.TextStyle.Bold = true
 	bg := canvas.NewRectangle(colDanger)
 	e.banner = container.NewStack(bg, container.NewPadded(e.text))
 	e.banner.Hide()
 	e.key.TextStyle.Monospace = true
-	e.key.SetText(tr("日志签名密钥 ", "Log signing key ") + boot.Key.Fingerprint())
+	e.key.TextSize = 11
+	e.key.Alignment = fyne.TextAlignTrailing
+	e.key.Text = tr("日志签名密钥 ", "log signing key ") + boot.Key.Fingerprint()
+	// Warning first, then the key line above the rehearsal badge and clock.
 	r := d.controller.right
-	r.Objects = append([]fyne.CanvasObject{e.banner}, r.Objects...)
-	r.Add(e.key)
+	r.Objects = append([]fyne.CanvasObject{e.banner, e.key}, r.Objects...)
 	r.Refresh()
 	d.evidence = e
 	e.set(d.desk.Snapshot())
