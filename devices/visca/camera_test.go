@@ -284,9 +284,16 @@ func TestErrorReplies(t *testing.T) {
 			if emu.Executed() != 0 {
 				t.Error("a refused command ran")
 			}
-			// The camera answered: the link itself is fine.
+			// The camera answered but refused: degraded, with its reason.
+			st := cam.Status()
+			if st.Health != devices.Degraded || !strings.Contains(st.LastError, tc.text) {
+				t.Errorf("status %v %q, want degraded naming %q", st.Health, st.LastError, tc.text)
+			}
+			if err := cam.RecallPreset(context.Background(), 5); err != nil {
+				t.Fatal(err)
+			}
 			if h := cam.Status().Health; h != devices.OK {
-				t.Errorf("health %v, want ok", h)
+				t.Errorf("after a good command: health %v, want ok", h)
 			}
 		})
 	}
@@ -380,7 +387,7 @@ func TestCancelInterruptsWait(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want Canceled", err)
 	}
-	if h := cam.Status().Health; h != devices.Unknown {
+	if h := cam.Status().Health; h != devices.Connecting {
 		t.Errorf("a cancelled call changed health to %v", h)
 	}
 }
@@ -582,7 +589,7 @@ func TestOutOfRangeSendsNothing(t *testing.T) {
 	if got := emu.Received(); len(got) != 0 {
 		t.Fatalf("invalid input reached the camera:\n%s", dump(got))
 	}
-	if h := cam.Status().Health; h != devices.Unknown {
+	if h := cam.Status().Health; h != devices.Connecting {
 		t.Errorf("validation errors changed health to %v", h)
 	}
 }
