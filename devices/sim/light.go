@@ -105,7 +105,7 @@ func (l *Light) validate(t devices.Target) error {
 		}
 	}
 	if lt.Temperature != nil {
-		if err := checkRange(l.prefix, "temperature", *lt.Temperature, MinKelvin, MaxKelvin, " K"); err != nil {
+		if err := checkRange(l.prefix, "temperature", *lt.Temperature, MinKelvin, MaxKelvin, "K"); err != nil {
 			return err
 		}
 	}

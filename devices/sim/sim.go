@@ -198,8 +198,8 @@ func (b *base) wrongKind() error {
 }
 
 func checkRange(prefix, field string, v, lo, hi int, unit string) error {
-	if v < lo || v > hi {
-		return fmt.Errorf("%s: %s %d%s: %w (%d-%d%s)", prefix, field, v, unit, devices.ErrOutOfRange, lo, hi, unit)
+	if err := devices.CheckRange(field, v, lo, hi, unit); err != nil {
+		return fmt.Errorf("%s: %w", prefix, err)
 	}
 	return nil
 }

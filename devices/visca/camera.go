@@ -205,7 +205,7 @@ func (c *Camera) Apply(ctx context.Context, t devices.Target) error {
 	case ct.Preset > 0:
 		return c.RecallPreset(ctx, ct.Preset)
 	case ct.Preset < 0:
-		return c.wrap(rangeError("preset", ct.Preset))
+		return c.wrap(checkRange("preset", ct.Preset, MinPreset, MaxPreset))
 	case !ct.Absolute:
 		return nil
 	}
