@@ -41,7 +41,7 @@ const (
 	DefaultFadeRate  = 40 // frames/s while fading
 	MaxFadeRate      = 44 // DMX512 tops out near 44 full frames/s
 	DefaultKeepalive = time.Second
-	DefaultDownAfter = 3 // consecutive failed sends before health is down
+	DefaultDownAfter = 3               // consecutive failed sends before health is down
 	MaxKeepalive     = 4 * time.Second // receivers may drop a silent source after 4 s
 )
 
