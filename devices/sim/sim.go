@@ -100,6 +100,14 @@ func (b *base) SetDown(down bool) {
 	b.changed()
 }
 
+// SetConnecting shows the device as connecting (blue), as a real driver
+// does before its device first answers; the next good Apply, or
+// SetDown(false), makes it OK.
+func (b *base) SetConnecting() {
+	b.tracker.Set(devices.Connecting)
+	b.changed()
+}
+
 // FailNext makes the next Apply fail with err (queued: each call fails one
 // more Apply). The device's state is left alone and health turns Degraded.
 func (b *base) FailNext(err error) {
