@@ -375,6 +375,21 @@ func (l *light) Close() error {
 	return nil
 }
 
+// unpatch closes the handle and removes the fixture from its node, so its
+// id and addresses can be patched again; its slots keep their last levels.
+func (l *light) unpatch() {
+	n := l.node
+	n.mu.Lock()
+	l.closed = true
+	for i, o := range n.fixtures {
+		if o == l {
+			n.fixtures = append(n.fixtures[:i], n.fixtures[i+1:]...)
+			break
+		}
+	}
+	n.mu.Unlock()
+}
+
 // Apply validates the whole target before touching anything, so a bad
 // field leaves the frame unchanged. Each parameter the target sets cancels
 // that parameter's running fade and starts from the level it had reached,
