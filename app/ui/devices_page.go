@@ -97,7 +97,7 @@ func healthLegend() fyne.CanvasObject {
 	for _, h := range []devices.Health{devices.OK, devices.Connecting, devices.Degraded, devices.Down} {
 		dot := canvas.NewCircle(healthColor(h))
 		row.Add(container.NewCenter(container.NewGridWrap(fyne.NewSize(12, 12), dot)))
-		row.Add(widget.NewLabel(T("health." + h.String()) + "  "))
+		row.Add(widget.NewLabel(T("health."+h.String()) + "  "))
 	}
 	return row
 }
