@@ -7,6 +7,9 @@ func init() {
 		"device.kind":    {"类型", "Kind"},
 		"device.new":     {"新建设备", "New device"},
 		"device.accepts": {"预设可用范围：", "Presets may set:"},
+		"kind.camera":    {"摄像机", "camera"},
+		"kind.light":     {"灯光", "light"},
+		"kind.obs":       {"OBS", "OBS"},
 	} {
 		messages[k] = v
 	}

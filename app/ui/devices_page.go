@@ -11,6 +11,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"studiodesk/devices"
@@ -50,7 +52,11 @@ func newDevicesPage(reg *studio.Registry, st *store.Store, cfgs []studio.DeviceC
 			dot := canvas.NewCircle(colIdle)
 			label := widget.NewLabel("placeholder device name · obs · 192.168.100.100:4455 · connecting")
 			label.Truncation = fyne.TextTruncateEllipsis
-			return container.NewBorder(nil, nil, container.NewCenter(container.NewGridWrap(fyne.NewSize(14, 14), dot)), nil, label)
+			detail := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+			detail.Truncation = fyne.TextTruncateEllipsis
+			detail.SizeName = theme.SizeNameCaptionText
+			lines := container.New(layout.NewCustomPaddedVBoxLayout(-12), label, detail)
+			return container.NewBorder(nil, nil, container.NewCenter(container.NewGridWrap(fyne.NewSize(14, 14), dot)), nil, lines)
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) { p.fillRow(i, o.(*fyne.Container)) },
 	)
@@ -64,7 +70,7 @@ func newDevicesPage(reg *studio.Registry, st *store.Store, cfgs []studio.DeviceC
 	for _, d := range devices.Drivers() {
 		titles = append(titles, driverTitle(d))
 	}
-	p.kind = widget.NewSelect([]string{string(devices.KindCamera), string(devices.KindLight), string(devices.KindOBS)}, nil)
+	p.kind = widget.NewSelect([]string{kindLabel(devices.KindCamera), kindLabel(devices.KindLight), kindLabel(devices.KindOBS)}, nil)
 	p.driver = widget.NewSelect(titles, func(string) { p.showDriver(studio.DeviceConfig{}) })
 	form := widget.NewForm(
 		widget.NewFormItem("ID", p.id),
@@ -110,6 +116,8 @@ func driverTitle(d *devices.Driver) string {
 	return d.Name + " — " + title
 }
 
+func kindLabel(k devices.Kind) string { return T("kind." + string(k)) }
+
 func fieldLabel(f devices.Field) string {
 	switch {
 	case lang == "zh" && f.LabelZH != "":
@@ -139,12 +147,12 @@ func (p *devicesPage) showDriver(c studio.DeviceConfig) {
 		return
 	}
 	if d.Kind != "" {
-		p.kind.SetSelected(string(d.Kind))
+		p.kind.SetSelected(kindLabel(d.Kind))
 		p.kind.Disable()
 	} else {
 		p.kind.Enable()
 		if c.Kind != "" {
-			p.kind.SetSelected(string(c.Kind))
+			p.kind.SetSelected(kindLabel(c.Kind))
 		}
 	}
 	form := widget.NewForm()
@@ -202,22 +210,28 @@ func (p *devicesPage) fillRow(i int, row *fyne.Container) {
 		return
 	}
 	c := p.cfgs[i]
-	label := row.Objects[0].(*widget.Label)
+	lines := row.Objects[0].(*fyne.Container)
+	label, detail := lines.Objects[0].(*widget.Label), lines.Objects[1].(*widget.Label)
 	dot := row.Objects[1].(*fyne.Container).Objects[0].(*fyne.Container).Objects[0].(*canvas.Circle)
 	text := c.Label() + " · " + c.Driver
 	if c.Addr != "" {
 		text += " · " + c.Addr
 	}
 	var col color.Color = colIdle
+	more := ""
 	if d, ok := p.reg.Get(c.ID); ok {
 		st := d.Status()
 		col = healthColor(st.Health)
 		text += " · " + T("health."+st.Health.String())
-		if st.LastError != "" && st.Health != devices.OK {
-			text += " · " + st.LastError
+		switch {
+		case st.LastError != "" && st.Health != devices.OK:
+			more = st.LastError
+		case st.Health == devices.OK && st.RTT > 0:
+			more = fmt.Sprintf("%.1f ms", float64(st.RTT.Microseconds())/1000)
 		}
 	}
 	label.SetText(text)
+	detail.SetText(more)
 	if dot.FillColor != col {
 		dot.FillColor = col
 		dot.Refresh()
@@ -240,6 +254,12 @@ func (p *devicesPage) selectDevice(i int) {
 		p.driver.Refresh()
 	}
 	p.showDriver(c)
+	p.status.SetText("")
+	if d, ok := p.reg.Get(c.ID); ok {
+		if st := d.Status(); st.Health != devices.OK && st.LastError != "" {
+			p.status.SetText(T("health."+st.Health.String()) + ": " + st.LastError)
+		}
+	}
 }
 
 // clear empties the form for a new device.
@@ -255,7 +275,12 @@ func (p *devicesPage) clear() {
 // form reads the form into a config; numbers that do not parse name the
 // field, and the result is checked against the driver's declaration.
 func (p *devicesPage) form() (studio.DeviceConfig, error) {
-	c := studio.DeviceConfig{ID: strings.TrimSpace(p.id.Text), Name: strings.TrimSpace(p.name.Text), Kind: devices.Kind(p.kind.Selected)}
+	c := studio.DeviceConfig{ID: strings.TrimSpace(p.id.Text), Name: strings.TrimSpace(p.name.Text)}
+	for _, k := range []devices.Kind{devices.KindCamera, devices.KindLight, devices.KindOBS} {
+		if kindLabel(k) == p.kind.Selected {
+			c.Kind = k
+		}
+	}
 	if d := p.selectedDriver(); d != nil {
 		c.Driver = d.Name
 	}

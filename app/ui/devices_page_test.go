@@ -61,13 +61,13 @@ func TestDevicesPageShowsHealthAndDeclaredFields(t *testing.T) {
 	}{
 		0: {"A机位 · sim · ok", healthColor(devices.OK)},
 		1: {"补光 · sim · connecting", healthColor(devices.Connecting)},
-		2: {"OBS · sim · degraded · ", healthColor(devices.Degraded)},
-		3: {"轮廓光 · sim · down · ", healthColor(devices.Down)},
+		2: {"OBS · sim · degraded", healthColor(devices.Degraded)},
+		3: {"轮廓光 · sim · down", healthColor(devices.Down)},
 	}
 	for i, wnt := range want {
 		row := p.list.CreateItem().(*fyne.Container)
 		p.fillRow(i, row)
-		label := row.Objects[0].(*widget.Label).Text
+		label := row.Objects[0].(*fyne.Container).Objects[0].(*widget.Label).Text
 		dot := row.Objects[1].(*fyne.Container).Objects[0].(*fyne.Container).Objects[0].(*canvas.Circle)
 		if !strings.HasPrefix(label, wnt.text) {
 			t.Errorf("row %d %q, want prefix %q", i, label, wnt.text)
@@ -78,7 +78,7 @@ func TestDevicesPageShowsHealthAndDeclaredFields(t *testing.T) {
 	}
 	row := p.list.CreateItem().(*fyne.Container)
 	p.fillRow(2, row)
-	if l := row.Objects[0].(*widget.Label).Text; !strings.Contains(l, "code 600 resource not found") {
+	if l := row.Objects[0].(*fyne.Container).Objects[1].(*widget.Label).Text; !strings.Contains(l, "code 600 resource not found") {
 		t.Errorf("degraded row without the error: %q", l)
 	}
 
@@ -94,7 +94,7 @@ func TestDevicesPageShowsHealthAndDeclaredFields(t *testing.T) {
 			t.Errorf("Art-Net form lacks %s", key)
 		}
 	}
-	if p.kind.Selected != string(devices.KindLight) || !p.kind.Disabled() {
+	if p.kind.Selected != kindLabel(devices.KindLight) || !p.kind.Disabled() {
 		t.Errorf("kind %q (disabled %v), want light fixed by the driver", p.kind.Selected, p.kind.Disabled())
 	}
 	p.id.SetText("fx")
