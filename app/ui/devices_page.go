@@ -37,7 +37,9 @@ type devicesPage struct {
 	id, name *widget.Entry
 	driver   *widget.Select
 	kind     *widget.Select
-	fields   *fyne.Container // the selected driver's fields
+	form     *widget.Form    // id, name, driver, kind, then the driver's fields
+	base     int             // how many of form's items are not the driver's
+	right    *fyne.Container // the form column, re-laid out when fields change
 	limits   *widget.Label   // what the driver accepts in a preset
 	values   map[string]func() string
 	setters  map[string]func(string)
@@ -62,7 +64,6 @@ func newDevicesPage(reg *studio.Registry, st *store.Store, cfgs []studio.DeviceC
 	)
 	p.list.OnSelected = func(i widget.ListItemID) { p.selectDevice(i) }
 	p.id, p.name = widget.NewEntry(), widget.NewEntry()
-	p.fields = container.NewVBox()
 	p.limits = widget.NewLabel("")
 	p.limits.Wrapping = fyne.TextWrapWord
 	p.limits.TextStyle = fyne.TextStyle{Italic: true}
@@ -72,12 +73,13 @@ func newDevicesPage(reg *studio.Registry, st *store.Store, cfgs []studio.DeviceC
 	}
 	p.kind = widget.NewSelect([]string{kindLabel(devices.KindCamera), kindLabel(devices.KindLight), kindLabel(devices.KindOBS)}, nil)
 	p.driver = widget.NewSelect(titles, func(string) { p.showDriver(studio.DeviceConfig{}) })
-	form := widget.NewForm(
+	p.form = widget.NewForm(
 		widget.NewFormItem("ID", p.id),
 		widget.NewFormItem(T("preset.name"), p.name),
 		widget.NewFormItem(T("device.driver"), p.driver),
 		widget.NewFormItem(T("device.kind"), p.kind),
 	)
+	p.base = len(p.form.Items)
 	buttons := container.NewHBox(
 		widget.NewButton(T("device.new"), p.clear),
 		widget.NewButton(T("device.save"), p.save),
@@ -85,7 +87,8 @@ func newDevicesPage(reg *studio.Registry, st *store.Store, cfgs []studio.DeviceC
 	)
 	note := widget.NewLabel(T("device.rehearsal_note"))
 	note.Wrapping = fyne.TextWrapWord
-	right := container.NewVBox(form, p.fields, p.limits, buttons, p.status)
+	right := container.NewVBox(p.form, p.limits, buttons, p.status)
+	p.right = right
 	if rehearsal {
 		right.Add(note)
 	}
@@ -141,7 +144,10 @@ func (p *devicesPage) selectedDriver() *devices.Driver {
 // showDriver rebuilds the field form for the selected driver, filled from c.
 func (p *devicesPage) showDriver(c studio.DeviceConfig) {
 	d := p.selectedDriver()
-	p.fields.RemoveAll()
+	if p.form == nil {
+		return // the driver select fires once while the page is built
+	}
+	p.form.Items = p.form.Items[:p.base]
 	p.values, p.setters = map[string]func() string{}, map[string]func(string){}
 	if d == nil {
 		return
@@ -155,7 +161,6 @@ func (p *devicesPage) showDriver(c studio.DeviceConfig) {
 			p.kind.SetSelected(kindLabel(c.Kind))
 		}
 	}
-	form := widget.NewForm()
 	for _, f := range d.Fields {
 		var obj fyne.CanvasObject
 		switch f.Type {
@@ -180,11 +185,13 @@ func (p *devicesPage) showDriver(c studio.DeviceConfig) {
 		if f.Type == devices.Int {
 			label += fmt.Sprintf(" (%d-%d)", f.Min, f.Max)
 		}
-		form.Append(label, obj)
+		p.form.Append(label, obj)
 	}
-	p.fields.Add(form)
+	p.form.Refresh()
 	p.limits.SetText(limitsText(d))
-	p.fields.Refresh()
+	if p.right != nil {
+		p.right.Refresh() // the new form's height moves everything below it
+	}
 }
 
 // limitsText says what the driver accepts in a scene preset.
@@ -272,9 +279,9 @@ func (p *devicesPage) clear() {
 	p.status.SetText("")
 }
 
-// form reads the form into a config; numbers that do not parse name the
+// read reads the form into a config; numbers that do not parse name the
 // field, and the result is checked against the driver's declaration.
-func (p *devicesPage) form() (studio.DeviceConfig, error) {
+func (p *devicesPage) read() (studio.DeviceConfig, error) {
 	c := studio.DeviceConfig{ID: strings.TrimSpace(p.id.Text), Name: strings.TrimSpace(p.name.Text)}
 	for _, k := range []devices.Kind{devices.KindCamera, devices.KindLight, devices.KindOBS} {
 		if kindLabel(k) == p.kind.Selected {
@@ -298,7 +305,7 @@ func (p *devicesPage) form() (studio.DeviceConfig, error) {
 // save validates, reopens the device live and persists the list; on any
 // error nothing changes.
 func (p *devicesPage) save() {
-	c, err := p.form()
+	c, err := p.read()
 	if err != nil {
 		p.status.SetText("⚠ " + err.Error())
 		return

@@ -20,14 +20,14 @@ func init() { devices.Register(Driver) }
 var Driver = devices.Driver{
 	Name:    DriverName,
 	Kind:    devices.KindLight,
-	Title:   "DMX fixture on an Art-Net node (UDP 6454)",
-	TitleZH: "Art-Net 节点上的 DMX 灯具（UDP 6454）",
+	Title:   "DMX fixture via Art-Net",
+	TitleZH: "Art-Net DMX 灯具",
 	Fields: []devices.Field{
 		{Key: devices.FieldAddr, Label: "Node address", LabelZH: "节点地址", Type: devices.Text, Required: true, Hint: "192.168.1.30:6454"},
 		{Key: devices.FieldUniverse, Label: "Universe", LabelZH: "Universe", Type: devices.Int, Min: 0, Max: MaxPortAddress, Hint: "0"},
 		{Key: devices.FieldFixture, Label: "Fixture profile", LabelZH: "灯具类型", Type: devices.Choice, Required: true, Choices: Profiles()},
 		{Key: devices.FieldStart, Label: "DMX start address", LabelZH: "DMX 起始地址", Type: devices.Int, Required: true, Min: 1, Max: MaxSlots, Hint: "1"},
-		{Key: devices.FieldSourcePort, Label: "Source port (0 = any, 6454 for strict nodes)", LabelZH: "源端口（0 = 任意，严格节点用 6454）", Type: devices.Int, Min: 0, Max: 65535, Hint: "0"},
+		{Key: devices.FieldSourcePort, Label: "Source port", LabelZH: "源端口", Type: devices.Int, Min: 0, Max: 65535, Hint: "0 / 6454"},
 	},
 	Limits: []devices.Limit{
 		{Field: "light.brightness", Min: 0, Max: 100, Unit: "%"},

@@ -16,8 +16,8 @@ func init() { devices.Register(Driver) }
 var Driver = devices.Driver{
 	Name:    DriverName,
 	Kind:    devices.KindLight,
-	Title:   "Elgato Key Light, HTTP (9123)",
-	TitleZH: "Elgato Key Light，HTTP（9123）",
+	Title:   "Elgato Key Light",
+	TitleZH: "Elgato Key Light",
 	Fields: []devices.Field{
 		{Key: devices.FieldAddr, Label: "Address", LabelZH: "地址", Type: devices.Text, Required: true, Hint: "192.168.1.40:9123"},
 	},

@@ -12,8 +12,8 @@ func init() { devices.Register(Driver) }
 var Driver = devices.Driver{
 	Name:    DriverName,
 	Kind:    devices.KindOBS,
-	Title:   "OBS Studio, obs-websocket 5 (4455)",
-	TitleZH: "OBS Studio，obs-websocket 5（4455）",
+	Title:   "OBS Studio, obs-websocket 5",
+	TitleZH: "OBS Studio obs-websocket 5",
 	Fields: []devices.Field{
 		{Key: devices.FieldAddr, Label: "Address", LabelZH: "地址", Type: devices.Text, Required: true, Hint: "127.0.0.1:4455"},
 		{Key: devices.FieldPassword, Label: "Password", LabelZH: "密码", Type: devices.Secret},

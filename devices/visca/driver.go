@@ -16,8 +16,8 @@ func init() { devices.Register(Driver) }
 var Driver = devices.Driver{
 	Name:    DriverName,
 	Kind:    devices.KindCamera,
-	Title:   "PTZ camera, VISCA over IP (UDP 52381)",
-	TitleZH: "PTZ 摄像机，VISCA over IP（UDP 52381）",
+	Title:   "PTZ camera, VISCA over IP",
+	TitleZH: "PTZ 摄像机 VISCA over IP",
 	Fields: []devices.Field{
 		{Key: devices.FieldAddr, Label: "Address", LabelZH: "地址", Type: devices.Text, Required: true, Hint: "192.168.1.20:52381"},
 	},
