@@ -271,6 +271,10 @@ func (c *Client) run() {
 	defer c.wg.Done()
 	bo := devices.Backoff{Min: c.cfg.ReconnectMin, Max: c.cfg.ReconnectMax}
 	for {
+		select {
+		case <-c.kick: // this attempt serves a request that kicked earlier
+		default:
+		}
 		c.setConnecting(true)
 		c.tracker.Set(devices.Connecting)
 		err := c.connectAndServe(&bo)
