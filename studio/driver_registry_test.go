@@ -200,3 +200,44 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// Editing one Art-Net light while another keeps its node open: the edited
+// light is unpatched on close and patched again at its new address.
+func TestArtNetLightReopensOnASharedNode(t *testing.T) {
+	rx, err := artnettest.NewReceiver()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rx.Close()
+	reg := NewRegistry()
+	defer reg.CloseAll()
+	main := DeviceConfig{ID: "main", Name: "主光", Kind: devices.KindLight, Driver: DriverArtNet, Addr: rx.Addr(), Fixture: "dimmer", Start: 1}
+	rim := DeviceConfig{ID: "rim", Name: "轮廓光", Kind: devices.KindLight, Driver: DriverArtNet, Addr: rx.Addr(), Fixture: "dimmer", Start: 2}
+	if err := reg.OpenAll([]DeviceConfig{main, rim}, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.Remove("main"); err != nil {
+		t.Fatal(err)
+	}
+	main.Start = 7
+	d, err := reg.Open(main, false)
+	if err != nil {
+		t.Fatalf("reopen on the shared node: %v", err)
+	}
+	if len(reg.shared) != 1 {
+		t.Fatalf("%d nodes, want the one shared", len(reg.shared))
+	}
+	if err := d.Apply(context.Background(), devices.Target{Light: &devices.LightTarget{On: devices.Ptr(true), Brightness: devices.Ptr(100)}}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		f, err := rx.Next(time.Until(deadline))
+		if err != nil {
+			t.Fatalf("no frame with the light at DMX 7: %v", err)
+		}
+		if f.Slot(7) == 255 {
+			break
+		}
+	}
+}
