@@ -6,6 +6,7 @@ package devices
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -132,3 +133,35 @@ var (
 
 // Ptr returns a pointer to v; handy for LightTarget literals.
 func Ptr[T any](v T) *T { return &v }
+
+// RangeError reports a value outside what a field accepts, naming the
+// field, the value and the accepted range; it unwraps to ErrOutOfRange.
+// Every driver and the preset check use this one type.
+type RangeError struct {
+	Field    string
+	Value    int
+	Min, Max int
+	Unit     string
+}
+
+func (e *RangeError) Error() string {
+	unit := ""
+	if e.Unit != "" {
+		unit = " " + e.Unit
+	}
+	if e.Min < 0 {
+		return fmt.Sprintf("%s: value %d out of range %d to %d%s", e.Field, e.Value, e.Min, e.Max, unit)
+	}
+	return fmt.Sprintf("%s: value %d out of range %d-%d%s", e.Field, e.Value, e.Min, e.Max, unit)
+}
+
+// Unwrap lets errors.Is(err, ErrOutOfRange) succeed.
+func (e *RangeError) Unwrap() error { return ErrOutOfRange }
+
+// CheckRange returns a *RangeError when v is outside lo..hi.
+func CheckRange(field string, v, lo, hi int, unit string) error {
+	if v < lo || v > hi {
+		return &RangeError{Field: field, Value: v, Min: lo, Max: hi, Unit: unit}
+	}
+	return nil
+}

@@ -15,17 +15,14 @@ import (
 	"studiodesk/studio/store"
 )
 
-// Scene preset limits. Device-specific limits (a light that stops at
-// 6500 K, a camera with 64 presets) are the drivers' to check on Apply;
-// these are the generic ones every preset must meet.
+// Scene preset limits of the desk's own. Value ranges (camera presets,
+// colour temperature, …) are not restated here: each driver declares what
+// it accepts (devices.Driver.Limits) and targets are checked against the
+// device's driver, or, before a preset is tied to a device, against the
+// widest range any driver of that kind accepts (devices.KindLimit).
 const (
-	MaxCameraPreset = 128
-	MinKelvin       = 2700
-	MaxKelvin       = 7000
-	MaxFade         = 60 * time.Second
-	MaxPresetIDLen  = 64
-	maxCameraSpeed  = 0x18
-	maxCameraZoom   = 0xFFFF
+	MaxFade        = 60 * time.Second
+	MaxPresetIDLen = 64
 )
 
 // presetOrderKey is the document in store.BucketPresets that holds the
@@ -80,6 +77,13 @@ func (e *PresetError) Error() string {
 	if e.Device != "" {
 		fmt.Fprintf(&b, ": device %q", e.Device)
 	}
+	var re *devices.RangeError
+	if errors.As(e.Err, &re) && re.Field == e.Field {
+		// "light.brightness: value 101 out of range 0-100 %" says it all.
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+		return b.String()
+	}
 	if e.Field != "" {
 		b.WriteString(": ")
 		b.WriteString(e.Field)
@@ -107,10 +111,6 @@ func (p *Preset) label() string {
 		return p.Name
 	}
 	return p.ID
-}
-
-func rangeErr(lo, hi int, unit string) error {
-	return fmt.Errorf("%w (%d-%d%s)", devices.ErrOutOfRange, lo, hi, unit)
 }
 
 // Validate checks the preset: its id, name, color, key, fade and curve, and
@@ -163,7 +163,7 @@ func (p *Preset) Validate(reg *Registry) error {
 			}
 			dev, name = d, deviceLabel(d)
 		}
-		for _, fe := range checkTarget(dev, p.Targets[id]) {
+		for _, fe := range checkTarget(dev, reg.driverOf(id), p.Targets[id]) {
 			add(name, fe.field, fe.value, fe.err)
 		}
 	}
@@ -177,8 +177,10 @@ type fieldErr struct {
 }
 
 // checkTarget checks one target's values and, when dev is known, that its
-// kind matches the device.
-func checkTarget(dev devices.Device, t devices.Target) []fieldErr {
+// kind matches the device. Values are checked against drv's declared limits
+// (the device's driver), or with drv == nil against the widest any driver
+// of the target's kind accepts.
+func checkTarget(dev devices.Device, drv *devices.Driver, t devices.Target) []fieldErr {
 	var errs []fieldErr
 	add := func(field, value string, err error) { errs = append(errs, fieldErr{field, value, err}) }
 	parts := 0
@@ -208,9 +210,25 @@ func checkTarget(dev devices.Device, t devices.Target) []fieldErr {
 		add(kindField(kind), "", fmt.Errorf("%w: the device is a %s", devices.ErrWrongKind, dev.Kind()))
 		return errs
 	}
-	intRange := func(field string, v *int, lo, hi int, unit string) {
-		if v != nil && (*v < lo || *v > hi) {
-			add(field, strconv.Itoa(*v), rangeErr(lo, hi, unit))
+	intRange := func(field string, v *int) {
+		if v == nil {
+			return
+		}
+		var (
+			l  devices.Limit
+			ok bool
+		)
+		if drv != nil && (drv.Kind == kind || drv.Kind == "") {
+			l, ok = drv.Limit(field)
+		} else {
+			l, ok = devices.KindLimit(kind, field)
+		}
+		if !ok {
+			add(field, strconv.Itoa(*v), fmt.Errorf("%w by this device", devices.ErrUnsupported))
+			return
+		}
+		if err := l.Check(*v); err != nil {
+			add(field, strconv.Itoa(*v), err)
 		}
 	}
 	switch {
@@ -222,23 +240,25 @@ func checkTarget(dev devices.Device, t devices.Target) []fieldErr {
 		case c.Preset == 0 && !c.Absolute:
 			add("camera", "", errors.New("sets neither a preset nor an absolute position"))
 		case !c.Absolute:
-			intRange("camera.preset", &c.Preset, 1, MaxCameraPreset, "")
+			intRange("camera.preset", &c.Preset)
 		default:
-			intRange("camera.pan", &c.Pan, -32768, 32767, "")
-			intRange("camera.tilt", &c.Tilt, -32768, 32767, "")
-			intRange("camera.zoom", &c.Zoom, 0, maxCameraZoom, "")
+			intRange("camera.pan", &c.Pan)
+			intRange("camera.tilt", &c.Tilt)
+			intRange("camera.zoom", &c.Zoom)
 		}
-		intRange("camera.speed", &c.Speed, 0, maxCameraSpeed, "")
+		if c.Speed != 0 {
+			intRange("camera.speed", &c.Speed)
+		}
 	case t.Light != nil:
 		l := t.Light
 		if l.On == nil && l.Brightness == nil && l.Temperature == nil && l.Red == nil && l.Green == nil && l.Blue == nil {
 			add("light", "", errors.New("sets nothing"))
 		}
-		intRange("light.brightness", l.Brightness, 0, 100, "%")
-		intRange("light.temperature", l.Temperature, MinKelvin, MaxKelvin, " K")
-		intRange("light.red", l.Red, 0, 255, "")
-		intRange("light.green", l.Green, 0, 255, "")
-		intRange("light.blue", l.Blue, 0, 255, "")
+		intRange("light.brightness", l.Brightness)
+		intRange("light.temperature", l.Temperature)
+		intRange("light.red", l.Red)
+		intRange("light.green", l.Green)
+		intRange("light.blue", l.Blue)
 	case t.Scene != nil:
 		if strings.TrimSpace(t.Scene.Name) == "" {
 			add("scene.name", "", errors.New("empty"))
@@ -265,6 +285,17 @@ func checkFade(d time.Duration) error {
 		return fmt.Errorf("%w (0-%v)", devices.ErrOutOfRange, MaxFade)
 	}
 	return nil
+}
+
+// driverOf is the declaration of a device's configured driver; nil for an
+// unknown device, a device added without a configuration, or a nil
+// registry.
+func (r *Registry) driverOf(id string) *devices.Driver {
+	d, ok := r.Driver(id)
+	if !ok {
+		return nil
+	}
+	return d
 }
 
 func checkCurve(c devices.Curve) error {

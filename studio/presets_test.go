@@ -62,16 +62,16 @@ func TestValidateNamesPresetDeviceAndField(t *testing.T) {
 		cause  error
 	}{
 		{"camera preset", func(p *Preset) { p.Targets["cam-a"] = devices.Target{Camera: &devices.CameraTarget{Preset: 200}} },
-			`preset "产品特写": device "A机位": camera.preset: 200: value out of range`, devices.ErrOutOfRange},
+			`preset "产品特写": device "A机位": camera.preset: value 200 out of range 1-128`, devices.ErrOutOfRange},
 		{"camera both", func(p *Preset) {
 			p.Targets["cam-a"] = devices.Target{Camera: &devices.CameraTarget{Preset: 2, Absolute: true}}
 		}, `preset "产品特写": device "A机位": camera: sets both`, nil},
 		{"brightness", func(p *Preset) { p.Targets["light-main"].Light.Brightness = devices.Ptr(101) },
-			`preset "产品特写": device "主光": light.brightness: 101: value out of range (0-100%)`, devices.ErrOutOfRange},
+			`preset "产品特写": device "主光": light.brightness: value 101 out of range 0-100 %`, devices.ErrOutOfRange},
 		{"temperature", func(p *Preset) { p.Targets["light-main"].Light.Temperature = devices.Ptr(2000) },
-			`device "主光": light.temperature: 2000: value out of range (2700-7000 K)`, devices.ErrOutOfRange},
+			`device "主光": light.temperature: value 2000 out of range 2700-7000 K`, devices.ErrOutOfRange},
 		{"red", func(p *Preset) { p.Targets["light-main"].Light.Red = devices.Ptr(256) },
-			`device "主光": light.red: 256: value out of range`, devices.ErrOutOfRange},
+			`device "主光": light.red: value 256 out of range 0-255`, devices.ErrOutOfRange},
 		{"scene", func(p *Preset) { p.Targets["obs"] = devices.Target{Scene: &devices.SceneTarget{Name: " "}} },
 			`preset "产品特写": device "OBS": scene.name: empty`, nil},
 		{"wrong kind", func(p *Preset) {

@@ -160,7 +160,7 @@ func Recall(ctx context.Context, reg *Registry, p *Preset, perDevice time.Durati
 		}
 		r.Name = deviceLabel(dev)
 		t := resolveTarget(p, p.Targets[id])
-		if fes := checkTarget(dev, t); len(fes) > 0 {
+		if fes := checkTarget(dev, reg.driverOf(id), t); len(fes) > 0 {
 			errs := make([]error, len(fes))
 			for k, fe := range fes {
 				errs[k] = &PresetError{Preset: res.PresetName, Device: r.Name, Field: fe.field, Value: fe.value, Err: fe.err}

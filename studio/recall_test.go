@@ -280,7 +280,7 @@ func TestRecallReportsUnknownAndInvalidTargetsWithoutSending(t *testing.T) {
 	}}
 	res := Recall(context.Background(), reg, p, 0)
 	c := resultFor(t, res, "cam")
-	if !errors.Is(c.Err, ErrInvalidPreset) || !strings.Contains(c.Err.Error(), `preset "产品特写": device "A机位": camera.preset: 200: value out of range`) {
+	if !errors.Is(c.Err, ErrInvalidPreset) || !strings.Contains(c.Err.Error(), `preset "产品特写": device "A机位": camera.preset: value 200 out of range 1-128`) {
 		t.Errorf("cam: %v", c.Err)
 	}
 	if len(cam.targets()) != 0 {

@@ -4,13 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
+	"io"
 	"slices"
 	"sort"
-	"strconv"
 	"sync"
 
 	"studiodesk/devices"
+	_ "studiodesk/devices/all" // every driver registers itself
 	"studiodesk/devices/artnet"
 	"studiodesk/devices/keylight"
 	"studiodesk/devices/obs"
@@ -19,108 +19,89 @@ import (
 	"studiodesk/studio/store"
 )
 
-// Drivers a DeviceConfig may name.
+// Names of the drivers the demo studio uses. The list of drivers is the
+// registered one (devices.Drivers); these are only names.
 const (
-	DriverVISCA    = "visca"
-	DriverArtNet   = "artnet"
-	DriverKeyLight = "keylight"
-	DriverOBS      = "obs"
-	DriverSim      = "sim"
+	DriverVISCA    = visca.DriverName
+	DriverArtNet   = artnet.DriverName
+	DriverKeyLight = keylight.DriverName
+	DriverOBS      = obs.DriverName
+	DriverSim      = sim.DriverName
 )
 
 // ErrBadDeviceConfig marks a device configuration that cannot be opened.
-var ErrBadDeviceConfig = errors.New("invalid device configuration")
+var ErrBadDeviceConfig = devices.ErrBadConfig
 
 // deviceOrderKey is the document in store.BucketDevices holding the order.
 const deviceOrderKey = "_order"
 
-// DeviceConfig is one configured studio device, as the producer enters it.
-// The password is stored in the desk's database in clear: the database file
-// is the user's own, in their config directory.
-type DeviceConfig struct {
-	ID       string       `json:"id"`
-	Name     string       `json:"name"`
-	Kind     devices.Kind `json:"kind"`
-	Driver   string       `json:"driver"`             // visca, artnet, keylight, obs, sim
-	Addr     string       `json:"addr,omitempty"`     // host[:port]; the driver's default port when omitted
-	Password string       `json:"password,omitempty"` // obs-websocket
-	Universe int          `json:"universe,omitempty"` // Art-Net port-address (0-32767)
-	Fixture  string       `json:"fixture,omitempty"`  // Art-Net fixture profile: dimmer, bicolor, rgb, rgbw
-	Start    int          `json:"start,omitempty"`    // Art-Net 1-based DMX start address
-	// Scenes is the scene list an OBS simulator offers in rehearsal (the
-	// real OBS reports its own).
-	Scenes []string `json:"scenes,omitempty"`
-}
+// DeviceConfig is one configured studio device, as the producer enters it
+// (devices.Config: common fields typed, the driver's own fields by key).
+type DeviceConfig = devices.Config
 
-func (c DeviceConfig) label() string {
-	if c.Name != "" {
-		return c.Name
-	}
-	return c.ID
-}
-
-func (c DeviceConfig) bad(field, format string, args ...any) error {
-	return fmt.Errorf("device %q: %s: %s: %w", c.label(), field, fmt.Sprintf(format, args...), ErrBadDeviceConfig)
-}
-
-// Validate checks the fields the factory needs for the configured driver.
-func (c DeviceConfig) Validate() error {
-	if c.ID == "" {
-		return c.bad("id", "empty")
-	}
+// ValidateDevice checks a configuration against its driver's declaration
+// (devices.Config.Validate) and that its id is not one the store reserves.
+func ValidateDevice(c DeviceConfig) error {
 	if c.ID == deviceOrderKey {
-		return c.bad("id", "%q is reserved", c.ID)
+		return fmt.Errorf("device %q: id: %q is reserved: %w", c.Label(), c.ID, ErrBadDeviceConfig)
 	}
-	want := map[string]devices.Kind{
-		DriverVISCA: devices.KindCamera, DriverArtNet: devices.KindLight,
-		DriverKeyLight: devices.KindLight, DriverOBS: devices.KindOBS,
-	}
-	switch c.Kind {
-	case devices.KindCamera, devices.KindLight, devices.KindOBS:
-	default:
-		return c.bad("kind", "%q is not camera, light or obs", c.Kind)
-	}
-	if c.Driver == DriverSim {
-		return nil
-	}
-	k, ok := want[c.Driver]
-	if !ok {
-		return c.bad("driver", "%q is not visca, artnet, keylight, obs or sim", c.Driver)
-	}
-	if k != c.Kind {
-		return c.bad("driver", "%s drives a %s, not a %s", c.Driver, k, c.Kind)
-	}
-	if c.Addr == "" {
-		return c.bad("addr", "empty")
-	}
-	if c.Driver == DriverArtNet {
-		if c.Universe < 0 || c.Universe > artnet.MaxPortAddress {
-			return c.bad("universe", "%d: %v", c.Universe, rangeErr(0, artnet.MaxPortAddress, ""))
-		}
-		if c.Fixture == "" {
-			return c.bad("fixture", "empty (one of %v)", artnet.Profiles())
-		}
-		if c.Start < 1 || c.Start > artnet.MaxSlots {
-			return c.bad("start", "%d: %v", c.Start, rangeErr(1, artnet.MaxSlots, ""))
-		}
-	}
-	return nil
+	return c.Validate()
 }
 
 // Registry holds the live devices by id. It is safe for concurrent use: the
 // recall fan-out reads it from its own goroutines while the desk or the UI
-// reads statuses.
+// reads statuses. It is the drivers' devices.Host: resources drivers share
+// (an Art-Net node) live here, closed with the last device using them.
 type Registry struct {
 	mu     sync.RWMutex
 	devs   map[string]devices.Device
 	order  []string
-	nodes  map[string]*artnet.Node // one per Art-Net node address and universe
-	nodeOf map[string]string       // Art-Net light id → its key in nodes
+	cfgs   map[string]DeviceConfig // how devices opened by Open were configured
+	shared map[string]*sharedRes
+}
+
+type sharedRes struct {
+	res  io.Closer
+	refs int
 }
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
-	return &Registry{devs: make(map[string]devices.Device), nodes: make(map[string]*artnet.Node), nodeOf: make(map[string]string)}
+	return &Registry{devs: make(map[string]devices.Device), cfgs: make(map[string]DeviceConfig), shared: make(map[string]*sharedRes)}
+}
+
+// Share implements devices.Host.
+func (r *Registry) Share(key string, open func() (io.Closer, error)) (io.Closer, func() error, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s, ok := r.shared[key]
+	if !ok {
+		res, err := open()
+		if err != nil {
+			return nil, nil, err
+		}
+		s = &sharedRes{res: res}
+		r.shared[key] = s
+	}
+	s.refs++
+	var once sync.Once
+	release := func() error {
+		var err error
+		once.Do(func() {
+			r.mu.Lock()
+			s.refs--
+			last := s.refs == 0 && r.shared[key] == s
+			if last {
+				delete(r.shared, key)
+			}
+			r.mu.Unlock()
+			if last {
+				err = s.res.Close()
+			}
+		})
+		return err
+	}
+	return s.res, release, nil
 }
 
 // Add registers a live device under its id.
@@ -153,6 +134,22 @@ func (r *Registry) Get(id string) (devices.Device, bool) {
 	return d, ok
 }
 
+// Driver returns the declaration of the driver a device was configured
+// with (the real one even in rehearsal, where the device is a simulator).
+// A device added with Add has none.
+func (r *Registry) Driver(id string) (*devices.Driver, bool) {
+	if r == nil {
+		return nil, false
+	}
+	r.mu.RLock()
+	c, ok := r.cfgs[id]
+	r.mu.RUnlock()
+	if !ok {
+		return nil, false
+	}
+	return devices.LookupDriver(c.Driver)
+}
+
 // List returns the devices in the order they were added.
 func (r *Registry) List() []devices.Device {
 	r.mu.RLock()
@@ -180,51 +177,32 @@ func (r *Registry) Statuses() map[string]devices.Status {
 	return out
 }
 
-// Remove closes and forgets one device. An Art-Net node is closed with the
-// last of its lights; while other lights still use it, the node keeps the
-// removed fixture patched (its id cannot be opened again on that node until
-// the node closes).
+// Remove closes and forgets one device. A shared resource (an Art-Net
+// node) is closed with the last device using it.
 func (r *Registry) Remove(id string) error {
 	r.mu.Lock()
 	d, ok := r.devs[id]
-	var node *artnet.Node
 	if ok {
 		delete(r.devs, id)
+		delete(r.cfgs, id)
 		r.order = slices.DeleteFunc(r.order, func(s string) bool { return s == id })
-		if key, isLight := r.nodeOf[id]; isLight {
-			delete(r.nodeOf, id)
-			inUse := false
-			for _, k := range r.nodeOf {
-				inUse = inUse || k == key
-			}
-			if !inUse {
-				node = r.nodes[key]
-				delete(r.nodes, key)
-			}
-		}
 	}
 	r.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("registry: remove: device id %q: %w", id, ErrUnknownDevice)
 	}
-	err := d.Close()
-	if node != nil {
-		err = errors.Join(err, node.Close())
-	}
-	return err
+	return d.Close()
 }
 
-// CloseAll closes every device (and the Art-Net nodes behind the lights)
-// and empties the registry. It returns the close errors joined.
+// CloseAll closes every device (and the resources they share) and empties
+// the registry. It returns the close errors joined.
 func (r *Registry) CloseAll() error {
 	r.mu.Lock()
 	devs := make([]devices.Device, len(r.order))
 	for i, id := range r.order {
 		devs[i] = r.devs[id]
 	}
-	nodes := r.nodes
-	r.devs, r.order, r.nodes = make(map[string]devices.Device), nil, make(map[string]*artnet.Node)
-	r.nodeOf = make(map[string]string)
+	r.devs, r.order, r.cfgs = make(map[string]devices.Device), nil, make(map[string]DeviceConfig)
 	r.mu.Unlock()
 	var errs []error
 	for _, d := range devs {
@@ -232,41 +210,46 @@ func (r *Registry) CloseAll() error {
 			errs = append(errs, fmt.Errorf("device %q: close: %w", deviceLabel(d), err))
 		}
 	}
-	for _, k := range sortedKeys(nodes) {
-		if err := nodes[k].Close(); err != nil {
-			errs = append(errs, fmt.Errorf("art-net node %s: close: %w", k, err))
+	r.mu.Lock()
+	left := r.shared
+	r.shared = make(map[string]*sharedRes)
+	r.mu.Unlock()
+	for _, k := range sortedKeys(left) {
+		if err := left[k].res.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("%s: close: %w", k, err))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// Open builds the device cfg describes and registers it. In rehearsal mode
-// every device, whatever its driver, is the simulator of its kind; so is a
-// device whose driver is "sim". Art-Net lights on the same node address and
-// universe share one node (one socket, one DMX frame).
+// Open builds the device cfg describes with its registered driver and
+// registers it. In rehearsal mode every device, whatever its driver, is
+// the simulator of its kind, accepting what the configured driver accepts.
 func (r *Registry) Open(cfg DeviceConfig, rehearsal bool) (devices.Device, error) {
-	if err := cfg.Validate(); err != nil {
+	if err := ValidateDevice(cfg); err != nil {
 		return nil, err
 	}
 	if _, ok := r.Get(cfg.ID); ok {
-		return nil, fmt.Errorf("device %q: id %q: %w", cfg.label(), cfg.ID, ErrIDInUse)
+		return nil, fmt.Errorf("device %q: id %q: %w", cfg.Label(), cfg.ID, ErrIDInUse)
 	}
-	var (
-		dev devices.Device
-		err error
-	)
-	if rehearsal || cfg.Driver == DriverSim {
-		dev = newSim(cfg)
-	} else {
-		dev, err = r.openDriver(cfg)
-		if err != nil {
-			return nil, err
+	drv, _ := devices.LookupDriver(cfg.Driver)
+	if rehearsal {
+		drv, _ = devices.LookupDriver(DriverSim)
+	}
+	dev, err := drv.Open(cfg, r)
+	if err != nil {
+		if !errors.Is(err, ErrBadDeviceConfig) {
+			err = fmt.Errorf("device %q: %w", cfg.Label(), err)
 		}
+		return nil, err
 	}
 	if err := r.Add(dev); err != nil {
 		_ = dev.Close()
 		return nil, err
 	}
+	r.mu.Lock()
+	r.cfgs[cfg.ID] = cfg
+	r.mu.Unlock()
 	return dev, nil
 }
 
@@ -280,75 +263,6 @@ func (r *Registry) OpenAll(cfgs []DeviceConfig, rehearsal bool) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func newSim(cfg DeviceConfig) devices.Device {
-	switch cfg.Kind {
-	case devices.KindCamera:
-		return sim.NewCamera(cfg.ID, cfg.Name)
-	case devices.KindLight:
-		return sim.NewLight(cfg.ID, cfg.Name)
-	default:
-		return sim.NewOBS(cfg.ID, cfg.Name, cfg.Scenes)
-	}
-}
-
-func (r *Registry) openDriver(cfg DeviceConfig) (devices.Device, error) {
-	switch cfg.Driver {
-	case DriverVISCA:
-		c, err := visca.New(visca.Config{ID: cfg.ID, Name: cfg.Name, Addr: cfg.Addr})
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrBadDeviceConfig, err)
-		}
-		return c, nil
-	case DriverKeyLight:
-		l, err := keylight.New(keylight.Config{ID: cfg.ID, Name: cfg.Name, Addr: cfg.Addr})
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrBadDeviceConfig, err)
-		}
-		return l, nil
-	case DriverOBS:
-		return obs.New(obs.Config{ID: cfg.ID, Name: cfg.Name, Addr: cfg.Addr, Password: cfg.Password}), nil
-	case DriverArtNet:
-		fx, err := artnet.NewFixture(cfg.ID, cfg.Name, cfg.Fixture, cfg.Start)
-		if err != nil {
-			return nil, fmt.Errorf("device %q: %w: %w", cfg.label(), ErrBadDeviceConfig, err)
-		}
-		node, key, err := r.artnetNode(cfg)
-		if err != nil {
-			return nil, fmt.Errorf("device %q: %w", cfg.label(), err)
-		}
-		dev, err := node.AddFixture(fx)
-		if err != nil {
-			return nil, err
-		}
-		r.mu.Lock()
-		r.nodeOf[cfg.ID] = key
-		r.mu.Unlock()
-		return dev, nil
-	}
-	return nil, cfg.bad("driver", "%q", cfg.Driver)
-}
-
-// artnetNode returns the shared node for cfg's address and universe,
-// creating it on first use.
-func (r *Registry) artnetNode(cfg DeviceConfig) (*artnet.Node, string, error) {
-	hostport := cfg.Addr
-	if _, _, err := net.SplitHostPort(hostport); err != nil {
-		hostport = net.JoinHostPort(hostport, strconv.Itoa(artnet.DefaultPort))
-	}
-	key := hostport + " universe " + strconv.Itoa(cfg.Universe)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if n, ok := r.nodes[key]; ok {
-		return n, key, nil
-	}
-	n, err := artnet.NewNode(artnet.NodeConfig{Name: hostport, Addr: hostport, Universe: uint16(cfg.Universe)})
-	if err != nil {
-		return nil, "", err
-	}
-	r.nodes[key] = n
-	return n, key, nil
 }
 
 // DemoScenes are the OBS scenes of the demo studio.
@@ -382,16 +296,16 @@ func SaveDeviceConfigs(st *store.Store, cfgs []DeviceConfig) error {
 	order := make([]string, 0, len(cfgs))
 	for _, c := range cfgs {
 		if c.ID == "" || c.ID == deviceOrderKey {
-			return fmt.Errorf("save devices: %w", c.Validate())
+			return fmt.Errorf("save devices: %w", ValidateDevice(c))
 		}
 		if slices.Contains(order, c.ID) {
-			return fmt.Errorf("save devices: device %q: id %q: %w", c.label(), c.ID, ErrIDInUse)
+			return fmt.Errorf("save devices: device %q: id %q: %w", c.Label(), c.ID, ErrIDInUse)
 		}
 		order = append(order, c.ID)
 	}
 	for _, c := range cfgs {
 		if err := st.Put(store.BucketDevices, c.ID, c); err != nil {
-			return fmt.Errorf("save devices: device %q: %w", c.label(), err)
+			return fmt.Errorf("save devices: device %q: %w", c.Label(), err)
 		}
 	}
 	if err := st.Put(store.BucketDevices, deviceOrderKey, order); err != nil {

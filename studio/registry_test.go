@@ -179,8 +179,8 @@ func TestOpenRealDriversAndRecallThroughThem(t *testing.T) {
 			t.Errorf("%s: %T, want %T", id, d, want)
 		}
 	}
-	if len(reg.nodes) != 1 {
-		t.Errorf("two lights on one node and universe opened %d nodes", len(reg.nodes))
+	if len(reg.shared) != 1 {
+		t.Errorf("two lights on one node and universe opened %d nodes", len(reg.shared))
 	}
 
 	p := &Preset{ID: "p", Name: "产品特写", Targets: map[string]devices.Target{
@@ -270,7 +270,7 @@ func TestRemovingTheLastArtNetLightClosesItsNode(t *testing.T) {
 	if err := reg.Remove("main"); err != nil {
 		t.Fatal(err)
 	}
-	if len(reg.nodes) != 1 {
+	if len(reg.shared) != 1 {
 		t.Fatal("node closed while 轮廓光 still uses it")
 	}
 	r, _ := reg.Get("rim")
@@ -280,8 +280,8 @@ func TestRemovingTheLastArtNetLightClosesItsNode(t *testing.T) {
 	if err := reg.Remove("rim"); err != nil {
 		t.Fatal(err)
 	}
-	if len(reg.nodes) != 0 || len(reg.nodeOf) != 0 {
-		t.Fatalf("node left open: %d nodes", len(reg.nodes))
+	if len(reg.shared) != 0 {
+		t.Fatalf("node left open: %d nodes", len(reg.shared))
 	}
 	// Edited and opened again: a fresh node, no "already patched".
 	main.Start = 5

@@ -489,6 +489,7 @@ func (d *deskUI) onTick(now time.Time) {
 	// Device health changes slowly; twice a second is plenty for the lights.
 	if d.ticks++; d.ticks%5 == 0 {
 		d.presets.refreshLights()
+		d.devices.refreshHealth()
 	}
 	if d.ticks%10 == 0 {
 		viewers := 0

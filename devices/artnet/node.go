@@ -41,6 +41,7 @@ const (
 	DefaultFadeRate  = 40 // frames/s while fading
 	MaxFadeRate      = 44 // DMX512 tops out near 44 full frames/s
 	DefaultKeepalive = time.Second
+	DefaultDownAfter = 3               // consecutive failed sends before health is down
 	MaxKeepalive     = 4 * time.Second // receivers may drop a silent source after 4 s
 )
 
@@ -54,8 +55,13 @@ type NodeConfig struct {
 	FadeRate int
 	// Keepalive re-sends unchanged data this often (default 1 s, at most 4 s).
 	Keepalive time.Duration
-	// LocalAddr optionally binds the sending socket (e.g. ":6454" for nodes
-	// that insist on the Art-Net source port). Default: an ephemeral port.
+	// SourcePort is the UDP port frames leave from: 0 (default) is an
+	// ephemeral port; DefaultPort (6454) suits nodes that accept only the
+	// Art-Net port as source, as Art-Net 4 recommends. Nodes with the same
+	// source port share one socket.
+	SourcePort int
+	// LocalAddr optionally binds the sending socket to an address and port;
+	// it overrides SourcePort.
 	LocalAddr string
 	Clock     Clock // nil: the real clock
 }
@@ -69,17 +75,19 @@ type Node struct {
 	universe   uint16
 	physical   uint8
 	dst        *net.UDPAddr
-	conn       *net.UDPConn
+	conn       *socket
 	clock      Clock
 	fadePeriod time.Duration
 	keepalive  time.Duration
 	health     *devices.Tracker
+	downAfter  int
 
 	mu       sync.Mutex
 	fixtures []*light
 	frame    [MaxSlots]byte
 	seq      uint8
 	closed   bool
+	failures int // consecutive failed sends
 
 	wake      chan struct{}
 	quit      chan struct{}
@@ -114,7 +122,10 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: address: %w", where, err)
 	}
-	local := &net.UDPAddr{}
+	if err := devices.CheckRange("source port", cfg.SourcePort, 0, 65535, ""); err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	local := &net.UDPAddr{Port: cfg.SourcePort}
 	if dst.IP.IsLoopback() {
 		local.IP = net.IPv4(127, 0, 0, 1)
 	}
@@ -123,9 +134,9 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 			return nil, fmt.Errorf("%s: local address: %w", where, err)
 		}
 	}
-	conn, err := net.ListenUDP("udp4", local)
+	conn, err := openSocket(local)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", where, err)
+		return nil, fmt.Errorf("%s: source %s: %w", where, local, err)
 	}
 	n := &Node{
 		name:       cfg.Name,
@@ -138,10 +149,12 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 		fadePeriod: time.Second / time.Duration(cfg.FadeRate),
 		keepalive:  cfg.Keepalive,
 		health:     devices.NewTracker(cfg.Clock.Now),
+		downAfter:  DefaultDownAfter,
 		wake:       make(chan struct{}, 1),
 		quit:       make(chan struct{}),
 		done:       make(chan struct{}),
 	}
+	n.health.Set(devices.Connecting) // until the first frame leaves
 	go n.run()
 	return n, nil
 }
@@ -177,7 +190,7 @@ func (n *Node) Close() error {
 		n.mu.Unlock()
 		close(n.quit)
 		<-n.done
-		err = n.conn.Close()
+		err = n.conn.release()
 	})
 	return err
 }
@@ -276,8 +289,17 @@ func (n *Node) send(buf *[]byte) (fading bool) {
 		_, err = n.conn.WriteToUDP(pkt, n.dst)
 	}
 	if err != nil {
-		n.health.Failed(devices.Degraded, fmt.Errorf("art-net node %q (%s universe %d): send: %w", n.name, n.addr, n.universe, err))
+		// No acknowledgement exists in Art-Net: a failing send is the only
+		// sign of trouble. One is degraded; DownAfter in a row (no route,
+		// cable out) is down.
+		n.failures++
+		h := devices.Degraded
+		if n.failures >= n.downAfter {
+			h = devices.Down
+		}
+		n.health.Failed(h, fmt.Errorf("art-net node %q (%s universe %d): send: %w", n.name, n.addr, n.universe, err))
 	} else {
+		n.failures = 0
 		n.health.Succeeded(0)
 	}
 	return fading
@@ -353,6 +375,21 @@ func (l *light) Close() error {
 	return nil
 }
 
+// unpatch closes the handle and removes the fixture from its node, so its
+// id and addresses can be patched again; its slots keep their last levels.
+func (l *light) unpatch() {
+	n := l.node
+	n.mu.Lock()
+	l.closed = true
+	for i, o := range n.fixtures {
+		if o == l {
+			n.fixtures = append(n.fixtures[:i], n.fixtures[i+1:]...)
+			break
+		}
+	}
+	n.mu.Unlock()
+}
+
 // Apply validates the whole target before touching anything, so a bad
 // field leaves the frame unchanged. Each parameter the target sets cancels
 // that parameter's running fade and starts from the level it had reached,
@@ -419,4 +456,56 @@ func touched(t *devices.LightTarget) [numParams]bool {
 	p[pCCT] = t.Temperature != nil
 	p[pRed], p[pGreen], p[pBlue] = t.Red != nil, t.Green != nil, t.Blue != nil
 	return p
+}
+
+// socket is a sending socket shared by the nodes bound to one local
+// address (a fixed source port can be bound once); ephemeral ones are not
+// shared.
+type socket struct {
+	*net.UDPConn
+	key  string
+	refs int
+}
+
+var (
+	socketsMu sync.Mutex
+	sockets   = map[string]*socket{}
+)
+
+func openSocket(local *net.UDPAddr) (*socket, error) {
+	if local.Port == 0 {
+		conn, err := net.ListenUDP("udp4", local)
+		if err != nil {
+			return nil, err
+		}
+		return &socket{UDPConn: conn, refs: 1}, nil
+	}
+	key := local.String()
+	socketsMu.Lock()
+	defer socketsMu.Unlock()
+	if s, ok := sockets[key]; ok {
+		s.refs++
+		return s, nil
+	}
+	conn, err := net.ListenUDP("udp4", local)
+	if err != nil {
+		return nil, err
+	}
+	s := &socket{UDPConn: conn, key: key, refs: 1}
+	sockets[key] = s
+	return s, nil
+}
+
+func (s *socket) release() error {
+	if s.key == "" {
+		return s.Close()
+	}
+	socketsMu.Lock()
+	defer socketsMu.Unlock()
+	s.refs--
+	if s.refs > 0 {
+		return nil
+	}
+	delete(sockets, s.key)
+	return s.Close()
 }

@@ -69,7 +69,9 @@ func (p *plan) at(now time.Time, first bool) (lightJSON, bool) {
 		b.On = devices.Ptr(1)
 	}
 	if p.fadeB {
-		b.Brightness = devices.Ptr(lerp(p.fromB, p.toB, x))
+		// Visible brightness runs from 0 (off) but the wire starts at the
+		// light's minimum: steps near the dark end are sent as 3.
+		b.Brightness = devices.Ptr(max(lerp(p.fromB, p.toB, x), MinBrightness))
 	}
 	if p.fadeM {
 		b.Temperature = devices.Ptr(lerp(p.fromM, p.toM, x))

@@ -25,9 +25,14 @@ const (
 	DefaultPort = 9123
 	MinMireds   = 143 // ≈ 7000 K
 	MaxMireds   = 344 // ≈ 2900 K
-	// Kelvin values whose rounded mired value falls inside the range.
-	MinKelvin = 2903 // 1e6/2903 = 344.5 → 344
-	MaxKelvin = 7017 // 1e6/7017 = 142.5 → 143
+	// The documented colour range in kelvin. 2900 K is 344.8 mireds and
+	// 7000 K is 142.9: both round just outside the API's integer range, so
+	// the conversion clamps to it (KelvinToMireds).
+	MinKelvin = 2900
+	MaxKelvin = 7000
+	// MinBrightness is the lowest level the light takes on the wire (it
+	// answers 400 below it); 0-2 % are sent as 3 and 0 % alone switches off.
+	MinBrightness = 3
 
 	DefaultTimeout  = 2 * time.Second
 	DefaultStepRate = 15 // PUTs per second while fading; the light's web server copes with 10-20
@@ -37,8 +42,12 @@ const (
 )
 
 // KelvinToMireds converts a colour temperature, rounding to the nearest
-// mired as the light's API takes integers. k must be positive.
-func KelvinToMireds(k int) int { return int(math.Round(1e6 / float64(k))) }
+// mired as the light's API takes integers, and clamping to the API's
+// 143-344 so that the documented ends, 2900 K and 7000 K, are accepted.
+// k must be positive.
+func KelvinToMireds(k int) int {
+	return min(max(int(math.Round(1e6/float64(k))), MinMireds), MaxMireds)
+}
 
 // MiredsToKelvin is the inverse, rounded to the nearest kelvin.
 func MiredsToKelvin(m int) int { return int(math.Round(1e6 / float64(m))) }
@@ -67,7 +76,15 @@ type Config struct {
 	NewTicker func(d time.Duration) Ticker
 	// StepRate is PUTs per second during a fade (default 15, 1-20).
 	StepRate int
+	// ProbeInterval is how often the state is read while the light is down
+	// or not yet reached (doubling up to 16x while it stays down), so the
+	// status light turns green on its own when the light is back. Default
+	// 2 s; negative disables probing. A command never waits for the prober.
+	ProbeInterval time.Duration
 }
+
+// DefaultProbeInterval is Config.ProbeInterval's default.
+const DefaultProbeInterval = 2 * time.Second
 
 // State is the light as the API reports it.
 type State struct {
@@ -127,6 +144,9 @@ type Light struct {
 
 	mu    sync.Mutex // guards known
 	known *State     // last state the light reported; nil until first reply
+
+	quit      chan struct{} // closed by Close: stops the prober
+	probeDone chan struct{}
 }
 
 var (
@@ -176,7 +196,54 @@ func New(cfg Config) (*Light, error) {
 		l.newTicker = func(d time.Duration) Ticker { return realTicker{time.NewTicker(d)} }
 	}
 	l.health = devices.NewTracker(l.now)
+	l.health.Set(devices.Connecting) // until the light first answers
+	l.quit, l.probeDone = make(chan struct{}), make(chan struct{})
+	probe := cfg.ProbeInterval
+	if probe == 0 {
+		probe = DefaultProbeInterval
+	}
+	if probe > 0 {
+		go l.probeLoop(probe)
+	} else {
+		close(l.probeDone)
+	}
 	return l, nil
+}
+
+// probeLoop reads the light while it is down or connecting, backing off
+// while it stays down. Degraded is left alone: the link answers, and the
+// light shows the last command's outcome until the next command.
+func (l *Light) probeLoop(interval time.Duration) {
+	defer close(l.probeDone)
+	backoff := devices.Backoff{Min: interval, Max: 16 * interval}
+	wait := interval
+	for {
+		t := time.NewTimer(wait)
+		select {
+		case <-l.quit:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		wait = interval
+		if h := l.health.Status().Health; h != devices.Down && h != devices.Connecting {
+			backoff.Reset()
+			continue
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			select {
+			case <-l.quit: // Close cuts a probe short
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		_, err := l.Lights(ctx)
+		cancel()
+		if err != nil {
+			wait = backoff.Next()
+		}
+	}
 }
 
 func (l *Light) ID() string             { return l.id }
@@ -192,6 +259,10 @@ func (l *Light) Close() error {
 	l.applyMu.Lock()
 	defer l.applyMu.Unlock()
 	_ = l.cancelFade(context.Background())
+	if !l.closed {
+		close(l.quit)
+	}
+	<-l.probeDone
 	l.closed = true
 	if l.ownClient {
 		l.client.CloseIdleConnections()
@@ -317,15 +388,23 @@ func (l *Light) validate(t devices.Target) (lightJSON, error) {
 		}
 	}
 	if lt.Brightness != nil {
-		if v := *lt.Brightness; v < 0 || v > 100 {
-			return b, &RangeError{Field: "brightness", Value: v, Min: 0, Max: 100, Unit: "%"}
+		v := *lt.Brightness
+		if err := devices.CheckRange("brightness", v, 0, 100, "%"); err != nil {
+			return b, err
 		}
-		b.Brightness = devices.Ptr(*lt.Brightness)
+		switch {
+		case v == 0 && (lt.On == nil || !*lt.On):
+			// 0 % is off: the light has no darker level. Its own level is
+			// kept for the next switch-on.
+			b.On = devices.Ptr(0)
+		default:
+			b.Brightness = devices.Ptr(max(v, MinBrightness))
+		}
 	}
 	if lt.Temperature != nil {
 		k := *lt.Temperature
-		if k < MinKelvin || k > MaxKelvin {
-			return b, &RangeError{Field: "temperature", Value: k, Min: MinKelvin, Max: MaxKelvin, Unit: "K"}
+		if err := devices.CheckRange("temperature", k, MinKelvin, MaxKelvin, "K"); err != nil {
+			return b, err
 		}
 		b.Temperature = devices.Ptr(KelvinToMireds(k))
 	}
@@ -461,22 +540,5 @@ func (l *Light) do(ctx context.Context, method, path string, body []byte, out an
 	return nil
 }
 
-// RangeError reports a value outside what a field accepts; it unwraps to
-// devices.ErrOutOfRange.
-type RangeError struct {
-	Field    string
-	Value    int
-	Min, Max int
-	Unit     string
-}
-
-func (e *RangeError) Error() string {
-	unit := ""
-	if e.Unit != "" {
-		unit = " " + e.Unit
-	}
-	return fmt.Sprintf("%s: value %d out of range %d-%d%s", e.Field, e.Value, e.Min, e.Max, unit)
-}
-
-// Unwrap lets errors.Is(err, devices.ErrOutOfRange) succeed.
-func (e *RangeError) Unwrap() error { return devices.ErrOutOfRange }
+// RangeError is the drivers' shared range error.
+type RangeError = devices.RangeError

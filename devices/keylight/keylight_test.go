@@ -30,7 +30,7 @@ func newRig(t *testing.T) *rig {
 	clock := keylighttest.NewClock(t0)
 	l, err := keylight.New(keylight.Config{
 		ID: "kl1", Name: "补光", Addr: srv.Addr(), Timeout: time.Second,
-		Now: clock.Now, NewTicker: clock.NewTicker, StepRate: 10,
+		Now: clock.Now, NewTicker: clock.NewTicker, StepRate: 10, ProbeInterval: -1,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +54,7 @@ func TestPutCarriesOnlyTheFieldsSet(t *testing.T) {
 		want string
 	}{
 		{devices.LightTarget{On: devices.Ptr(true), Brightness: devices.Ptr(80), Temperature: devices.Ptr(5600)}, `{"on":1,"brightness":80,"temperature":179}`},
-		{devices.LightTarget{Brightness: devices.Ptr(0)}, `{"brightness":0}`},
+		{devices.LightTarget{Brightness: devices.Ptr(0)}, `{"on":0}`}, // 0 % is off: the light's floor is 3
 		{devices.LightTarget{Temperature: devices.Ptr(3200)}, `{"temperature":313}`},
 		{devices.LightTarget{On: devices.Ptr(false)}, `{"on":0}`},
 	}
@@ -72,7 +72,7 @@ func TestPutCarriesOnlyTheFieldsSet(t *testing.T) {
 			t.Errorf("PUT %d = %s, want %s", i, got[i], body(s.want))
 		}
 	}
-	if st := r.srv.State(); st != (keylighttest.LightState{On: 0, Brightness: 0, Temperature: 313}) {
+	if st := r.srv.State(); st != (keylighttest.LightState{On: 0, Brightness: 80, Temperature: 313}) {
 		t.Fatalf("light ended %+v", st)
 	}
 	if h := r.light.Status().Health; h != devices.OK {
@@ -81,7 +81,7 @@ func TestPutCarriesOnlyTheFieldsSet(t *testing.T) {
 }
 
 func TestKelvinMiredConversion(t *testing.T) {
-	for k, m := range map[int]int{5600: 179, 3200: 313, 2903: 344, 7017: 143, 4700: 213, 6500: 154} {
+	for k, m := range map[int]int{5600: 179, 3200: 313, 2903: 344, 7017: 143, 4700: 213, 6500: 154, 2900: 344, 7000: 143} {
 		if got := keylight.KelvinToMireds(k); got != m {
 			t.Errorf("%d K → %d mireds, want %d", k, got, m)
 		}
@@ -99,8 +99,8 @@ func TestOutOfRangeNamesLightAndFieldAndSendsNothing(t *testing.T) {
 		sentinel error
 	}{
 		{devices.LightTarget{Brightness: devices.Ptr(101)}, "brightness: value 101 out of range 0-100 %", devices.ErrOutOfRange},
-		{devices.LightTarget{On: devices.Ptr(true), Temperature: devices.Ptr(2900)}, "temperature: value 2900 out of range 2903-7017 K", devices.ErrOutOfRange},
-		{devices.LightTarget{Temperature: devices.Ptr(8000)}, "temperature: value 8000 out of range 2903-7017 K", devices.ErrOutOfRange},
+		{devices.LightTarget{On: devices.Ptr(true), Temperature: devices.Ptr(2899)}, "temperature: value 2899 out of range 2900-7000 K", devices.ErrOutOfRange},
+		{devices.LightTarget{Temperature: devices.Ptr(7001)}, "temperature: value 7001 out of range 2900-7000 K", devices.ErrOutOfRange},
 		{devices.LightTarget{Temperature: devices.Ptr(0)}, "temperature: value 0 out of range", devices.ErrOutOfRange},
 		{devices.LightTarget{Red: devices.Ptr(10)}, "red: the light is white only", devices.ErrUnsupported},
 	} {
@@ -177,7 +177,7 @@ func TestFadeStepsMonotonicallyAndEndsOnTarget(t *testing.T) {
 func TestFadeInFromOffSwitchesOnFirst(t *testing.T) {
 	r := newRig(t) // off at 20 %
 	puts := trim(r.fade(devices.LightTarget{On: devices.Ptr(true), Brightness: devices.Ptr(50)}, devices.SCurve))
-	if puts[0] != body(`{"on":1,"brightness":1}`) { // smoothstep(0.1) × 50 = 1.4
+	if puts[0] != body(`{"on":1,"brightness":3}`) { // smoothstep(0.1) × 50 = 1.4, raised to the light's minimum
 		t.Fatalf("first step %s", puts[0])
 	}
 	if last := puts[len(puts)-1]; last != body(`{"on":1,"brightness":50}`) {

@@ -56,6 +56,7 @@ type Client struct {
 	wg     sync.WaitGroup
 	nextID atomic.Uint64
 	wake   chan struct{} // SetPassword cuts a backoff wait short
+	kick   chan struct{} // a request cuts a backoff wait short
 
 	mu         sync.Mutex
 	closed     bool
@@ -87,7 +88,9 @@ var clientEpoch = time.Now()
 
 // New creates a Client and starts connecting in the background; Close stops
 // it. Apply and the other requests wait for a connection attempt that is
-// under way, and fail fast while the client is backing off.
+// under way; one issued while the client waits out its backoff starts an
+// attempt at once and waits for it, so a recall succeeds as soon as OBS is
+// back instead of failing "not connected" until the backoff ends.
 func New(cfg Config) *Client {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = time.Second
@@ -112,6 +115,7 @@ func New(cfg Config) *Client {
 		ctx:        ctx,
 		cancel:     cancel,
 		wake:       make(chan struct{}, 1),
+		kick:       make(chan struct{}, 1),
 		password:   cfg.Password,
 		connecting: true,
 		changed:    make(chan struct{}),
@@ -267,6 +271,10 @@ func (c *Client) run() {
 	defer c.wg.Done()
 	bo := devices.Backoff{Min: c.cfg.ReconnectMin, Max: c.cfg.ReconnectMax}
 	for {
+		select {
+		case <-c.kick: // this attempt serves a request that kicked earlier
+		default:
+		}
 		c.setConnecting(true)
 		c.tracker.Set(devices.Connecting)
 		err := c.connectAndServe(&bo)
@@ -290,6 +298,9 @@ func (c *Client) run() {
 			return
 		case <-c.wake:
 			bo.Reset()
+		case <-c.kick:
+			// A request wants OBS now: try at once, keep the backoff's pace
+			// for the attempts after this one.
 		case <-timer.C:
 		}
 		timer.Stop()
@@ -583,9 +594,13 @@ func (c *Client) what(requestType, subject string) string {
 	return c.prefix + ": " + requestType + " " + subject
 }
 
+// waitSession returns the session, waiting for an attempt under way; while
+// the client waits out its backoff it starts one attempt at once (a kick)
+// and fails only if that attempt fails too.
 func (c *Client) waitSession(ctx context.Context, requestType, subject string) (*session, error) {
 	timer := time.NewTimer(c.cfg.RequestTimeout)
 	defer timer.Stop()
+	kicked, attempted := false, false
 	for {
 		c.mu.Lock()
 		closed, s, connecting, changed := c.closed, c.sess, c.connecting, c.changed
@@ -595,8 +610,16 @@ func (c *Client) waitSession(ctx context.Context, requestType, subject string) (
 			return nil, fmt.Errorf("%s: %w", c.what(requestType, subject), devices.ErrClosed)
 		case s != nil:
 			return s, nil
-		case !connecting:
+		case connecting:
+			attempted = attempted || kicked
+		case kicked && attempted:
 			return nil, c.notConnected(requestType, subject)
+		case !kicked:
+			kicked = true
+			select {
+			case c.kick <- struct{}{}:
+			default: // a kick is already pending
+			}
 		}
 		select {
 		case <-changed:
@@ -673,11 +696,15 @@ func (c *Client) roundTrip(ctx context.Context, s *session, requestType, subject
 	defer timer.Stop()
 	select {
 	case r := <-ch:
-		c.tracker.Succeeded(time.Since(start))
 		if !r.RequestStatus.Result {
-			return nil, fmt.Errorf("%s: %w", c.what(requestType, subject),
+			// The link works; OBS refused the request: degraded, with the
+			// reason shown, until a request succeeds (docs/devices.md).
+			err := fmt.Errorf("%s: %w", c.what(requestType, subject),
 				&RequestError{RequestType: requestType, Code: r.RequestStatus.Code, Comment: r.RequestStatus.Comment})
+			c.tracker.Failed(devices.Degraded, err)
+			return nil, err
 		}
+		c.tracker.Succeeded(time.Since(start))
 		return r.ResponseData, nil
 	case <-s.done:
 		return nil, fmt.Errorf("%s: %w: %w", c.what(requestType, subject), ErrConnectionLost, s.err)

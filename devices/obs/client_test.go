@@ -231,8 +231,8 @@ func TestApplyUnknownSceneNamesSceneAndCode(t *testing.T) {
 	if !errors.As(err, &re) || re.Code != obs.StatusResourceNotFound || re.RequestType != "SetCurrentProgramScene" {
 		t.Errorf("errors.As RequestError = %+v", re)
 	}
-	if c.Status().Health != devices.OK {
-		t.Errorf("a refused request is not a link fault: health %v", c.Status().Health)
+	if st := c.Status(); st.Health != devices.Degraded || st.LastError != want {
+		t.Errorf("a refused request: status %v %q, want degraded with the reason", st.Health, st.LastError)
 	}
 	if srv.CurrentScene() != "开场" {
 		t.Errorf("server scene changed to %q", srv.CurrentScene())

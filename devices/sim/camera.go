@@ -53,7 +53,7 @@ func (c *Camera) State() CameraState {
 
 // StorePreset records where preset n points, as saving it on the camera would.
 func (c *Camera) StorePreset(n, pan, tilt, zoom int) error {
-	if err := checkRange(c.prefix, "preset", n, 1, MaxPreset, ""); err != nil {
+	if err := c.check("preset", n, 1, MaxPreset, ""); err != nil {
 		return err
 	}
 	if err := c.validate(devices.CameraTarget{Absolute: true, Pan: pan, Tilt: tilt, Zoom: zoom}); err != nil {
@@ -72,19 +72,19 @@ func (c *Camera) validate(t devices.CameraTarget) error {
 	case t.Preset == 0 && !t.Absolute:
 		return fmt.Errorf("%s: target has neither a preset nor an absolute position", c.prefix)
 	}
-	if err := checkRange(c.prefix, "speed", t.Speed, 0, MaxSpeed, ""); err != nil {
+	if err := c.check("speed", t.Speed, 0, MaxSpeed, ""); err != nil {
 		return err
 	}
 	if !t.Absolute {
-		return checkRange(c.prefix, "preset", t.Preset, 1, MaxPreset, "")
+		return c.check("preset", t.Preset, 1, MaxPreset, "")
 	}
-	if err := checkRange(c.prefix, "pan", t.Pan, MinPan, MaxPan, ""); err != nil {
+	if err := c.check("pan", t.Pan, MinPan, MaxPan, ""); err != nil {
 		return err
 	}
-	if err := checkRange(c.prefix, "tilt", t.Tilt, MinTilt, MaxTilt, ""); err != nil {
+	if err := c.check("tilt", t.Tilt, MinTilt, MaxTilt, ""); err != nil {
 		return err
 	}
-	return checkRange(c.prefix, "zoom", t.Zoom, 0, MaxZoom, "")
+	return c.check("zoom", t.Zoom, 0, MaxZoom, "")
 }
 
 // Apply implements devices.Device.

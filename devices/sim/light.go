@@ -100,12 +100,12 @@ func (l *Light) levelsAt(now time.Time) (levels, float64) {
 func (l *Light) validate(t devices.Target) error {
 	lt := t.Light
 	if lt.Brightness != nil {
-		if err := checkRange(l.prefix, "brightness", *lt.Brightness, 0, 100, "%"); err != nil {
+		if err := l.check("brightness", *lt.Brightness, 0, 100, "%"); err != nil {
 			return err
 		}
 	}
 	if lt.Temperature != nil {
-		if err := checkRange(l.prefix, "temperature", *lt.Temperature, MinKelvin, MaxKelvin, " K"); err != nil {
+		if err := l.check("temperature", *lt.Temperature, MinKelvin, MaxKelvin, "K"); err != nil {
 			return err
 		}
 	}
@@ -114,7 +114,7 @@ func (l *Light) validate(t devices.Target) error {
 		v     *int
 	}{{"red", lt.Red}, {"green", lt.Green}, {"blue", lt.Blue}} {
 		if c.v != nil {
-			if err := checkRange(l.prefix, c.field, *c.v, 0, 255, ""); err != nil {
+			if err := l.check(c.field, *c.v, 0, 255, ""); err != nil {
 				return err
 			}
 		}

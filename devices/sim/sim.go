@@ -32,6 +32,7 @@ type base struct {
 	closed   bool
 	failures []error
 	hooks    []func()
+	limits   map[string]devices.Limit // nil: the simulator's own ranges
 }
 
 func (b *base) init(id, name string, kind devices.Kind, latency time.Duration) {
@@ -97,6 +98,14 @@ func (b *base) SetDown(down bool) {
 	} else {
 		b.tracker.Succeeded(0)
 	}
+	b.changed()
+}
+
+// SetConnecting shows the device as connecting (blue), as a real driver
+// does before its device first answers; the next good Apply, or
+// SetDown(false), makes it OK.
+func (b *base) SetConnecting() {
+	b.tracker.Set(devices.Connecting)
 	b.changed()
 }
 
@@ -197,9 +206,34 @@ func (b *base) wrongKind() error {
 	return fmt.Errorf("%s: %w: want a %s target", b.prefix, devices.ErrWrongKind, b.kind)
 }
 
-func checkRange(prefix, field string, v, lo, hi int, unit string) error {
-	if v < lo || v > hi {
-		return fmt.Errorf("%s: %s %d%s: %w (%d-%d%s)", prefix, field, v, unit, devices.ErrOutOfRange, lo, hi, unit)
+// SetLimits makes the simulator accept what another driver accepts (the
+// configured device's declared limits, in rehearsal) instead of its own
+// ranges; a target field without a limit is then unsupported.
+func (b *base) SetLimits(ls []devices.Limit) {
+	m := make(map[string]devices.Limit, len(ls))
+	for _, l := range ls {
+		m[l.Field] = l
+	}
+	b.mu.Lock()
+	b.limits = m
+	b.mu.Unlock()
+}
+
+// check range-checks field (e.g. "preset") against the limits in force:
+// the configured driver's when SetLimits was called, else lo..hi.
+func (b *base) check(field string, v, lo, hi int, unit string) error {
+	b.mu.Lock()
+	limits := b.limits
+	b.mu.Unlock()
+	if limits != nil {
+		l, ok := limits[string(b.kind)+"."+field]
+		if !ok {
+			return fmt.Errorf("%s: %s: %w", b.prefix, field, devices.ErrUnsupported)
+		}
+		lo, hi, unit = l.Min, l.Max, l.Unit
+	}
+	if err := devices.CheckRange(field, v, lo, hi, unit); err != nil {
+		return fmt.Errorf("%s: %w", b.prefix, err)
 	}
 	return nil
 }

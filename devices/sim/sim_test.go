@@ -98,12 +98,12 @@ func TestCameraValidation(t *testing.T) {
 		target devices.CameraTarget
 		parts  []string
 	}{
-		{devices.CameraTarget{Preset: 129}, []string{`camera "A机位" (sim): preset 129`, "1-128"}},
-		{devices.CameraTarget{Preset: -1}, []string{"preset -1"}},
-		{devices.CameraTarget{Absolute: true, Zoom: 0x4001}, []string{"zoom 16385"}},
-		{devices.CameraTarget{Absolute: true, Pan: 3000}, []string{"pan 3000"}},
-		{devices.CameraTarget{Absolute: true, Tilt: -500}, []string{"tilt -500"}},
-		{devices.CameraTarget{Preset: 1, Speed: 99}, []string{"speed 99"}},
+		{devices.CameraTarget{Preset: 129}, []string{`camera "A机位" (sim): preset: value 129`, "1-128"}},
+		{devices.CameraTarget{Preset: -1}, []string{"preset: value -1 out"}},
+		{devices.CameraTarget{Absolute: true, Zoom: 0x4001}, []string{"zoom: value 16385 out"}},
+		{devices.CameraTarget{Absolute: true, Pan: 3000}, []string{"pan: value 3000 out"}},
+		{devices.CameraTarget{Absolute: true, Tilt: -500}, []string{"tilt: value -500 out"}},
+		{devices.CameraTarget{Preset: 1, Speed: 99}, []string{"speed: value 99 out"}},
 	}
 	for _, tc := range cases {
 		wantErr(t, c.Apply(ctx, devices.Target{Camera: &tc.target}), devices.ErrOutOfRange, tc.parts...)
@@ -114,7 +114,7 @@ func TestCameraValidation(t *testing.T) {
 	if st := c.State(); st != (sim.CameraState{}) {
 		t.Errorf("invalid targets moved the camera: %+v", st)
 	}
-	wantErr(t, c.StorePreset(0, 0, 0, 0), devices.ErrOutOfRange, "preset 0")
+	wantErr(t, c.StorePreset(0, 0, 0, 0), devices.ErrOutOfRange, "preset: value 0 out")
 }
 
 func TestLatencyHonoursContext(t *testing.T) {
@@ -258,11 +258,11 @@ func TestLightValidation(t *testing.T) {
 		f(&x)
 		return devices.Target{Light: &x}
 	}
-	wantErr(t, l.Apply(ctx, lt(func(x *devices.LightTarget) { x.Brightness = devices.Ptr(101) })), devices.ErrOutOfRange, `light "主光" (sim): brightness 101%`, "0-100%")
-	wantErr(t, l.Apply(ctx, lt(func(x *devices.LightTarget) { x.Brightness = devices.Ptr(-1) })), devices.ErrOutOfRange, "brightness -1%")
-	wantErr(t, l.Apply(ctx, lt(func(x *devices.LightTarget) { x.Temperature = devices.Ptr(2000) })), devices.ErrOutOfRange, "temperature 2000 K", "2700-6500 K")
-	wantErr(t, l.Apply(ctx, lt(func(x *devices.LightTarget) { x.Temperature = devices.Ptr(7000) })), devices.ErrOutOfRange, "temperature 7000 K")
-	wantErr(t, l.Apply(ctx, lt(func(x *devices.LightTarget) { x.Green = devices.Ptr(256) })), devices.ErrOutOfRange, "green 256")
+	wantErr(t, l.Apply(ctx, lt(func(x *devices.LightTarget) { x.Brightness = devices.Ptr(101) })), devices.ErrOutOfRange, `light "主光" (sim): brightness: value 101 out of range 0-100 %`)
+	wantErr(t, l.Apply(ctx, lt(func(x *devices.LightTarget) { x.Brightness = devices.Ptr(-1) })), devices.ErrOutOfRange, "brightness: value -1 out")
+	wantErr(t, l.Apply(ctx, lt(func(x *devices.LightTarget) { x.Temperature = devices.Ptr(2000) })), devices.ErrOutOfRange, "temperature: value 2000 out of range 2700-6500 K")
+	wantErr(t, l.Apply(ctx, lt(func(x *devices.LightTarget) { x.Temperature = devices.Ptr(7000) })), devices.ErrOutOfRange, "temperature: value 7000 out")
+	wantErr(t, l.Apply(ctx, lt(func(x *devices.LightTarget) { x.Green = devices.Ptr(256) })), devices.ErrOutOfRange, "green: value 256 out of range 0-255")
 	bad := lt(func(x *devices.LightTarget) {})
 	bad.Curve = "bounce"
 	wantErr(t, l.Apply(ctx, bad), devices.ErrUnsupported, `curve "bounce"`)

@@ -39,7 +39,7 @@ type Config struct {
 	// Degraded to Down. Default 3.
 	DownAfter int
 	// ProbeInterval is how often a harmless zoom inquiry is sent while the
-	// link is not OK (doubling up to 16x while it stays down), so the status
+	// link is down or connecting (doubling up to 16x while it stays down), so the status
 	// light recovers on its own when a camera comes back. Default 2s; a
 	// negative value disables probing.
 	ProbeInterval time.Duration
@@ -118,6 +118,7 @@ func New(cfg Config) (*Camera, error) {
 		c.now = time.Now
 	}
 	c.tracker = devices.NewTracker(c.now)
+	c.tracker.Set(devices.Connecting) // until the camera first answers
 	probe := cfg.ProbeInterval
 	if probe == 0 {
 		probe = DefaultProbeInterval
@@ -204,7 +205,7 @@ func (c *Camera) Apply(ctx context.Context, t devices.Target) error {
 	case ct.Preset > 0:
 		return c.RecallPreset(ctx, ct.Preset)
 	case ct.Preset < 0:
-		return c.wrap(rangeError("preset", ct.Preset))
+		return c.wrap(checkRange("preset", ct.Preset, MinPreset, MaxPreset))
 	case !ct.Absolute:
 		return nil
 	}
@@ -329,6 +330,18 @@ func isContextErr(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
+// refusedError marks a reply in which the camera refused a command: the
+// link works, the command did not.
+type refusedError struct{ err error }
+
+func (e *refusedError) Error() string { return e.err.Error() }
+func (e *refusedError) Unwrap() error { return e.err }
+
+func isRefused(err error) bool {
+	var r *refusedError
+	return errors.As(err, &r)
+}
+
 // errNoReply is internal: an attempt's wait ended without a matching reply.
 var errNoReply = errors.New("no reply")
 
@@ -375,6 +388,8 @@ func (c *Camera) exchange(ctx context.Context, op string, typ uint16, payload []
 		// Not the link's fault: leave health alone.
 	case errors.Is(err, devices.ErrTimeout):
 		c.fail(c.wrapOp(op, err))
+	case isRefused(err), errors.Is(err, ErrSequence):
+		c.tracker.Failed(devices.Degraded, c.wrapOp(op, err))
 	}
 	return nil, c.wrapOp(op, err)
 }
@@ -446,14 +461,21 @@ func (c *Camera) send(ctx context.Context, conn *net.UDPConn, pkt []byte, seq ui
 				c.succeed(c.now().Sub(start))
 				return r.Data, false, nil
 			case ReplyError:
-				c.succeed(c.now().Sub(start)) // the link works; the command failed
-				return nil, false, fmt.Errorf("%w (code %02X)", r.Err, r.Code)
+				// The link works; the command was refused: degraded, with
+				// the camera's reason shown (docs/devices.md, status lights).
+				c.failures = 0
+				return nil, false, &refusedError{fmt.Errorf("%w (code %02X)", r.Err, r.Code)}
 			case ReplyControlError:
-				c.succeed(c.now().Sub(start))
 				if errors.Is(r.Err, ErrSequence) && attempt > 0 {
+					c.succeed(c.now().Sub(start))
 					return nil, true, nil // a retransmit of a command that already ran
 				}
-				return nil, false, r.Err
+				if errors.Is(r.Err, ErrSequence) {
+					c.failures = 0
+					return nil, false, r.Err // resynchronised by run
+				}
+				c.failures = 0
+				return nil, false, &refusedError{r.Err}
 			}
 		}
 		if acked {
@@ -467,7 +489,9 @@ func (c *Camera) send(ctx context.Context, conn *net.UDPConn, pkt []byte, seq ui
 
 // reset sends the sequence-number reset and waits one ReplyTimeout for the
 // acknowledgement. A camera that never acknowledges resets is still used:
-// some firmware ignores control messages but executes commands.
+// some firmware ignores control messages but executes commands. The reset
+// is handled once per link: an unanswered one is not repeated (nor waited
+// for) before every command, only after the link fails again.
 func (c *Camera) reset(ctx context.Context, conn *net.UDPConn) error {
 	start := c.now()
 	if err := c.write(conn, ResetPacket()); err != nil {
@@ -480,6 +504,7 @@ func (c *Camera) reset(ctx context.Context, conn *net.UDPConn) error {
 			if c.resetSupported {
 				return timeoutError{c.timeout} // it used to answer: the link is silent
 			}
+			c.needReset = false // ignored: go on with the camera's own numbering
 			return nil
 		}
 		if err != nil {
@@ -601,8 +626,11 @@ func (c *Camera) fail(err error) {
 	c.tracker.Failed(h, err)
 }
 
-// probeLoop sends a zoom inquiry while the link is not OK, backing off
-// while it stays down, so health recovers without user action.
+// probeLoop sends a zoom inquiry while the link is down or not yet up,
+// backing off while it stays down, so health recovers without user action.
+// The first probe also handles the sequence RESET, so the first recall does
+// not wait for it. A command never waits for the prober: it goes to the
+// camera at once, whatever the backoff.
 func (c *Camera) probeLoop(interval time.Duration) {
 	defer c.wg.Done()
 	backoff := devices.Backoff{Min: interval, Max: 16 * interval}
@@ -616,7 +644,9 @@ func (c *Camera) probeLoop(interval time.Duration) {
 		case <-t.C:
 		}
 		wait = interval
-		if c.tracker.Status().Health == devices.OK {
+		if h := c.tracker.Status().Health; h != devices.Down && h != devices.Connecting {
+			// OK, or Degraded: the link answers and the light shows the
+			// last command's outcome until the next command.
 			backoff.Reset()
 			continue
 		}

@@ -284,9 +284,16 @@ func TestErrorReplies(t *testing.T) {
 			if emu.Executed() != 0 {
 				t.Error("a refused command ran")
 			}
-			// The camera answered: the link itself is fine.
+			// The camera answered but refused: degraded, with its reason.
+			st := cam.Status()
+			if st.Health != devices.Degraded || !strings.Contains(st.LastError, tc.text) {
+				t.Errorf("status %v %q, want degraded naming %q", st.Health, st.LastError, tc.text)
+			}
+			if err := cam.RecallPreset(context.Background(), 5); err != nil {
+				t.Fatal(err)
+			}
 			if h := cam.Status().Health; h != devices.OK {
-				t.Errorf("health %v, want ok", h)
+				t.Errorf("after a good command: health %v, want ok", h)
 			}
 		})
 	}
@@ -380,7 +387,7 @@ func TestCancelInterruptsWait(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want Canceled", err)
 	}
-	if h := cam.Status().Health; h != devices.Unknown {
+	if h := cam.Status().Health; h != devices.Connecting {
 		t.Errorf("a cancelled call changed health to %v", h)
 	}
 }
@@ -562,15 +569,15 @@ func TestOutOfRangeSendsNothing(t *testing.T) {
 		call func() error
 		want string
 	}{
-		{"preset 200", func() error { return cam.Apply(ctx, recall(200)) }, "preset 200: value out of range"},
-		{"preset -1", func() error { return cam.Apply(ctx, recall(-1)) }, "preset -1: value out of range"},
-		{"recall 0", func() error { return cam.RecallPreset(ctx, 0) }, "preset 0: value out of range"},
-		{"store 129", func() error { return cam.StorePreset(ctx, 129) }, "preset 129: value out of range"},
-		{"speed", func() error { return cam.Apply(ctx, abs(0, 0, 0, 25)) }, "speed 25: value out of range"},
-		{"pan", func() error { return cam.Apply(ctx, abs(40000, 0, 0, 0)) }, "pan 40000: value out of range"},
-		{"tilt", func() error { return cam.Apply(ctx, abs(0, -40000, 0, 0)) }, "tilt -40000: value out of range"},
+		{"preset 200", func() error { return cam.Apply(ctx, recall(200)) }, "preset: value 200 out of range 1-128"},
+		{"preset -1", func() error { return cam.Apply(ctx, recall(-1)) }, "preset: value -1 out of range 1-128"},
+		{"recall 0", func() error { return cam.RecallPreset(ctx, 0) }, "preset: value 0 out of range 1-128"},
+		{"store 129", func() error { return cam.StorePreset(ctx, 129) }, "preset: value 129 out of range 1-128"},
+		{"speed", func() error { return cam.Apply(ctx, abs(0, 0, 0, 25)) }, "speed: value 25 out of range 1-24"},
+		{"pan", func() error { return cam.Apply(ctx, abs(40000, 0, 0, 0)) }, "pan: value 40000 out of range -32768 to 32767"},
+		{"tilt", func() error { return cam.Apply(ctx, abs(0, -40000, 0, 0)) }, "tilt: value -40000 out of range -32768 to 32767"},
 		// Zoom is checked before the pan/tilt move is sent.
-		{"zoom", func() error { return cam.Apply(ctx, abs(0, 0, 70000, 0)) }, "zoom 70000: value out of range"},
+		{"zoom", func() error { return cam.Apply(ctx, abs(0, 0, 70000, 0)) }, "zoom: value 70000 out of range 0-65535"},
 	}
 	for _, tc := range tests {
 		err := tc.call()
@@ -582,7 +589,7 @@ func TestOutOfRangeSendsNothing(t *testing.T) {
 	if got := emu.Received(); len(got) != 0 {
 		t.Fatalf("invalid input reached the camera:\n%s", dump(got))
 	}
-	if h := cam.Status().Health; h != devices.Unknown {
+	if h := cam.Status().Health; h != devices.Connecting {
 		t.Errorf("validation errors changed health to %v", h)
 	}
 }

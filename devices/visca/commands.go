@@ -33,17 +33,10 @@ const (
 	inqZoomPosition = 0x47
 )
 
-// rangeError names the field and the offending value; it wraps
-// devices.ErrOutOfRange so callers can branch on it.
-func rangeError(field string, v int) error {
-	return fmt.Errorf("%s %d: %w", field, v, devices.ErrOutOfRange)
-}
-
+// checkRange names the field, the value and the range in a
+// devices.RangeError.
 func checkRange(field string, v, lo, hi int) error {
-	if v < lo || v > hi {
-		return rangeError(field, v)
-	}
-	return nil
+	return devices.CheckRange(field, v, lo, hi, "")
 }
 
 func presetCmd(op byte, n int) ([]byte, error) {

@@ -46,16 +46,16 @@ func TestCommandRanges(t *testing.T) {
 		err  error
 		want string
 	}{
-		{second(PresetRecall(0)), "preset 0: value out of range"},
-		{second(PresetRecall(129)), "preset 129: value out of range"},
-		{second(PresetSet(-3)), "preset -3: value out of range"},
-		{second(AbsolutePosition(0, 1, 0, 0)), "pan speed 0: value out of range"},
-		{second(AbsolutePosition(0x19, 1, 0, 0)), "pan speed 25: value out of range"},
-		{second(AbsolutePosition(1, 0x18, 0, 0)), "tilt speed 24: value out of range"},
-		{second(AbsolutePosition(1, 1, 0x8000, 0)), "pan 32768: value out of range"},
-		{second(AbsolutePosition(1, 1, 0, -0x8001)), "tilt -32769: value out of range"},
-		{second(ZoomDirect(-1)), "zoom -1: value out of range"},
-		{second(ZoomDirect(0x10000)), "zoom 65536: value out of range"},
+		{second(PresetRecall(0)), "preset: value 0 out of range 1-128"},
+		{second(PresetRecall(129)), "preset: value 129 out of range 1-128"},
+		{second(PresetSet(-3)), "preset: value -3 out of range 1-128"},
+		{second(AbsolutePosition(0, 1, 0, 0)), "pan speed: value 0 out of range 1-24"},
+		{second(AbsolutePosition(0x19, 1, 0, 0)), "pan speed: value 25 out of range 1-24"},
+		{second(AbsolutePosition(1, 0x18, 0, 0)), "tilt speed: value 24 out of range 1-23"},
+		{second(AbsolutePosition(1, 1, 0x8000, 0)), "pan: value 32768 out of range -32768 to 32767"},
+		{second(AbsolutePosition(1, 1, 0, -0x8001)), "tilt: value -32769 out of range -32768 to 32767"},
+		{second(ZoomDirect(-1)), "zoom: value -1 out of range 0-65535"},
+		{second(ZoomDirect(0x10000)), "zoom: value 65536 out of range 0-65535"},
 	}
 	for _, tc := range tests {
 		if tc.err == nil || tc.err.Error() != tc.want || !errors.Is(tc.err, devices.ErrOutOfRange) {

@@ -25,6 +25,7 @@ type Frame struct {
 	Data        []byte // Length slots
 	Raw         []byte
 	At          time.Time // arrival, wall clock
+	SourcePort  int       // the UDP port the packet came from
 }
 
 // Slot returns DMX address addr (1-based), or -1 past the frame's length.
@@ -97,7 +98,7 @@ func (r *Receiver) read() {
 	defer close(r.done)
 	buf := make([]byte, 2048)
 	for {
-		n, _, err := r.conn.ReadFromUDP(buf)
+		n, from, err := r.conn.ReadFromUDP(buf)
 		if err != nil {
 			return
 		}
@@ -107,7 +108,7 @@ func (r *Receiver) read() {
 			r.malformed.Add(1)
 			continue
 		}
-		f.At = at
+		f.At, f.SourcePort = at, from.Port
 		select {
 		case r.frames <- f:
 		default:

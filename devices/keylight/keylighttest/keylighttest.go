@@ -231,8 +231,9 @@ func (s *Server) put(body []byte) error {
 		next.On = *in.On
 	}
 	if in.Brightness != nil {
-		if *in.Brightness < 0 || *in.Brightness > 100 {
-			return fmt.Errorf("brightness %d out of 0-100", *in.Brightness)
+		// Elgato's API: brightness 3-100 (the panel's lowest level is 3 %).
+		if *in.Brightness < 3 || *in.Brightness > 100 {
+			return fmt.Errorf("brightness %d out of 3-100", *in.Brightness)
 		}
 		next.Brightness = *in.Brightness
 	}

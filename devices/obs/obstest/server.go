@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -84,6 +85,16 @@ type serverConn struct {
 
 // NewServer starts an emulator on 127.0.0.1 (random port).
 func NewServer(cfg Config) *Server {
+	s, err := NewServerAt(cfg, "")
+	if err != nil {
+		panic(err) // httptest.NewServer panics the same way
+	}
+	return s
+}
+
+// NewServerAt starts an emulator listening on addr ("" = 127.0.0.1 on a
+// free port). A test restarts OBS by starting one on a closed server's Addr.
+func NewServerAt(cfg Config, addr string) (*Server, error) {
 	if cfg.Challenge == "" {
 		cfg.Challenge = "+IxH4CnCiqpX1rM9scsNynZzbOe4KhDeYcTNS3PDaeY="
 	}
@@ -102,8 +113,18 @@ func NewServer(cfg Config) *Server {
 	if s.current == "" && len(s.scenes) > 0 {
 		s.current = s.scenes[0]
 	}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
-	return s
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	if addr != "" {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			s.srv.Listener.Close()
+			return nil, fmt.Errorf("obstest: listen on %s: %w", addr, err)
+		}
+		s.srv.Listener.Close()
+		s.srv.Listener = l
+	}
+	s.srv.Start()
+	return s, nil
 }
 
 // Addr is the server's host:port.

@@ -54,6 +54,8 @@ type Emulator struct {
 	loseReplies int
 	dropNext    int
 	inject      [][]byte
+	ignoreReset bool
+	resets      int
 }
 
 // Start listens on 127.0.0.1 on a free port.
@@ -141,6 +143,18 @@ func (e *Emulator) FailNext(reply ...byte) {
 // acted-on sequence number answer the control error 0F 01 instead of running
 // again, as a Sony camera does.
 func (e *Emulator) SetDuplicateDetection(on bool) { e.with(func() { e.dupDetect = on }) }
+
+// SetIgnoreReset makes the camera drop the control message RESET (02 00,
+// payload 01) without answering or resetting its sequence state, as some
+// firmware does; commands still run. Resets counts them either way.
+func (e *Emulator) SetIgnoreReset(on bool) { e.with(func() { e.ignoreReset = on }) }
+
+// Resets counts the RESET control messages received.
+func (e *Emulator) Resets() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.resets
+}
 
 // SetStrictSequence makes any message whose sequence number is not the
 // expected one answer 0F 01.
@@ -296,6 +310,10 @@ func (e *Emulator) respond(pkt []byte) []outgoing {
 	switch typ {
 	case TypeControl:
 		if len(payload) == 1 && payload[0] == 0x01 {
+			e.resets++
+			if e.ignoreReset {
+				return nil
+			}
 			e.expected, e.haveLast = 0, false
 			return controlReply(0x01)
 		}
