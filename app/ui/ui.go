@@ -91,7 +91,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	if o.Speed < 1 || o.Speed > 20 {
 		return o, fmt.Errorf("--speed %v: want 1 to 20", o.Speed)
 	}
-	if o.Speed != 1 && (!o.Rehearsal || o.Platform.kind != "rehearsal" && o.Platform.kind != "") {
+	if o.Speed != 1 && (!o.Rehearsal || o.Platform.Kind != "rehearsal" && o.Platform.Kind != "") {
 		return o, fmt.Errorf("--speed %v: only in rehearsal mode on the simulator", o.Speed)
 	}
 	switch *langFlag {
