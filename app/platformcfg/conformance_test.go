@@ -248,7 +248,9 @@ func TestBridgeSilenceStillDrops(t *testing.T) {
 		t.Fatalf("dropped before 30 s of silence: %+v", st)
 	}
 	clk.Advance(time.Second)
-	waitFor(t, "drop after 30 s of silence", func() bool { return strings.Contains(p.State().LastError, "nothing heard for 30s") || p.State().Reconnects > 0 })
+	waitFor(t, "drop after 30 s of silence", func() bool {
+		return strings.Contains(p.State().LastError, "nothing heard for 30s") || p.State().Reconnects > 0
+	})
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
