@@ -72,10 +72,10 @@ type Server struct {
 	games  map[string]*gameState
 	nonces map[string]bool
 	nGames int
-	conn   *wsConn // the authenticated connection, if any
-	reject int     // auths still to refuse
-	mute   int     // auths still to leave unanswered
-	broken int     // starts still to answer with an unreachable link only
+	conn   *wsConn  // the authenticated connection, if any
+	reject int      // auths still to refuse
+	mute   int      // auths still to leave unanswered
+	broken int      // starts still to answer with an unreachable link only
 	sent   [][]byte // the last Options.Replay frames pushed
 }
 
