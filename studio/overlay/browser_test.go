@@ -426,8 +426,14 @@ func TestBrowserOverlays(t *testing.T) {
 			if want := normText(l.Text, maxTextRunes); g.Text != want {
 				t.Errorf("payload %d %q: text\n got %.80q\nwant %.80q", i+1, payloads[i].name, g.Text, want)
 			}
-			if want := normText(l.Name, maxNameRunes); g.Name != want {
+			if want := normText(cleanName(l.Name), maxNameRunes); g.Name != want {
 				t.Errorf("payload %d %q: name\n got %q\nwant %q", i+1, payloads[i].name, g.Name, want)
+			}
+			// Names are cleaned like text: no bidi override (U+202E shows
+			// the name reversed), isolate, zero-width or control character
+			// reaches the page.
+			if strings.ContainsAny(g.Name, "\u202E\u202D\u2066\u2069\u200B\u200D\uFEFF\x00") {
+				t.Errorf("payload %d %q: name on the page keeps invisible characters: %+q", i+1, payloads[i].name, g.Name)
 			}
 			wantCls := "other"
 			if classes[l.Class] {
@@ -494,7 +500,7 @@ func TestBrowserOverlays(t *testing.T) {
 			if want := normText(l.Text, maxTextRunes); got[i].Text != want {
 				t.Errorf("payload %d %q: wall text\n got %.80q\nwant %.80q", i+1, payloads[i].name, got[i].Text, want)
 			}
-			if want := normText(l.Name, maxNameRunes); got[i].Name != want {
+			if want := normText(cleanName(l.Name), maxNameRunes); got[i].Name != want {
 				t.Errorf("payload %d %q: wall name %q, want %q", i+1, payloads[i].name, got[i].Name, want)
 			}
 		}

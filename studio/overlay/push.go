@@ -4,6 +4,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"studiodesk/studio/danmaku"
 )
 
 // Line is one danmaku line or one review on the wall. Name and Text are
@@ -74,6 +76,14 @@ func normText(s string, max int) string {
 	return s
 }
 
+// cleanName cleans a viewer name like the danmaku pipeline cleans text:
+// control, zero-width and bidi characters (U+202E would show the name
+// reversed) are removed, widths folded, whitespace collapsed. Names are
+// short labels, never layout: nothing in them may steer the page.
+func cleanName(s string) string {
+	return danmaku.Normalize(s, 4*maxNameRunes)
+}
+
 type wireLine struct {
 	ID     string `json:"id"`
 	Name   string `json:"name"`
@@ -93,7 +103,7 @@ func (l Line) wire() wireLine {
 	}
 	return wireLine{
 		ID:     normText(l.ID, 64),
-		Name:   normText(l.Name, maxNameRunes),
+		Name:   normText(cleanName(l.Name), maxNameRunes),
 		Text:   normText(l.Text, maxTextRunes),
 		Class:  c,
 		Merged: m,
