@@ -204,6 +204,7 @@ func Main(args []string) int {
 	}
 	defer d.remote.close()
 	d.player = newCuePlayer()
+	d.controller.addSide(newSoundLight(d.player).root)
 	w.Resize(opts.Size)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
