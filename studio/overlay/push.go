@@ -3,6 +3,7 @@ package overlay
 import (
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"studiodesk/studio/danmaku"
@@ -81,7 +82,16 @@ func normText(s string, max int) string {
 // reversed) are removed, widths folded, whitespace collapsed. Names are
 // short labels, never layout: nothing in them may steer the page.
 func cleanName(s string) string {
-	return danmaku.Normalize(s, 4*maxNameRunes)
+	for _, r := range s {
+		// Fast path: printable text needs no change (names arrive already
+		// cleaned from the pipeline).
+		if r < 0x20 || r >= 0x7F && r < 0xA0 || r == utf8.RuneError || r >= 0x2000 && r <= 0x206F ||
+			r >= 0xFE00 && r <= 0xFF5E || r == 0x3000 || r == 0x00AD || r == 0x061C || r == 0x180E || r == 0x034F ||
+			unicode.Is(unicode.Cf, r) || r > 0xFFFF && !unicode.IsGraphic(r) {
+			return danmaku.Normalize(s, 4*maxNameRunes)
+		}
+	}
+	return s
 }
 
 type wireLine struct {
