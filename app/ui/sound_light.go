@@ -83,3 +83,15 @@ func (l *soundLight) show(st sound.State) {
 	l.dot.Refresh()
 	l.label.SetText(text)
 }
+
+// addStatusLight puts a status light at the top of the controller's live
+// column, under the mode badge, where the operator looks first.
+func (v *controllerView) addStatusLight(o fyne.CanvasObject) {
+	objs := v.right.Objects
+	if len(objs) == 0 {
+		v.right.Add(o)
+		return
+	}
+	v.right.Objects = append([]fyne.CanvasObject{objs[0], o}, objs[1:]...)
+	v.right.Refresh()
+}

@@ -266,7 +266,11 @@ func (s *Server) URL(page string) string {
 	if !s.cfg.LAN {
 		return "http://" + addr + "/" + page
 	}
-	_, port, _ := net.SplitHostPort(addr)
+	bound, port, _ := net.SplitHostPort(addr)
+	if ip := net.ParseIP(bound); ip != nil && !ip.IsUnspecified() {
+		// listening on one address: that is where OBS must go
+		return "http://" + net.JoinHostPort(bound, port) + "/" + s.cfg.Token + "/" + page
+	}
 	host := "127.0.0.1"
 	for _, ip := range s.hostIPs() {
 		if ip4 := ip.To4(); ip4 != nil && !ip4.IsLoopback() && !ip4.IsLinkLocalUnicast() {

@@ -23,7 +23,10 @@ type Style struct {
 
 // Box is a page's place on the design canvas, in design pixels.
 type Box struct {
-	X, Y, W, H int
+	X int `json:"x"`
+	Y int `json:"y"`
+	W int `json:"w"`
+	H int `json:"h"`
 }
 
 func (b Box) overlaps(o Box) bool {
@@ -33,7 +36,10 @@ func (b Box) overlaps(o Box) bool {
 // Layout holds one box per page. Boxes must not overlap: every page can
 // be a full-canvas browser source stacked in one OBS scene.
 type Layout struct {
-	Danmaku, Wall, Coupon, Vote Box
+	Danmaku Box `json:"danmaku"`
+	Wall    Box `json:"wall"`
+	Coupon  Box `json:"coupon"`
+	Vote    Box `json:"vote"`
 }
 
 // DefaultLayout is the layout on the 1920×1080 canvas: review wall top
@@ -115,13 +121,23 @@ func (st Style) withDefaults() Style {
 	if st.MaxLines == 0 {
 		st.MaxLines = 12
 	}
+	def := DefaultLayoutFor(st.Width, st.Height)
 	for _, pg := range Pages {
 		if b := st.Layout.box(pg); *b == (Box{}) {
-			d := DefaultLayout.Box(pg)
-			*b = Box{X: d.X * st.Width / 1920, Y: d.Y * st.Height / 1080, W: d.W * st.Width / 1920, H: d.H * st.Height / 1080}
+			*b = def.Box(pg)
 		}
 	}
 	return st
+}
+
+// DefaultLayoutFor is DefaultLayout scaled to a width×height canvas.
+func DefaultLayoutFor(width, height int) Layout {
+	var l Layout
+	for _, pg := range Pages {
+		d := DefaultLayout.Box(pg)
+		*l.box(pg) = Box{X: d.X * width / 1920, Y: d.Y * height / 1080, W: d.W * width / 1920, H: d.H * height / 1080}
+	}
+	return l
 }
 
 // Validate checks the style after defaults; the error names the field.
