@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,10 +27,16 @@ func TestFeedReplayingPlatformShowsNoDuplicates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The pipeline's clock: the reconnect below takes longer than the
+	// repeat-merge window (8 s), as a real one does, so a replayed text is
+	// not simply merged into its first showing.
+	var offset atomic.Int64
+	base := time.Date(2025, 6, 18, 20, 0, 0, 0, time.UTC)
+	now := func() time.Time { return base.Add(time.Duration(offset.Load())) }
 	var mu sync.Mutex
 	shown := map[string]int{}
 	total := 0
-	feed := &Feed{Platform: plat, Pipeline: danmaku.New(danmaku.Config{FloodMax: 1000}), OnLines: func(items []danmaku.Item) {
+	feed := &Feed{Platform: plat, Pipeline: danmaku.New(danmaku.Config{FloodMax: 1000, Now: now}), OnLines: func(items []danmaku.Item) {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, it := range items {
@@ -77,6 +84,7 @@ func TestFeedReplayingPlatformShowsNoDuplicates(t *testing.T) {
 	waitAuths(1)
 	push(1, 60)
 	waitShown(60)
+	offset.Add(int64(20 * time.Second))
 	srv.Drop() // the link breaks; the platform replays msg-21..msg-60 on the next connection
 	waitAuths(2)
 	push(61, 100)
