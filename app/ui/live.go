@@ -25,10 +25,10 @@ type liveLink struct {
 
 // startLive starts the overlay (if its address is free) and the feed. A
 // missing overlay is logged; the desk works without it.
-func startLive(desk *studio.Desk, pipe *danmaku.Pipeline, plat platform.Platform, overlayAddr string) *liveLink {
+func startLive(desk *studio.Desk, pipe *danmaku.Pipeline, plat platform.Platform, ovCfg overlay.Config) *liveLink {
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &liveLink{cancel: cancel, done: make(chan struct{})}
-	ov := overlay.New(overlay.Config{Addr: overlayAddr})
+	ov := overlay.New(ovCfg)
 	if err := ov.Start(); err != nil {
 		log.Printf("studiodesk: overlay: %v", err)
 	} else {

@@ -43,6 +43,7 @@ type Options struct {
 	SimProfile  string
 	SimRate     float64
 	OverlayAddr string
+	OverlayLAN  bool // serve the overlays on the LAN (app/overlaycfg)
 	// RemoteControl starts the field-controller server; RemoteAddr is its
 	// LAN address. Remote (with Pair) runs this app as a client of a desk.
 	RemoteControl bool
@@ -67,6 +68,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	fs.StringVar(&o.SimProfile, "sim-profile", "normal", "rehearsal simulator: quiet, normal, mega, hostile or flaky")
 	fs.Float64Var(&o.SimRate, "sim-rate", 0, "rehearsal danmaku per second (0: the profile's rate)")
 	fs.StringVar(&o.OverlayAddr, "overlay", overlay.DefaultAddr, "OBS overlay server address (loopback)")
+	fs.BoolVar(&o.OverlayLAN, "overlay-lan", false, "also serve the OBS overlays on the LAN, with this desk's URL token (docs/overlays.md)")
 	fs.BoolVar(&o.RemoteControl, "remote-control", false, "serve the field-controller remote on the LAN (also switchable in the Remote tab)")
 	fs.StringVar(&o.RemoteAddr, "remote-addr", remote.DefaultAddr, "LAN address for remote control")
 	fs.StringVar(&o.Remote, "remote", "", "run as the field controller's client of the desk at ADDR (host:port)")
@@ -91,7 +93,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	if o.Speed < 1 || o.Speed > 20 {
 		return o, fmt.Errorf("--speed %v: want 1 to 20", o.Speed)
 	}
-	if o.Speed != 1 && (!o.Rehearsal || o.Platform.kind != "rehearsal" && o.Platform.kind != "") {
+	if o.Speed != 1 && (!o.Rehearsal || o.Platform.Kind != "rehearsal" && o.Platform.Kind != "") {
 		return o, fmt.Errorf("--speed %v: only in rehearsal mode on the simulator", o.Speed)
 	}
 	switch *langFlag {
@@ -164,7 +166,7 @@ func Main(args []string) int {
 	// Anything fired but not acknowledged before a crash goes out again,
 	// with the same idempotency key.
 	desk.ResendPending()
-	live := startLive(desk, env.pipe, plat, opts.OverlayAddr)
+	live := startLive(desk, env.pipe, plat, overlayConfig(dir, opts.OverlayAddr, opts.OverlayLAN))
 	defer live.stop()
 	show, err := loadCurrentShow(st)
 	if err != nil {
@@ -191,6 +193,7 @@ func Main(args []string) int {
 	d := newDeskUI(a, desk, w, st, env, opts.View, clk.Now)
 	d.showEvidence(boot)
 	d.setOverlayURL(live.URL("danmaku"))
+	d.overlays.attach(live.overlay, dir)
 	d.ix.setCapabilities(plat.Name(), plat.Capabilities())
 	d.remote.onServer = live.setRemote
 	d.viewers = live.viewers
@@ -200,6 +203,7 @@ func Main(args []string) int {
 	}
 	defer d.remote.close()
 	d.player = newCuePlayer()
+	d.controller.addStatusLight(newSoundLight(d.player).root)
 	w.Resize(opts.Size)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -298,6 +302,7 @@ type deskUI struct {
 	pipe       *danmaku.Pipeline
 	editor     *presetEditor
 	overlayURL *widget.Label
+	overlays   *overlaysPage
 	remote     *remotePage
 	ix         *interactionsPane
 	data       *dataPage
@@ -347,6 +352,7 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 
 	hostBtn := widget.NewButton(T("btn.host_window")+"  [H]", d.openHostWindow)
 	d.overlayURL = widget.NewLabel("")
+	d.overlays = newOverlaysPage(func(s string) { a.Clipboard().SetContent(s) })
 	copyBtn := widget.NewButton(T("overlay.copy"), func() {
 		if d.overlayURL.Text != "" {
 			a.Clipboard().SetContent(strings.TrimPrefix(d.overlayURL.Text, "OBS: "))
@@ -358,6 +364,7 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 		container.NewTabItem(T("view.producer"), producerTabs),
 		container.NewTabItem(T("view.remote"), d.remote.root),
 		container.NewTabItem(T("view.data"), d.data.root),
+		container.NewTabItem(T("view.overlays"), d.overlays.root),
 	)
 	switch view {
 	case "streamer":

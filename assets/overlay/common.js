@@ -56,13 +56,25 @@ var Overlay = (function () {
       return;
     }
     var root = document.documentElement.style;
-    var px = [['width', '--w', 1, 7680], ['height', '--h', 1, 4320], ['fontSize', '--font-size', 8, 200]];
-    px.forEach(function (p) {
+    // Design-canvas numbers (unitless): the stylesheet scales them to the
+    // browser source's size.
+    var nums = [['width', '--wn', 1, 7680], ['height', '--hn', 1, 4320], ['fontSize', '--fs', 8, 200]];
+    nums.forEach(function (p) {
       var n = int(st[p[0]], p[2], p[3]);
       if (n !== null) {
-        root.setProperty(p[1], n + 'px');
+        root.setProperty(p[1], String(n));
       }
     });
+    var b = st.box;
+    if (b && typeof b === 'object') {
+      var x = int(b.x, 0, 7680), y = int(b.y, 0, 4320), w = int(b.w, 1, 7680), h = int(b.h, 1, 4320);
+      if (x !== null && y !== null && w !== null && h !== null) {
+        root.setProperty('--bx', String(x));
+        root.setProperty('--by', String(y));
+        root.setProperty('--bw', String(w));
+        root.setProperty('--bh', String(h));
+      }
+    }
     if (typeof st.textColor === 'string' && HEX.test(st.textColor)) {
       root.setProperty('--text', st.textColor);
     }
@@ -92,7 +104,9 @@ var Overlay = (function () {
   function connect(topic, onMessage) {
     var delay = 500;
     function open() {
-      var ws = new WebSocket('ws://' + location.host + '/ws?topic=' + encodeURIComponent(topic));
+      // Relative to the page: LAN URLs start with the desk's token.
+      var base = location.pathname.slice(0, location.pathname.lastIndexOf('/') + 1);
+      var ws = new WebSocket('ws://' + location.host + base + 'ws?topic=' + encodeURIComponent(topic));
       ws.onopen = function () {
         delay = 500;
       };

@@ -21,11 +21,21 @@
     return row;
   }
 
+  // trim keeps at most maxLines, and only lines wholly inside the box:
+  // the oldest line goes rather than show cut off at the top.
   function trim() {
     while (root.childElementCount > Overlay.maxLines()) {
       root.firstElementChild.remove();
     }
+    // Layout positions (offsetTop, relative to the box), not the slide-in
+    // animation's.
+    while (root.childElementCount > 1 && root.firstElementChild.offsetTop < 0) {
+      root.firstElementChild.remove();
+    }
   }
+
+  // A resized browser source (or a new style) may leave lines outside.
+  window.addEventListener('resize', trim);
 
   Overlay.connect('danmaku', function (msg) {
     if (msg.type === 'config') {

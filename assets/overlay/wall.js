@@ -18,7 +18,14 @@
       return l && typeof l === 'object';
     }).map(card);
     root.replaceChildren.apply(root, cards);
+    // Only whole cards: those that would be cut off at the bottom go.
+    while (root.childElementCount > 1 &&
+      root.lastElementChild.offsetTop + root.lastElementChild.offsetHeight > root.clientHeight) {
+      root.lastElementChild.remove();
+    }
   }
+
+  window.addEventListener('resize', render);
 
   Overlay.connect('wall', function (msg) {
     if (msg.type === 'wall') {

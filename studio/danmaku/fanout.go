@@ -98,6 +98,7 @@ func (p *Pipeline) Stats() Stats {
 		SegmentSkipped: c.segSkipped.Load(), TermsDropped: c.termsDrop.Load(),
 		QuestionsQueued: c.qQueued.Load(), QuestionsDropped: c.qDropped.Load(),
 		SubscriberDrops: c.subDrops.Load(),
+		Duplicates:      c.dupes.Load(),
 	}
 }
 

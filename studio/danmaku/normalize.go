@@ -228,6 +228,28 @@ func (n *normalizer) buildKey() {
 	n.keyRunes = runes
 }
 
+// symbolKey is the merge key of a text without letters or digits (emoji,
+// punctuation): a NUL, which no letter key holds, then the shown runes
+// with spaces, variation selectors and joiners dropped and runs of the same
+// rune collapsed, so "👍", "👍👍👍" and "👍 👍" merge into one line. It
+// reuses n.key.
+func (n *normalizer) symbolKey() []byte {
+	k := append(n.key[:0], 0)
+	var last rune = -1
+	for _, r := range string(n.out) {
+		if r == ' ' || r == 0xFE0F || r == 0xFE0E || r == 0x200D || r == last {
+			continue
+		}
+		last = r
+		k = utf8.AppendRune(k, r)
+	}
+	n.key = k
+	if len(k) == 1 {
+		return nil
+	}
+	return k
+}
+
 // buildLinkView derives n.link from n.out: ASCII lower-cased, whitespace
 // removed, look-alike dots (。·・丶点點) turned into '.'.
 func (n *normalizer) buildLinkView() {

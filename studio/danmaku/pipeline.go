@@ -17,7 +17,13 @@ type Config struct {
 	// platform's skewed timestamps cannot break them.
 	Now func() time.Time
 
-	MaxRunes int // shown text cap in runes [200]
+	MaxRunes     int // shown text cap in runes [200]
+	MaxNameRunes int // viewer name cap in runes [24]
+
+	// DedupeIDs is how many recent platform message ids are remembered: a
+	// message whose id is among them is a platform re-delivery (a replay
+	// after a reconnect) and is dropped before anything else [65536].
+	DedupeIDs int
 
 	RepeatWindow  time.Duration // identical/contained text merges into the line for this long [8s]
 	ContainRecent int           // recent lines checked for containment [16]
@@ -63,6 +69,8 @@ func (c Config) withDefaults() Config {
 		c.Now = time.Now
 	}
 	def(&c.MaxRunes, 200)
+	def(&c.MaxNameRunes, 24)
+	def(&c.DedupeIDs, 65536)
 	defD(&c.RepeatWindow, 8*time.Second)
 	def(&c.ContainRecent, 16)
 	def(&c.RepeatLines, 4096)
@@ -126,6 +134,7 @@ type counters struct {
 	segmented, segCached, segSkipped, termsDrop   atomic.Int64
 	qQueued, qDropped                             atomic.Int64
 	subDrops                                      atomic.Int64
+	dupes                                         atomic.Int64
 }
 
 // Pipeline turns Messages into Items. All methods are safe for concurrent
@@ -140,6 +149,12 @@ type Pipeline struct {
 	mu   sync.Mutex
 	seq  uint64
 	norm *normalizer
+
+	// seen is the dedupe window: platform ids of the last DedupeIDs
+	// messages, in a ring with an index.
+	seen     map[string]struct{}
+	seenRing []string
+	seenNext int
 
 	blocked map[string]struct{}
 
@@ -179,6 +194,8 @@ func New(cfg Config) *Pipeline {
 	p := &Pipeline{
 		cfg:       cfg,
 		norm:      newNormalizer(cfg.MaxRunes),
+		seen:      make(map[string]struct{}, min(cfg.DedupeIDs, 4096)),
+		seenRing:  make([]string, cfg.DedupeIDs),
 		blocked:   make(map[string]struct{}),
 		flood:     make(map[string]floodState),
 		floodFIFO: make([]floodEntry, cfg.FloodViewers),
@@ -236,10 +253,32 @@ func bstr(b []byte) string {
 	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
-// Ingest runs one message through the pipeline.
+// duplicate reports whether id was seen among the last DedupeIDs ids, and
+// remembers it.
+func (p *Pipeline) duplicate(id string) bool {
+	if _, ok := p.seen[id]; ok {
+		return true
+	}
+	if old := p.seenRing[p.seenNext]; old != "" {
+		delete(p.seen, old)
+	}
+	id = strings.Clone(id)
+	p.seenRing[p.seenNext] = id
+	p.seenNext = (p.seenNext + 1) % len(p.seenRing)
+	p.seen[id] = struct{}{}
+	return false
+}
+
+// Ingest runs one message through the pipeline. A message whose platform
+// id was already ingested (within the last DedupeIDs) is dropped: it is
+// counted in Stats.Duplicates and neither numbered nor fanned out.
 func (p *Pipeline) Ingest(m Message) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if m.ID != "" && p.duplicate(m.ID) {
+		p.st.dupes.Add(1)
+		return
+	}
 	now := p.cfg.Now()
 	nowNs := now.UnixNano()
 	p.seq++
@@ -250,12 +289,23 @@ func (p *Pipeline) Ingest(m Message) {
 	if m.ID == "" {
 		m.ID = "#" + strconv.FormatUint(p.seq, 10)
 	}
+	n := p.norm
+	// Names are viewer text too: cleaned like it (control, zero-width and
+	// bidi characters removed, width folded, capped).
+	m.ViewerName = n.normalize(truncateOriginal(m.ViewerName))
+	if utf8.RuneCountInString(m.ViewerName) > p.cfg.MaxNameRunes {
+		m.ViewerName = string([]rune(m.ViewerName)[:p.cfg.MaxNameRunes])
+	}
 	m.Text = truncateOriginal(m.Text)
 	it := Item{Message: m, Seq: p.seq}
-	n := p.norm
 	it.Norm = n.normalize(m.Text)
 	n.buildKey()
 	key := n.key
+	mkey, mrunes := key, n.keyRunes
+	if len(key) == 0 {
+		// Emoji or punctuation only: merge on the shown symbols.
+		mkey, mrunes = n.symbolKey(), 1
+	}
 
 	groups := keywords.groups(key)
 	if reason := p.filter(&it, groups, nowNs); reason != "" {
@@ -266,8 +316,8 @@ func (p *Pipeline) Ingest(m Message) {
 	it.Class, it.Topic, it.VoteDigit = classifyKey(key, n.qmark, groups)
 
 	lottery := p.mergeLottery(&it, key, nowNs)
-	if !lottery && !p.mergeRepeat(&it, key, n.keyRunes, nowNs) {
-		p.newLine(&it, key, n.keyRunes, nowNs)
+	if !lottery && !p.mergeRepeat(&it, mkey, mrunes, nowNs) {
+		p.newLine(&it, mkey, mrunes, nowNs)
 	}
 	if !lottery && it.Class != Vote && len(key) > 0 {
 		p.countTerms(now, key)
@@ -459,7 +509,7 @@ func (p *Pipeline) newLine(it *Item, key []byte, runes int, now int64) uint64 {
 	it.Merged = 1
 	p.st.shown.Add(1)
 	slot := p.pushRecent(*it)
-	if len(key) == 0 { // emoji only: shown, nothing to merge on
+	if len(key) == 0 { // nothing to merge on
 		return 0
 	}
 	no := p.lineNext

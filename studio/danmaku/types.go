@@ -134,6 +134,10 @@ type Stats struct {
 	QuestionsDropped int64 // groups evicted because the queue was full
 
 	SubscriberDrops int64 // items dropped for slow subscribers, all of them
+
+	// Duplicates are messages dropped because their platform id was
+	// already ingested (a platform re-delivery); not in Received.
+	Duplicates int64
 }
 
 // Snapshot is what the UI draws.

@@ -246,7 +246,7 @@ var (
 		c-question c-buy c-praise c-complaint c-vote c-other card badge discount row clock stock
 		bar fill note ended head question opt lead labels label pct count total result
 		result-title result-text closed`)
-	styleAttr = regexp.MustCompile(`^(?:(?:--(?:w|h|font-size|text|bg)|width): (?:[0-9.]+(?:px|%)|#[0-9A-Fa-f]{6}(?:[0-9A-Fa-f]{2})?);\s*)+$`)
+	styleAttr = regexp.MustCompile(`^(?:(?:--(?:wn|hn|fs|bx|by|bw|bh|text|bg)|width): (?:[0-9.]+(?:px|%)?|#[0-9A-Fa-f]{6}(?:[0-9A-Fa-f]{2})?);\s*)+$`)
 )
 
 // checkClean asserts that nothing but the overlay's own markup is on page p.
@@ -275,7 +275,7 @@ func checkClean(t *testing.T, p *page, title, path string) {
 		}
 	}
 	page := strings.TrimPrefix(path, "/")
-	wantSrcs := []string{"LINK /overlay.css", "SCRIPT /common.js", "SCRIPT /" + page + ".js"}
+	wantSrcs := []string{"LINK overlay.css", "SCRIPT common.js", "SCRIPT " + page + ".js"}
 	if !slices.Equal(in.Srcs, wantSrcs) {
 		t.Errorf("%s: elements with URLs %q, want %q", path, in.Srcs, wantSrcs)
 	}
@@ -372,6 +372,17 @@ func TestBrowserOverlays(t *testing.T) {
 	}
 
 	s := startServer(t, Config{Style: Style{MaxLines: 200, FontSize: 16}})
+	// Every payload must be on screen at once to be checked: a huge design
+	// canvas (scaled down to the 1280×720 page) and every page's box
+	// filling it (set directly: overlapping boxes are refused by Validate).
+	bigCanvas := func() Style {
+		full := Box{W: 7680, H: 4320}
+		return Style{Width: 7680, Height: 4320, MaxLines: 200, FontSize: 16,
+			Layout: Layout{Danmaku: full, Wall: full, Coupon: full, Vote: full}}.withDefaults()
+	}
+	s.mu.Lock()
+	s.style = bigCanvas()
+	s.mu.Unlock()
 	can.take()
 	newOverlay := func(t *testing.T, path string) *page {
 		p := b.newPage(t, 1280, 720, pageInit)
@@ -426,8 +437,14 @@ func TestBrowserOverlays(t *testing.T) {
 			if want := normText(l.Text, maxTextRunes); g.Text != want {
 				t.Errorf("payload %d %q: text\n got %.80q\nwant %.80q", i+1, payloads[i].name, g.Text, want)
 			}
-			if want := normText(l.Name, maxNameRunes); g.Name != want {
+			if want := normText(cleanName(l.Name), maxNameRunes); g.Name != want {
 				t.Errorf("payload %d %q: name\n got %q\nwant %q", i+1, payloads[i].name, g.Name, want)
+			}
+			// Names are cleaned like text: no bidi override (U+202E shows
+			// the name reversed), isolate, zero-width or control character
+			// reaches the page.
+			if strings.ContainsAny(g.Name, "\u202E\u202D\u2066\u2069\u200B\u200D\uFEFF\x00") {
+				t.Errorf("payload %d %q: name on the page keeps invisible characters: %+q", i+1, payloads[i].name, g.Name)
 			}
 			wantCls := "other"
 			if classes[l.Class] {
@@ -463,7 +480,7 @@ func TestBrowserOverlays(t *testing.T) {
 			c.markConfig()
 		}
 		s.mu.Unlock()
-		p.waitFor(`getComputedStyle(document.documentElement).getPropertyValue('--font-size').trim() === '33px'`, 5*time.Second)
+		p.waitFor(`getComputedStyle(document.documentElement).getPropertyValue('--fs').trim() === '33'`, 5*time.Second)
 		settle()
 		var css struct{ Text, Bg string }
 		p.mustEval(`({text: getComputedStyle(document.documentElement).getPropertyValue('--text').trim(),
@@ -473,7 +490,7 @@ func TestBrowserOverlays(t *testing.T) {
 		}
 		checkClean(t, p, "StudioDesk 弹幕", "/danmaku")
 		s.mu.Lock()
-		s.style = Style{MaxLines: 200, FontSize: 16}.withDefaults()
+		s.style = bigCanvas()
 		s.mu.Unlock()
 	})
 
@@ -494,7 +511,7 @@ func TestBrowserOverlays(t *testing.T) {
 			if want := normText(l.Text, maxTextRunes); got[i].Text != want {
 				t.Errorf("payload %d %q: wall text\n got %.80q\nwant %.80q", i+1, payloads[i].name, got[i].Text, want)
 			}
-			if want := normText(l.Name, maxNameRunes); got[i].Name != want {
+			if want := normText(cleanName(l.Name), maxNameRunes); got[i].Name != want {
 				t.Errorf("payload %d %q: wall name %q, want %q", i+1, payloads[i].name, got[i].Name, want)
 			}
 		}
@@ -573,11 +590,16 @@ func TestBrowserOverlays(t *testing.T) {
 	}
 }
 
-// TestBrowserScreenshots renders the overlays with typical content and
-// writes PNGs to a temp dir and /tmp/overlay-shots/.
+// TestBrowserScreenshots renders every overlay with typical content at the
+// browser source sizes OBS users pick (800×600 is OBS's default, 1280×720,
+// 1920×1080), on the default 1920×1080 design and layout, and checks what
+// a person would look for: each page's box inside the source, every line
+// and card whole (nothing cut off) and no two pages' boxes overlapping
+// when the four sources are stacked in one scene. PNGs (transparent, as
+// OBS composites them) go to a temp dir and /tmp/overlay-shots/.
 func TestBrowserScreenshots(t *testing.T) {
 	b := launchBrowser(t)
-	s := startServer(t, Config{Style: Style{Width: 1280, Height: 720, FontSize: 30, MaxLines: 10}})
+	s := startServer(t, Config{})
 	dir := t.TempDir()
 	shared := "/tmp/overlay-shots"
 	if err := os.MkdirAll(shared, 0o755); err != nil {
@@ -596,20 +618,6 @@ func TestBrowserScreenshots(t *testing.T) {
 				t.Fatalf("screenshot %s: %v", name, err)
 			}
 		}
-		t.Logf("wrote %s (%d bytes) to %s and %s", name, len(png), dir, shared)
-	}
-	open := func(path string) *page {
-		p := b.newPage(t, 1280, 720, pageInit)
-		// OBS composites the transparent page over video; a dark grey
-		// stands in for the video here.
-		p.must("Emulation.setDefaultBackgroundColorOverride", map[string]any{"color": map[string]any{"r": 38, "g": 44, "b": 56, "a": 1}}, nil)
-		p.navigate(s.URL(path))
-		return p
-	}
-
-	dm := open("/danmaku")
-	for s.Stats().Clients == 0 {
-		time.Sleep(5 * time.Millisecond)
 	}
 	s.PushDanmaku([]Line{
 		{ID: "1", Name: "小鹿", Text: "这款面霜干皮能用吗？", Class: "question"},
@@ -623,36 +631,115 @@ func TestBrowserScreenshots(t *testing.T) {
 		{ID: "9", Name: "\u202E小熊", Text: "{{constructor.constructor('alert(1)')()}}", Class: "other"},
 		{ID: "10", Name: "大白", Text: "尺码怎么选，160斤穿什么码", Class: "question"},
 	})
-	dm.waitFor("document.querySelectorAll('#root > .line').length === 10", 5*time.Second)
-	shot(dm, "danmaku.png")
-
 	s.SetWall([]Line{
 		{ID: "w1", Name: "小鹿", Text: "用了一个月，保湿真的在线，冬天不起皮", Class: "praise"},
 		{ID: "w2", Name: "Momo", Text: "质地很轻薄，吸收快，不油腻", Class: "praise"},
 		{ID: "w3", Name: "阿青", Text: "回购第三次了，敏感肌也没问题", Class: "praise"},
 		{ID: "w4", Name: "橙子", Text: "<b>包装</b>很精致，送人很有面子", Class: "praise"},
 	})
-	wall := open("/wall")
-	wall.waitFor("document.querySelectorAll('#root > .card').length === 4", 5*time.Second)
-	shot(wall, "wall.png")
-
 	s.SetCoupon(&CouponCard{Name: "玻尿酸保湿面霜 50ml", Discount: "满199减60", Stock: 500, Left: 137,
 		EndsAt: time.Now().Add(2*time.Minute + 41*time.Second), Note: "每人限领1张，3分钟内有效"})
-	cp := open("/coupon")
-	cp.waitFor("document.querySelector('.coupon .clock') !== null", 5*time.Second)
-	shot(cp, "coupon.png")
-
 	s.SetVote(&VoteCard{Question: "下一个想看哪款？扣数字投票", Options: []VoteOption{
 		{Label: "1 玻尿酸面霜", Count: 342}, {Label: "2 烟酰胺精华", Count: 518}, {Label: "3 防晒喷雾", Count: 140},
 	}, EndsAt: time.Now().Add(75 * time.Second)})
-	vt := open("/vote")
-	vt.waitFor("document.querySelectorAll('.vote .opt').length === 3", 5*time.Second)
-	shot(vt, "vote.png")
+
+	type rect struct{ L, T, R, B float64 }
+	type layoutCheck struct {
+		Root     rect
+		VW, VH   float64
+		Items    int
+		Cut      []string // items not wholly inside the box
+		Clipped  []string // items whose own content overflows
+		NewestIn bool
+	}
+	// check measures the page's box and its items (direct children).
+	const check = `(function () {
+		var root = document.getElementById('root');
+		var r = root.getBoundingClientRect();
+		var out = {root: {l: r.left, t: r.top, r: r.right, b: r.bottom}, vw: innerWidth, vh: innerHeight,
+			items: root.childElementCount, cut: [], clipped: [], newestIn: false};
+		Array.prototype.forEach.call(root.children, function (e) {
+			var name = e.className + ': ' + e.textContent.slice(0, 24);
+			if (e.offsetTop < 0 || e.offsetLeft < 0 || e.offsetTop + e.offsetHeight > root.clientHeight + 1 ||
+				e.offsetLeft + e.offsetWidth > root.clientWidth + 1) {
+				out.cut.push(name);
+			}
+			[e].concat(Array.prototype.slice.call(e.querySelectorAll('*'))).forEach(function (x) {
+				if (x.scrollHeight > x.clientHeight + 1 && x.clientHeight > 0 || x.scrollWidth > x.clientWidth + 1 && x.clientWidth > 0) {
+					out.clipped.push(x.className + ' ' + x.scrollHeight + '/' + x.clientHeight + ' ' + x.scrollWidth + '/' + x.clientWidth + ': ' + x.textContent.slice(0, 24));
+				}
+			});
+		});
+		var last = root.lastElementChild;
+		out.newestIn = !!last && last.textContent.indexOf(%q) >= 0;
+		return out;
+	})()`
+	pages := []struct {
+		path, ready, newest string
+		min                 int
+	}{
+		{"/danmaku", "document.querySelectorAll('#root > .line').length >= 6", "大白", 6},
+		{"/wall", "document.querySelectorAll('#root > .card').length === 4", "橙子", 4},
+		{"/coupon", "document.querySelector('.coupon .clock') !== null", "满199减60", 1},
+		{"/vote", "document.querySelectorAll('.vote .opt').length === 3", "防晒喷雾", 1},
+	}
+	for _, size := range [][2]int{{800, 600}, {1280, 720}, {1920, 1080}} {
+		w, h := size[0], size[1]
+		var boxes []rect
+		for _, pg := range pages {
+			p := b.newPage(t, w, h, pageInit)
+			// OBS composites the transparent page over the video.
+			p.must("Emulation.setDefaultBackgroundColorOverride", map[string]any{"color": map[string]any{"r": 0, "g": 0, "b": 0, "a": 0}}, nil)
+			p.navigate(s.URL(pg.path))
+			p.waitFor(pg.ready, 5*time.Second)
+			p.mustEval(`document.fonts.ready.then(function () { return true; })`, nil)
+			time.Sleep(400 * time.Millisecond) // entry animations, then trimming
+			var c layoutCheck
+			p.mustEval(fmt.Sprintf(check, pg.newest), &c)
+			where := fmt.Sprintf("%s at %d×%d", pg.path, w, h)
+			if c.Root.L < 0 || c.Root.T < 0 || c.Root.R > c.VW+0.5 || c.Root.B > c.VH+0.5 {
+				t.Errorf("%s: box %+v outside the %v×%v source", where, c.Root, c.VW, c.VH)
+			}
+			if len(c.Cut) > 0 {
+				t.Errorf("%s: cut off by the box: %q", where, c.Cut)
+			}
+			if len(c.Clipped) > 0 {
+				t.Errorf("%s: content clipped: %q", where, c.Clipped)
+			}
+			if c.Items < pg.min || !c.NewestIn {
+				t.Errorf("%s: %d items shown (want at least %d), newest shown %v", where, c.Items, pg.min, c.NewestIn)
+			}
+			for i, o := range boxes {
+				if c.Root.L < o.R && o.L < c.Root.R && c.Root.T < o.B && o.T < c.Root.B {
+					t.Errorf("%s: box %+v overlaps %s's %+v", where, c.Root, pages[i].path, o)
+				}
+			}
+			boxes = append(boxes, c.Root)
+			shot(p, fmt.Sprintf("%s-%dx%d.png", strings.TrimPrefix(pg.path, "/"), w, h))
+			var in inspection
+			p.mustEval(inspect, &in)
+			if len(in.CSP) > 0 || len(in.Errors) > 0 || in.Pwned != "" {
+				t.Errorf("%s: csp %q errors %q pwned %q", where, in.CSP, in.Errors, in.Pwned)
+			}
+			t.Logf("%s: box %.0f,%.0f–%.0f,%.0f, %d items whole", where, c.Root.L, c.Root.T, c.Root.R, c.Root.B, c.Items)
+		}
+	}
+	vt := b.newPage(t, 1280, 720, pageInit)
+	vt.must("Emulation.setDefaultBackgroundColorOverride", map[string]any{"color": map[string]any{"r": 0, "g": 0, "b": 0, "a": 0}}, nil)
+	vt.navigate(s.URL("/vote"))
 	s.SetVote(&VoteCard{Question: "下一个想看哪款？扣数字投票", Options: []VoteOption{
 		{Label: "1 玻尿酸面霜", Count: 402}, {Label: "2 烟酰胺精华", Count: 611}, {Label: "3 防晒喷雾", Count: 187},
 	}, Closed: true})
 	vt.waitFor("document.querySelector('.vote .result') !== null", 5*time.Second)
-	shot(vt, "vote-result.png")
+	var c layoutCheck
+	vt.mustEval(fmt.Sprintf(check, "烟酰胺精华"), &c)
+	if len(c.Cut) > 0 || len(c.Clipped) > 0 {
+		t.Errorf("vote result at 1280×720: cut %q clipped %q", c.Cut, c.Clipped)
+	}
+	shot(vt, "vote-result-1280x720.png")
+	dm := b.newPage(t, 1280, 720, pageInit)
+	dm.navigate(s.URL("/danmaku"))
+	dm.waitFor("document.querySelectorAll('#root > .line').length >= 6", 5*time.Second)
 
 	// The bundled CJK font loads from the same origin under the CSP
 	// (machines with a system CJK font never need it).
@@ -668,11 +755,4 @@ func TestBrowserScreenshots(t *testing.T) {
 		t.Errorf("bundled font /font.ttf: %+v, want loaded", font)
 	}
 
-	for _, p := range []*page{dm, wall, cp, vt} {
-		var in inspection
-		p.mustEval(inspect, &in)
-		if len(in.CSP) > 0 || len(in.Errors) > 0 || in.Pwned != "" {
-			t.Errorf("screenshot page %s: csp %q errors %q pwned %q", in.Href, in.CSP, in.Errors, in.Pwned)
-		}
-	}
 }

@@ -172,7 +172,7 @@ func (c *conn) writeLoop() {
 func (c *conn) flush() error {
 	config, state, lines := c.take()
 	if config {
-		b, err := c.s.encodeConfig()
+		b, err := c.s.encodeConfig(c.topic)
 		if err != nil {
 			return err
 		}

@@ -14,12 +14,16 @@
 package overlay
 
 import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,11 +53,28 @@ var (
 	ErrClosed       = errors.New("overlay server closed")
 )
 
+// DefaultLANAddr is where the overlays listen when served on the LAN.
+const DefaultLANAddr = "0.0.0.0:8787"
+
+// MinTokenLen is the shortest LAN token accepted: 22 base64url characters
+// carry 128 random bits (NewToken).
+const MinTokenLen = 22
+
 // Config configures a Server.
 type Config struct {
-	// Addr is host:port to listen on; only loopback hosts are accepted.
-	// Empty means DefaultAddr; ":0" picks a free port on 127.0.0.1.
-	Addr  string
+	// Addr is host:port to listen on. Without LAN only loopback hosts are
+	// accepted; empty means DefaultAddr (DefaultLANAddr with LAN), and
+	// ":0" picks a free port.
+	Addr string
+	// LAN serves the overlays to OBS on another PC of the studio network.
+	// Off by default. Every path then starts with /<Token>/, and the Host
+	// header must name this machine by one of its IP addresses (or
+	// localhost), so a web page elsewhere cannot reach the overlays
+	// through DNS rebinding; the WebSocket Origin check stays.
+	LAN bool
+	// Token is the per-desk secret in LAN URLs (at least MinTokenLen
+	// URL-safe characters; see NewToken). Required with LAN.
+	Token string
 	Style Style
 	// Now is the desk clock (time.Now when nil). Every message carries it,
 	// so page countdowns follow the desk even if the page clock is off.
@@ -84,8 +105,8 @@ type Server struct {
 	closed  bool
 	srv     *http.Server
 
-	addr    string // bound host:port once started
-	csp     string
+	addr    string          // bound host:port once started
+	hostIPs func() []net.IP // this machine's addresses (tests replace it)
 	dropped atomic.Uint64
 	wg      sync.WaitGroup
 }
@@ -97,10 +118,11 @@ func New(cfg Config) *Server {
 		now = time.Now
 	}
 	s := &Server{
-		cfg:   cfg,
-		now:   now,
-		style: cfg.Style.withDefaults(),
-		conns: make(map[*conn]struct{}),
+		cfg:     cfg,
+		now:     now,
+		style:   cfg.Style.withDefaults(),
+		conns:   make(map[*conn]struct{}),
+		hostIPs: interfaceIPs,
 		// Versions start at 1 so a new page (which has sent 0) gets the state.
 		version: map[string]uint64{TopicWall: 1, TopicCoupon: 1, TopicVote: 1},
 	}
@@ -132,12 +154,64 @@ func loopbackAddr(addr string) (string, error) {
 	return net.JoinHostPort("127.0.0.1", port), nil
 }
 
+// NewToken returns a fresh LAN token: 128 random bits, base64url.
+func NewToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// validToken checks a LAN token's length and alphabet (it goes into URLs).
+func validToken(t string) error {
+	if len(t) < MinTokenLen || len(t) > 128 {
+		return fmt.Errorf("overlay config: Token: %d characters, want %d..128", len(t), MinTokenLen)
+	}
+	for _, c := range t {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return fmt.Errorf("overlay config: Token: character %q, want A-Z a-z 0-9 - _", c)
+		}
+	}
+	return nil
+}
+
+// lanAddr checks a LAN listen address.
+func lanAddr(addr string) (string, error) {
+	if addr == "" {
+		addr = DefaultLANAddr
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return "", fmt.Errorf("overlay config: Addr %q: %w", addr, err)
+	}
+	return addr, nil
+}
+
+// interfaceIPs lists this machine's IP addresses.
+func interfaceIPs() []net.IP {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil
+	}
+	var ips []net.IP
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok {
+			ips = append(ips, n.IP)
+		}
+	}
+	return ips
+}
+
 // Start validates the config, listens and serves in the background.
 func (s *Server) Start() error {
 	if err := s.cfg.Style.Validate(); err != nil {
 		return fmt.Errorf("overlay start: %w", err)
 	}
 	addr, err := loopbackAddr(s.cfg.Addr)
+	if s.cfg.LAN {
+		addr, err = lanAddr(s.cfg.Addr)
+		if err == nil {
+			err = validToken(s.cfg.Token)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("overlay start: %w", err)
 	}
@@ -155,8 +229,6 @@ func (s *Server) Start() error {
 	}
 	s.started = true
 	s.addr = ln.Addr().String()
-	s.csp = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self' ws://" + s.addr +
-		"; img-src 'none'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 	s.srv = &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -178,7 +250,8 @@ func (s *Server) Addr() string {
 
 // URL is the address to paste into an OBS browser source for page
 // ("danmaku", "wall", "coupon" or "vote"; a leading "/" is fine). It is ""
-// for an unknown page or before Start.
+// for an unknown page or before Start. With LAN it names this machine by
+// its first LAN IPv4 address and carries the token.
 func (s *Server) URL(page string) string {
 	if len(page) > 0 && page[0] == '/' {
 		page = page[1:]
@@ -190,7 +263,32 @@ func (s *Server) URL(page string) string {
 	if addr == "" {
 		return ""
 	}
-	return "http://" + addr + "/" + page
+	if !s.cfg.LAN {
+		return "http://" + addr + "/" + page
+	}
+	bound, port, _ := net.SplitHostPort(addr)
+	if ip := net.ParseIP(bound); ip != nil && !ip.IsUnspecified() {
+		// listening on one address: that is where OBS must go
+		return "http://" + net.JoinHostPort(bound, port) + "/" + s.cfg.Token + "/" + page
+	}
+	host := "127.0.0.1"
+	for _, ip := range s.hostIPs() {
+		if ip4 := ip.To4(); ip4 != nil && !ip4.IsLoopback() && !ip4.IsLinkLocalUnicast() {
+			host = ip4.String()
+			break
+		}
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/" + s.cfg.Token + "/" + page
+}
+
+// LAN reports whether the overlays are served on the LAN.
+func (s *Server) LAN() bool { return s.cfg.LAN }
+
+// Style is the current style with defaults filled (the layout included).
+func (s *Server) Style() Style {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.style
 }
 
 // SetStyle changes the look of every open page.
@@ -290,10 +388,10 @@ type message struct {
 	Vote   *wireVote   `json:"vote,omitempty"`
 }
 
-// encodeConfig returns the config message.
-func (s *Server) encodeConfig() ([]byte, error) {
+// encodeConfig returns the config message for a page of topic.
+func (s *Server) encodeConfig(topic string) ([]byte, error) {
 	s.mu.Lock()
-	st := s.style.wire()
+	st := s.style.wire(topic)
 	s.mu.Unlock()
 	b, err := json.Marshal(message{Type: "config", Now: s.now().UnixMilli(), Style: &st})
 	if err != nil {
@@ -390,27 +488,40 @@ var static = map[string]string{
 func (s *Server) routes() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", s.csp)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cross-Origin-Resource-Policy", "same-origin")
 		if !s.allowedHost(r.Host) {
+			h.Set("Content-Security-Policy", "default-src 'none'")
 			http.Error(w, "unknown host", http.StatusMisdirectedRequest)
 			return
 		}
+		// r.Host is checked: the socket may connect back to it.
+		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self' ws://"+r.Host+
+			"; img-src 'none'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			h.Set("Allow", "GET, HEAD")
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
 		p := r.URL.Path
+		if s.cfg.LAN {
+			// Every path starts with the token; without it nothing exists.
+			rest, ok := strings.CutPrefix(p, "/")
+			tok, rest, found := strings.Cut(rest, "/")
+			if !ok || !found || subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.Token)) != 1 {
+				http.NotFound(w, r)
+				return
+			}
+			p = "/" + rest
+		}
 		switch {
 		case p == "/ws":
 			s.serveWS(w, r)
 		case p == "/font.ttf":
 			s.serveBytes(w, r, "font/ttf", "public, max-age=86400", assets.Font())
 		case p == "/":
-			http.Redirect(w, r, "/danmaku", http.StatusFound)
+			http.Redirect(w, r, "danmaku", http.StatusFound)
 		case len(p) > 1:
 			if f, ok := pages[p[1:]]; ok {
 				s.serveFile(w, r, f, "text/html; charset=utf-8")
@@ -428,10 +539,30 @@ func (s *Server) routes() http.Handler {
 }
 
 // allowedHost accepts the Host names a browser on this machine uses for
-// the bound port; anything else (DNS rebinding) is refused.
+// the bound port and, with LAN, this machine's IP addresses; anything else
+// (a DNS name pointed here: DNS rebinding) is refused.
 func (s *Server) allowedHost(host string) bool {
 	_, port, _ := net.SplitHostPort(s.addr)
-	return host == "127.0.0.1:"+port || host == "localhost:"+port
+	if host == "127.0.0.1:"+port || host == "localhost:"+port {
+		return true
+	}
+	if !s.cfg.LAN {
+		return false
+	}
+	h, p, err := net.SplitHostPort(host)
+	if err != nil || p != port {
+		return false
+	}
+	ip := net.ParseIP(h)
+	if ip == nil {
+		return false
+	}
+	for _, mine := range s.hostIPs() {
+		if mine.Equal(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, name, ctype string) {

@@ -412,6 +412,24 @@ func TestNormText(t *testing.T) {
 	}
 }
 
+// TestLineNameCleaned: a viewer name is cleaned like text before it is
+// sent (U+202E would show it reversed on the broadcast).
+func TestLineNameCleaned(t *testing.T) {
+	for in, want := range map[string]string{
+		"\u202E小熊":                "小熊",
+		"evil\u202Egpj.exe\u202C": "evilgpj.exe",
+		"小\u200B鹿\uFEFF\u200D":    "小鹿",
+		"a\x00b\x1b\u0085c":       "abc",
+		"\u2066隔离\u2069\u200F":    "隔离",
+		"ＡＢＣ\t\t小鹿":               "ABC 小鹿",
+		strings.Repeat("名", 30):   strings.Repeat("名", 24) + "…",
+	} {
+		if got := (Line{Name: in}).wire().Name; got != want {
+			t.Errorf("name %+q sent as %+q, want %+q", in, got, want)
+		}
+	}
+}
+
 func TestURLAndClose(t *testing.T) {
 	s := New(Config{Addr: ":0"})
 	if s.URL("danmaku") != "" {

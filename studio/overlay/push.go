@@ -3,7 +3,10 @@ package overlay
 import (
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
+
+	"studiodesk/studio/danmaku"
 )
 
 // Line is one danmaku line or one review on the wall. Name and Text are
@@ -74,6 +77,23 @@ func normText(s string, max int) string {
 	return s
 }
 
+// cleanName cleans a viewer name like the danmaku pipeline cleans text:
+// control, zero-width and bidi characters (U+202E would show the name
+// reversed) are removed, widths folded, whitespace collapsed. Names are
+// short labels, never layout: nothing in them may steer the page.
+func cleanName(s string) string {
+	for _, r := range s {
+		// Fast path: printable text needs no change (names arrive already
+		// cleaned from the pipeline).
+		if r < 0x20 || r >= 0x7F && r < 0xA0 || r == utf8.RuneError || r >= 0x2000 && r <= 0x206F ||
+			r >= 0xFE00 && r <= 0xFF5E || r == 0x3000 || r == 0x00AD || r == 0x061C || r == 0x180E || r == 0x034F ||
+			unicode.Is(unicode.Cf, r) || r > 0xFFFF && !unicode.IsGraphic(r) {
+			return danmaku.Normalize(s, 4*maxNameRunes)
+		}
+	}
+	return s
+}
+
 type wireLine struct {
 	ID     string `json:"id"`
 	Name   string `json:"name"`
@@ -93,7 +113,7 @@ func (l Line) wire() wireLine {
 	}
 	return wireLine{
 		ID:     normText(l.ID, 64),
-		Name:   normText(l.Name, maxNameRunes),
+		Name:   normText(cleanName(l.Name), maxNameRunes),
 		Text:   normText(l.Text, maxTextRunes),
 		Class:  c,
 		Merged: m,

@@ -23,11 +23,19 @@ import (
 	"studiodesk/studio/platform"
 )
 
+// Protocol numbers (docs/bridge-protocol.md, "Heartbeat"): each side pings
+// every ProtocolPingEvery and closes after ProtocolSilence without hearing
+// anything. The app builds its adapter from these.
+const (
+	ProtocolPingEvery = 10 * time.Second
+	ProtocolSilence   = 30 * time.Second
+)
+
 // Protocol constants and defaults.
 const (
 	DeskVersion       = "studiodesk/1"
-	DefaultPingEvery  = 10 * time.Second
-	DefaultTimeout    = 30 * time.Second
+	DefaultPingEvery  = ProtocolPingEvery
+	DefaultTimeout    = ProtocolSilence
 	DefaultAckEvery   = time.Second
 	DefaultBackoffMin = 500 * time.Millisecond
 	DefaultBackoffMax = 30 * time.Second
@@ -72,9 +80,25 @@ type Config struct {
 	// none); later resumes use what Run processed.
 	ResumeFrom uint64
 	// Now stamps events without a time and link states (time.Now if nil).
-	// Network deadlines use the real clock.
 	Now func() time.Time
+	// Clock runs the heartbeat, the progress acks and the silence timeout
+	// (the real clock if nil). Dialling, the handshake and writes are
+	// bounded on the real clock.
+	Clock Clock
 }
+
+// Clock is the time source for heartbeats and the silence timeout; tests
+// pass a fake one to run minutes of protocol time in milliseconds.
+type Clock interface {
+	Now() time.Time
+	// After sends the time on the returned channel once d has passed.
+	After(d time.Duration) <-chan time.Time
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time                         { return time.Now() }
+func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 // Stats counts what the adapter saw.
 type Stats struct {
@@ -141,6 +165,9 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = realClock{}
 	}
 	a := &Adapter{cfg: cfg, pending: make(map[string]*call)}
 	a.Link.Now = cfg.Now
@@ -360,25 +387,35 @@ func (a *Adapter) session(ctx context.Context, sink func(platform.Event), bo *pl
 	a.Set(platform.Connected, nil)
 	bo.Reset()
 
-	wg.Add(1)
+	// Any message is a sign of life; the watchdog closes the socket once
+	// nothing was heard for Timeout on the adapter's clock.
+	var heard atomic.Int64
+	var silent atomic.Bool
+	heard.Store(a.cfg.Clock.Now().UnixNano())
+	_ = c.ws.SetReadDeadline(time.Time{})
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		a.heartbeat(c, stop)
 	}()
+	go func() {
+		defer wg.Done()
+		a.watchdog(c, stop, &heard, &silent)
+	}()
 
 	for {
-		_ = c.ws.SetReadDeadline(time.Now().Add(a.cfg.Timeout))
 		mt, data, err := c.ws.ReadMessage()
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
+			if silent.Load() || errors.As(err, &ne) && ne.Timeout() {
 				return fmt.Errorf("bridge: %s: nothing heard for %v: %w", c.url, a.cfg.Timeout, err)
 			}
 			return fmt.Errorf("bridge: %s: read: %w", c.url, err)
 		}
+		heard.Store(a.cfg.Clock.Now().UnixNano())
 		if mt != websocket.TextMessage {
 			a.count(func(s *Stats) { s.BadMessages++ })
 			continue
@@ -489,24 +526,45 @@ func (a *Adapter) event(m inMsg, sink func(platform.Event)) {
 	sink(ev)
 }
 
+// watchdog closes c once nothing was heard for Timeout (docs: "A side that
+// hears nothing for 30 s closes the connection"), setting silent first so
+// the reader reports why.
+func (a *Adapter) watchdog(c *conn, stop <-chan struct{}, heard *atomic.Int64, silent *atomic.Bool) {
+	clk := a.cfg.Clock
+	for {
+		left := a.cfg.Timeout - clk.Now().Sub(time.Unix(0, heard.Load()))
+		if left <= 0 {
+			silent.Store(true)
+			c.ws.Close()
+			return
+		}
+		select {
+		case <-stop:
+			return
+		case <-clk.After(left):
+		}
+	}
+}
+
 // heartbeat pings every PingEvery and acks progress every AckEvery until
 // stop. A failed write closes the socket so the reader returns.
 func (a *Adapter) heartbeat(c *conn, stop <-chan struct{}) {
-	ping := time.NewTicker(a.cfg.PingEvery)
-	defer ping.Stop()
-	ack := time.NewTicker(a.cfg.AckEvery)
-	defer ack.Stop()
+	clk := a.cfg.Clock
+	ping := clk.After(a.cfg.PingEvery)
+	ack := clk.After(a.cfg.AckEvery)
 	var acked uint64
 	for {
 		select {
 		case <-stop:
 			return
-		case <-ping.C:
-			t := strconv.FormatInt(time.Now().UnixMilli(), 10)
+		case <-ping:
+			ping = clk.After(a.cfg.PingEvery)
+			t := strconv.FormatInt(clk.Now().UnixMilli(), 10)
 			if c.write(pingMsg{Type: "ping", T: json.RawMessage(t)}) != nil {
 				return
 			}
-		case <-ack.C:
+		case <-ack:
+			ack = clk.After(a.cfg.AckEvery)
 			if seq := a.lastSeq.Load(); seq != acked {
 				if c.write(seqMsg{Type: "ack", Seq: seq}) != nil {
 					return

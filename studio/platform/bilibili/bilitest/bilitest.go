@@ -43,6 +43,10 @@ type Options struct {
 	WSIdle time.Duration
 	// Popularity is the value in heartbeat replies (1).
 	Popularity uint32
+	// Replay makes the server behave like a platform that re-delivers
+	// after a reconnect: it keeps the last Replay frames pushed and sends
+	// them again to every connection authenticated after the first.
+	Replay int
 }
 
 // Stats is what the server has seen.
@@ -68,10 +72,11 @@ type Server struct {
 	games  map[string]*gameState
 	nonces map[string]bool
 	nGames int
-	conn   *wsConn // the authenticated connection, if any
-	reject int     // auths still to refuse
-	mute   int     // auths still to leave unanswered
-	broken int     // starts still to answer with an unreachable link only
+	conn   *wsConn  // the authenticated connection, if any
+	reject int      // auths still to refuse
+	mute   int      // auths still to leave unanswered
+	broken int      // starts still to answer with an unreachable link only
+	sent   [][]byte // the last Options.Replay frames pushed
 }
 
 type gameState struct {
@@ -170,6 +175,14 @@ func (s *Server) Push(frame []byte) error {
 	s.mu.Unlock()
 	if c == nil {
 		return errors.New("bilitest: no authenticated connection")
+	}
+	if s.opts.Replay > 0 {
+		s.mu.Lock()
+		s.sent = append(s.sent, frame)
+		if len(s.sent) > s.opts.Replay {
+			s.sent = s.sent[len(s.sent)-s.opts.Replay:]
+		}
+		s.mu.Unlock()
 	}
 	return c.write(frame)
 }
@@ -549,9 +562,18 @@ func (s *Server) authenticate(c *wsConn) bool {
 	old := s.conn
 	s.conn = c
 	s.st.Auths++
+	var replay [][]byte
+	if s.st.Auths > 1 {
+		replay = append(replay, s.sent...)
+	}
 	s.mu.Unlock()
 	if old != nil {
 		old.ws.Close()
+	}
+	for _, f := range replay {
+		if c.write(f) != nil {
+			return false
+		}
 	}
 	return true
 }
