@@ -1,4 +1,4 @@
-package ui
+package core
 
 import (
 	"flag"
@@ -12,18 +12,18 @@ import (
 	"studiodesk/studio/platform/rehearsal"
 )
 
-// platformFlags configure the live platform. Rehearsal (the simulator) is
+// PlatformFlags configure the live platform. Rehearsal (the simulator) is
 // the default and needs nothing; real platforms are configured, never
 // required. Secrets may come from the environment instead of the command
 // line (STUDIODESK_BILI_KEY_SECRET, STUDIODESK_BRIDGE_TOKEN).
-type platformFlags struct {
+type PlatformFlags struct {
 	kind                                string
 	biliAPI, biliKeyID, biliKey, biliID string
 	biliApp                             int64
 	bridgeURL, bridgeToken              string
 }
 
-func (p *platformFlags) register(fs *flag.FlagSet) {
+func (p *PlatformFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.kind, "platform", "rehearsal", "live platform: rehearsal, bilibili or bridge")
 	fs.StringVar(&p.biliAPI, "bili-api", "", "Bilibili open-platform API base URL (default: the official one)")
 	fs.Int64Var(&p.biliApp, "bili-app-id", 0, "Bilibili project app id")
@@ -32,8 +32,8 @@ func (p *platformFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.bridgeURL, "bridge-url", "", "studio bridge WebSocket URL (docs/bridge-protocol.md)")
 }
 
-// open builds the platform; sim is the rehearsal simulator's config.
-func (p *platformFlags) open(sim rehearsal.Config) (platform.Platform, error) {
+// Open builds the platform; sim is the rehearsal simulator's config.
+func (p *PlatformFlags) Open(sim rehearsal.Config) (platform.Platform, error) {
 	switch p.kind {
 	case "", "rehearsal":
 		s := rehearsal.New(sim)
@@ -53,4 +53,12 @@ func (p *platformFlags) open(sim rehearsal.Config) (platform.Platform, error) {
 		return studiobridge.New(studiobridge.Config{URL: p.bridgeURL, Token: p.bridgeToken, Timeout: 5 * time.Second})
 	}
 	return nil, fmt.Errorf("--platform %q: want rehearsal, bilibili or bridge", p.kind)
+}
+
+// Kind is the configured platform ("rehearsal", "bilibili", "bridge").
+func (p *PlatformFlags) Kind() string {
+	if p.kind == "" {
+		return "rehearsal"
+	}
+	return p.kind
 }
