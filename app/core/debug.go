@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"runtime/metrics"
+	"sync/atomic"
 	"time"
 )
 
@@ -71,7 +72,11 @@ type Metrics struct {
 	HeapLive     uint64 `json:"heap_live"`     // live heap after the last GC
 	GCCycles     uint64 `json:"gc_cycles"`
 	Goroutines   uint64 `json:"goroutines"`
+	Frames       uint64 `json:"frames"` // windows painted (the GUI counts them; 0 headless)
 }
+
+// Frames counts painted frames; the GUI's frame probe adds to it.
+var Frames atomic.Uint64
 
 var metricNames = []string{"/gc/heap/allocs:bytes", "/gc/heap/allocs:objects", "/gc/heap/live:bytes", "/gc/cycles/total:gc-cycles", "/sched/goroutines:goroutines"}
 
@@ -88,7 +93,7 @@ func ReadMetrics() Metrics {
 		}
 		return 0
 	}
-	return Metrics{AllocBytes: v(0), AllocObjects: v(1), HeapLive: v(2), GCCycles: v(3), Goroutines: v(4)}
+	return Metrics{AllocBytes: v(0), AllocObjects: v(1), HeapLive: v(2), GCCycles: v(3), Goroutines: v(4), Frames: Frames.Load()}
 }
 
 func serveMetrics(w http.ResponseWriter, _ *http.Request) {

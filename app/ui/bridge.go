@@ -9,25 +9,35 @@ import (
 	"studiodesk/studio"
 )
 
-// Redraw pacing.
+// Redraw pacing. Under software GL every redraw repaints the whole window,
+// so redraws are few and shared: the clock, the once-a-second figures and
+// whatever else is pending go out in one frame.
 const (
-	// danmakuFrame is the shortest gap between two redraws of the danmaku
-	// pane and the host's question line: a few frames per second,
-	// readable, and cheap at any message rate.
-	danmakuFrame = 300 * time.Millisecond
+	// coalesceGap is the shortest gap between a frame and a coalesced
+	// frame of danmaku lines and interaction counts: two frames a second
+	// at most, one of them the clock's.
+	coalesceGap = 500 * time.Millisecond
 	// maxClockWait bounds a wait for the next clock change (a safety net;
 	// a running clock wakes at its own second boundaries).
 	maxClockWait = 5 * time.Second
+	// secondSlack: a clock frame this long after the last figures frame
+	// redraws the figures too (clock frames come once a second, give or
+	// take a few milliseconds).
+	secondSlack = 900 * time.Millisecond
 )
 
 // bridge is the one path from the desk's goroutine to the widgets: every
 // event is applied on the UI goroutine through fyne.Do. Nothing is polled:
 //   - the clock is redrawn when a figure it shows changes (next says when:
-//     the next second boundary of the running clock or of the wall clock)
-//     and at once after each desk event;
-//   - the danmaku pane is redrawn when the feed shows new lines, coalesced
-//     to one frame per danmakuFrame;
-//   - figures, device lights and countdowns are redrawn once a second.
+//     the next second boundary of the running clock or, while paused or
+//     over time, of the wall clock) and at once after each snapshot;
+//   - figures, device lights and countdowns are redrawn once a second,
+//     in the same frame as the clock;
+//   - the danmaku pane (when the feed showed new lines) and the
+//     interactions card (when votes or claims changed) are redrawn with the
+//     next frame, or in a frame of their own at least coalesceGap after the
+//     last one;
+//   - cues, errors and recalls are applied at once.
 type bridge struct {
 	desk      *studio.Desk
 	now       func() time.Time
@@ -59,56 +69,104 @@ func (b *bridge) init() {
 	}
 }
 
+// frame is what one trip to the UI goroutine redraws.
+type frame struct {
+	clock, second, danmaku, interactions bool
+	at                                   time.Time
+}
+
+func (b *bridge) draw(f frame) {
+	fyne.Do(func() {
+		if f.interactions {
+			b.onEvent(studio.Event{Kind: studio.EventInteraction})
+		}
+		if f.danmaku {
+			b.onDanmaku()
+		}
+		if f.clock {
+			b.onClock(f.at)
+		}
+		if f.second {
+			b.onSecond(f.at)
+		}
+	})
+}
+
 func (b *bridge) run(ctx context.Context) {
 	b.init()
 	sub := b.desk.Subscribe(64)
 	defer sub.Close()
 	clockT := time.NewTimer(0)
 	defer clockT.Stop()
-	second := time.NewTimer(untilWallSecond(time.Now()))
-	defer second.Stop()
-	var frame <-chan time.Time // set while a danmaku frame is pending
-	var frameT *time.Timer
-	lastFrame := time.Time{}
+	coalesceT := time.NewTimer(time.Hour)
+	coalesceT.Stop()
+	defer coalesceT.Stop()
+	var (
+		lastFrame, lastSecond time.Time // wall clock
+		dmPending, ixPending  bool
+		coalescing            bool
+	)
+	schedule := func() {
+		if coalescing || !dmPending && !ixPending {
+			return
+		}
+		coalescing = true
+		coalesceT.Reset(max(coalesceGap-time.Since(lastFrame), 0))
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case ev := <-sub.C():
+			if ev.Kind == studio.EventInteraction {
+				// Counts and claims change many times a second in a busy
+				// room; they go out with the next frame.
+				ixPending = true
+				schedule()
+				break
+			}
 			fyne.Do(func() { b.onEvent(ev) })
-			// An event can move the clock (start, next, extend): redraw it
-			// now and reschedule from there.
-			resetTimer(clockT, 0)
+			if ev.Kind == studio.EventSnapshot {
+				// start, next, extend…: redraw the clock now and
+				// reschedule from there.
+				resetTimer(clockT, 0)
+			}
+		case <-b.dirty:
+			dmPending = true
+			schedule()
+		case <-coalesceT.C:
+			coalescing = false
+			lastFrame = time.Now()
+			b.draw(frame{danmaku: dmPending, interactions: ixPending})
+			dmPending, ixPending = false, false
 		case <-clockT.C:
-			now := b.now()
-			fyne.Do(func() { b.onClock(now) })
+			wall := time.Now()
+			f := frame{clock: true, at: b.now(), danmaku: dmPending, interactions: ixPending}
+			if wall.Sub(lastSecond) >= secondSlack {
+				f.second = true
+				lastSecond = wall
+			}
+			dmPending, ixPending = false, false
+			if coalescing {
+				coalesceT.Stop()
+				coalescing = false
+			}
+			lastFrame = wall
+			b.draw(f)
 			wait := maxClockWait
 			if b.next != nil {
-				wait = b.next(now)
+				wait = b.next(f.at)
 				if b.speed > 1 {
 					wait = time.Duration(float64(wait) / b.speed)
 				}
-				wait = min(wait, maxClockWait)
+			}
+			// The once-a-second figures ride on the running clock's frames;
+			// a clock that is not running wakes for them alone.
+			wait = min(wait, maxClockWait)
+			if wait > time.Second {
+				wait = max(lastSecond.Add(time.Second).Sub(wall), 0)
 			}
 			clockT.Reset(wait)
-		case <-second.C:
-			now := b.now()
-			fyne.Do(func() { b.onSecond(now) })
-			second.Reset(untilWallSecond(time.Now()))
-		case <-b.dirty:
-			if frame != nil {
-				break // a frame is already scheduled; it will show this too
-			}
-			wait := danmakuFrame - time.Since(lastFrame)
-			if wait < 0 {
-				wait = 0
-			}
-			frameT = time.NewTimer(wait)
-			frame = frameT.C
-		case <-frame:
-			frame, frameT = nil, nil
-			lastFrame = time.Now()
-			fyne.Do(b.onDanmaku)
 		}
 	}
 }
@@ -116,9 +174,4 @@ func (b *bridge) run(ctx context.Context) {
 func resetTimer(t *time.Timer, d time.Duration) {
 	t.Stop()
 	t.Reset(d)
-}
-
-// untilWallSecond is the wait until just after the next wall-clock second.
-func untilWallSecond(now time.Time) time.Duration {
-	return time.Second - time.Duration(now.Nanosecond()) + time.Millisecond
 }
