@@ -38,8 +38,9 @@ type env struct {
 }
 
 // Run runs a subcommand if args (the arguments after the program name)
-// start with one: verify, export, report or shows. handled is false when
-// they do not, and main goes on to start the app.
+// start with one: serve, verify, export, report or shows. handled is false
+// when they are flags only, and main goes on to start the app; an unknown
+// command is an error that lists the commands.
 func Run(args []string, stdout, stderr io.Writer) (handled bool, code int) {
 	return run(args, env{stdout: stdout, stderr: stderr, now: time.Now})
 }
@@ -62,17 +63,30 @@ func run(args []string, e env) (bool, int) {
 		cmd = keyCmd
 	case "restore":
 		cmd = restoreCmd
+	case "serve":
+		cmd = serve
 	case "help", "-h", "--help":
 		fmt.Fprint(e.stdout, usage)
 		return true, ExitOK
 	default:
-		return false, ExitOK
+		// Flags go to the GUI; a word that is no command is an error, never
+		// a silently opened window.
+		if strings.HasPrefix(args[0], "-") {
+			return false, ExitOK
+		}
+		fmt.Fprintf(e.stderr, "studiodesk: unknown command %q\n\n%s", args[0], usage)
+		return true, ExitError
 	}
 	return true, cmd(args[1:], e)
 }
 
-const usage = `studiodesk — command line for the show log (electronic evidence)
+const usage = `studiodesk — the live-commerce studio desk (直播中控台)
 
+  studiodesk [flags]                                open the desk (window); --help lists the flags
+  studiodesk serve   [flags]                        run the desk headless (no window): devices,
+                                                    platform, overlay, remote control and control API;
+                                                    logs to stderr, stops cleanly on SIGTERM/Ctrl-C
+Show log (electronic evidence):
   studiodesk shows   [--data DIR]                   list the runs that have a show log
   studiodesk verify  [--data DIR] RUN               verify a run's hash chain
   studiodesk verify  [--data DIR] --all             verify every run

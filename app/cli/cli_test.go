@@ -71,7 +71,7 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 }
 
 func TestNotASubcommand(t *testing.T) {
-	for _, args := range [][]string{nil, {"--rehearsal"}, {"something"}} {
+	for _, args := range [][]string{nil, {"--rehearsal"}, {"--view", "streamer"}} {
 		if handled, _ := Run(args, &bytes.Buffer{}, &bytes.Buffer{}); handled {
 			t.Errorf("%q handled", args)
 		}

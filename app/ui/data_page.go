@@ -33,7 +33,7 @@ type dataPage struct {
 	figures map[string]*widget.Label
 	chart   *fyne.Container
 	status  *widget.Label
-	busy    *widget.ProgressBarInfinite
+	busy    *busyBar
 
 	perSecond []int64 // received counts, one per second, last 30 min
 	lastRecv  int64
@@ -44,8 +44,7 @@ var dashboardFigures = []string{"dash.viewers", "dash.dpm", "dash.shown", "dash.
 
 func newDataPage(a fyne.App, desk *studio.Desk, st *store.Store, pipe *danmaku.Pipeline) *dataPage {
 	p := &dataPage{app: a, desk: desk, st: st, pipe: pipe, figures: map[string]*widget.Label{},
-		chart: container.NewWithoutLayout(), status: widget.NewLabel(""), busy: widget.NewProgressBarInfinite()}
-	p.busy.Hide()
+		chart: container.NewWithoutLayout(), status: widget.NewLabel(""), busy: &busyBar{box: container.NewStack()}}
 	p.status.Wrapping = fyne.TextWrapWord
 	grid := container.NewGridWithColumns(4)
 	for _, k := range dashboardFigures {
@@ -59,7 +58,7 @@ func newDataPage(a fyne.App, desk *studio.Desk, st *store.Store, pipe *danmaku.P
 		widget.NewLabel(T("dash.chart")), chartBox,
 		widget.NewLabelWithStyle(T("dash.after"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		container.NewHBox(widget.NewButton(T("dash.report"), p.makeReport), widget.NewButton(T("dash.verify"), p.verify)),
-		p.busy, p.status,
+		p.busy.box, p.status,
 	))
 	return p
 }
@@ -220,4 +219,27 @@ func verifyText(st *store.Store, run string) string {
 		return fmt.Sprintf("⚠ %s: %s", T("dash.tampered"), res.Broken.Error())
 	}
 	return fmt.Sprintf("✓ %s · %d %s · %s … (%.0f ms)", run, res.Records, T("dash.records"), res.FinalHash[:16], float64(time.Since(start).Microseconds())/1000)
+}
+
+// busyBar shows an infinite progress bar while a job runs. The bar exists
+// only then: Fyne starts an infinite bar's animation when its renderer is
+// built, hidden or not, and an animation repaints the window at 60 Hz.
+type busyBar struct {
+	box *fyne.Container
+	bar *widget.ProgressBarInfinite
+}
+
+func (b *busyBar) Show() {
+	if b.bar == nil {
+		b.bar = widget.NewProgressBarInfinite()
+		b.box.Add(b.bar)
+	}
+}
+
+func (b *busyBar) Hide() {
+	if b.bar != nil {
+		b.bar.Stop()
+		b.box.Remove(b.bar)
+		b.bar = nil
+	}
 }

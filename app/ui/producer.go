@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"studiodesk/app/core"
 	"studiodesk/scripts"
 	"studiodesk/studio"
 	"studiodesk/studio/store"
@@ -291,7 +292,7 @@ func (v *producerView) recheck() {
 func (v *producerView) applyToDesk() {
 	s := cloneShow(v.show)
 	if v.store != nil {
-		if err := v.store.Put(scriptBucket, currentScript, s); err != nil {
+		if err := v.store.Put(core.ScriptBucket, core.CurrentScript, s); err != nil {
 			v.fail(err)
 			return
 		}

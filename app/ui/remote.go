@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"encoding/json"
 	"fmt"
 	"log"
 	"net"
@@ -13,32 +12,13 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"studiodesk/app/core"
 	"studiodesk/studio"
 	"studiodesk/studio/remote"
-	"studiodesk/studio/store"
 )
 
-// remoteDevicesBucket holds the field-controller devices paired with this
-// desk (only token hashes are stored).
-const remoteDevicesBucket = "remote_devices"
-
 // boltTokens persists paired devices in the desk's bbolt file.
-type boltTokens struct{ st *store.Store }
-
-func (b boltTokens) Save(d remote.Device) error { return b.st.Put(remoteDevicesBucket, d.ID, d) }
-func (b boltTokens) Delete(id string) error     { return b.st.Delete(remoteDevicesBucket, id) }
-func (b boltTokens) List() ([]remote.Device, error) {
-	var out []remote.Device
-	err := b.st.All(remoteDevicesBucket, func(key string, raw json.RawMessage) error {
-		var d remote.Device
-		if err := json.Unmarshal(raw, &d); err != nil {
-			return fmt.Errorf("paired device %q: %w", key, err)
-		}
-		out = append(out, d)
-		return nil
-	})
-	return out, err
-}
+type boltTokens = core.StoreTokens
 
 // remotePage is the desk's pairing screen: it turns remote control on and
 // off, shows the address and the one-time code, and lists paired devices
@@ -58,6 +38,10 @@ type remotePage struct {
 	onServer func(*remote.Server)
 	// now is the desk's clock: remote state is computed at it.
 	now func() time.Time
+	// startServer and stopServer, when set, hand the server's lifecycle to
+	// the composition root (app/core), which also feeds it the danmaku.
+	startServer func(addr string) (*remote.Server, error)
+	stopServer  func(*remote.Server)
 }
 
 func newRemotePage(desk *studio.Desk, tokens remote.TokenStore, addr string) *remotePage {
@@ -84,9 +68,15 @@ func (p *remotePage) start() {
 	if p.srv != nil {
 		return
 	}
-	srv, err := remote.NewServer(remote.Config{Desk: p.desk, Addr: p.addr, Tokens: p.tokens, Now: p.now, Logf: log.Printf})
-	if err == nil {
-		err = srv.Start()
+	var srv *remote.Server
+	var err error
+	if p.startServer != nil {
+		srv, err = p.startServer(p.addr)
+	} else {
+		srv, err = remote.NewServer(remote.Config{Desk: p.desk, Addr: p.addr, Tokens: p.tokens, Now: p.now, Logf: log.Printf})
+		if err == nil {
+			err = srv.Start()
+		}
 	}
 	if err != nil {
 		p.info.SetText("⚠ " + err.Error())
@@ -105,7 +95,11 @@ func (p *remotePage) stop() {
 		if p.onServer != nil {
 			p.onServer(nil)
 		}
-		_ = p.srv.Close()
+		if p.stopServer != nil {
+			p.stopServer(p.srv)
+		} else {
+			_ = p.srv.Close()
+		}
 		p.srv = nil
 	}
 	p.code.Text = ""

@@ -9,8 +9,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -21,62 +21,46 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
+	"studiodesk/app/core"
 	"studiodesk/app/sound"
 	"studiodesk/assets"
 	"studiodesk/scripts"
 	"studiodesk/studio"
 	"studiodesk/studio/danmaku"
-	"studiodesk/studio/overlay"
-	"studiodesk/studio/platform/rehearsal"
 	"studiodesk/studio/remote"
 	"studiodesk/studio/store"
 )
 
-// Options are the command-line settings.
+// Options are the command-line settings: the desk's (app/core) and the
+// window's.
 type Options struct {
-	DataDir   string
-	Rehearsal bool
-	View      string // controller (default), streamer, producer
-	Size      fyne.Size
-	DemoRun   bool // start the demo show at once (screenshots, kiosks)
-	// SimProfile and SimRate tune the rehearsal platform simulator.
-	SimProfile  string
-	SimRate     float64
-	OverlayAddr string
-	OverlayLAN  bool // serve the overlays on the LAN (app/overlaycfg)
-	// RemoteControl starts the field-controller server; RemoteAddr is its
-	// LAN address. Remote (with Pair) runs this app as a client of a desk.
+	core.Options
+	View string // controller (default), streamer, producer
+	Size fyne.Size
+	// RemoteControl switches the field-controller server on at start (also
+	// switchable in the Remote tab). Remote (with Pair) runs this app as a
+	// client of a desk.
 	RemoteControl bool
-	RemoteAddr    string
 	Remote        string
 	Pair          string
-	Platform      platformFlags
-	// Speed accelerates a rehearsal (1 = real time); refused outside one.
-	Speed float64
 }
 
 func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	fs := flag.NewFlagSet("studiodesk", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	o := Options{}
-	fs.StringVar(&o.DataDir, "data", "", "data directory (default: $STUDIODESK_DATA or the user config dir)")
-	fs.BoolVar(&o.Rehearsal, "rehearsal", true, "rehearsal mode: simulated platform and devices")
+	o.Options.Register(fs)
 	fs.StringVar(&o.View, "view", "controller", "first view: controller, streamer, producer, presets or devices")
 	size := fs.String("size", "1400x900", "window size WxH")
-	fs.BoolVar(&o.DemoRun, "demo-run", false, "start the loaded show immediately")
 	langFlag := fs.String("lang", "", "UI language: zh or en (default: from the locale)")
-	fs.StringVar(&o.SimProfile, "sim-profile", "normal", "rehearsal simulator: quiet, normal, mega, hostile or flaky")
-	fs.Float64Var(&o.SimRate, "sim-rate", 0, "rehearsal danmaku per second (0: the profile's rate)")
-	fs.StringVar(&o.OverlayAddr, "overlay", overlay.DefaultAddr, "OBS overlay server address (loopback)")
-	fs.BoolVar(&o.OverlayLAN, "overlay-lan", false, "also serve the OBS overlays on the LAN, with this desk's URL token (docs/overlays.md)")
 	fs.BoolVar(&o.RemoteControl, "remote-control", false, "serve the field-controller remote on the LAN (also switchable in the Remote tab)")
-	fs.StringVar(&o.RemoteAddr, "remote-addr", remote.DefaultAddr, "LAN address for remote control")
 	fs.StringVar(&o.Remote, "remote", "", "run as the field controller's client of the desk at ADDR (host:port)")
 	fs.StringVar(&o.Pair, "pair", "", "with --remote: the desk's one-time pairing code")
-	o.Platform.register(fs)
-	fs.Float64Var(&o.Speed, "speed", 1, "rehearsal speed: 1 (real time) up to 20 (a dry run)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q; commands: serve, shows, verify, export, report (studiodesk help)", fs.Arg(0))
 	}
 	switch o.View {
 	case "controller", "streamer", "producer", "presets", "devices", "remote", "data":
@@ -90,11 +74,8 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 		return o, fmt.Errorf("--size %q: want WxH, at least 320x240", *size)
 	}
 	o.Size = fyne.NewSize(float32(wf), float32(hf))
-	if o.Speed < 1 || o.Speed > 20 {
-		return o, fmt.Errorf("--speed %v: want 1 to 20", o.Speed)
-	}
-	if o.Speed != 1 && (!o.Rehearsal || o.Platform.Kind != "rehearsal" && o.Platform.Kind != "") {
-		return o, fmt.Errorf("--speed %v: only in rehearsal mode on the simulator", o.Speed)
+	if err := o.Options.Check(); err != nil {
+		return o, err
 	}
 	switch *langFlag {
 	case "":
@@ -104,6 +85,18 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 		return o, fmt.Errorf("--lang %q: want zh or en", *langFlag)
 	}
 	return o, nil
+}
+
+// noDisplay says why no window can open, or "" when one can. It is
+// checked before GLFW starts, which would otherwise panic.
+func noDisplay(goos string, getenv func(string) string) string {
+	if goos != "linux" && goos != "freebsd" && goos != "openbsd" && goos != "netbsd" {
+		return ""
+	}
+	if getenv("DISPLAY") == "" && getenv("WAYLAND_DISPLAY") == "" {
+		return "no display (DISPLAY and WAYLAND_DISPLAY are unset): run the desk headless with `studiodesk serve`"
+	}
+	return ""
 }
 
 // Main runs the desk application; it returns the process exit code.
@@ -116,69 +109,69 @@ func Main(args []string) int {
 		fmt.Fprintln(os.Stderr, "studiodesk:", err)
 		return 2
 	}
-	dir, err := store.ResolveDir(opts.DataDir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "studiodesk:", err)
+	if msg := noDisplay(runtime.GOOS, os.Getenv); msg != "" {
+		fmt.Fprintln(os.Stderr, "studiodesk:", msg)
 		return 1
 	}
-	// A second desk on the same data must fail fast, well inside a second.
-	boot, err := studio.OpenBoot(studio.BootOptions{Dir: dir, Speed: opts.Speed, Timeout: 500 * time.Millisecond, Logf: log.Printf})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "studiodesk:", err)
-		return offerRestore(dir, err)
-	}
-	defer boot.Close()
-	st := boot.Store
 	if opts.Remote != "" {
-		a := app.NewWithID("com.studiodesk.desk")
-		a.Settings().SetTheme(newDeskTheme())
-		if err := runRemoteClient(a, st, opts.Remote, opts.Pair); err != nil {
+		st, err := core.OpenStore(opts.DataDir)
+		if err != nil {
 			fmt.Fprintln(os.Stderr, "studiodesk:", err)
 			return 1
 		}
-		return 0
+		defer st.Close()
+		return runGUI(func() error {
+			a := app.NewWithID("com.studiodesk.desk")
+			a.Settings().SetTheme(newDeskTheme())
+			return runRemoteClient(a, st, opts.Remote, opts.Pair)
+		})
 	}
-
-	env, err := openStudio(st, opts.Rehearsal)
+	desk, err := core.Open(opts.Options)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "studiodesk:", err)
-	}
-	defer env.reg.CloseAll()
-	env.pipe = danmaku.New(danmaku.Config{})
-	// Offline first: the rehearsal simulator is the platform unless a real
-	// one is configured.
-	clk := boot.Clock
-	plat, err := opts.Platform.open(rehearsal.Config{Seed: time.Now().UnixNano(), Profile: opts.SimProfile, Rate: opts.SimRate, Now: clk.Now})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "studiodesk:", err)
-		return 2
-	}
-	cfg := boot.Config(opts.Rehearsal)
-	cfg.Devices, cfg.Presets, cfg.SavePresets = env.reg, env.book, func(b *studio.PresetBook) error { return b.Save(st) }
-	cfg.Danmaku, cfg.Interact = env.pipe, studio.InteractConfig{Platform: plat, Outbox: st}
-	desk := studio.New(cfg)
-	defer desk.Close()
-	for _, c := range studio.DemoInteractions() {
-		if err := desk.Do(context.Background(), c); err != nil {
-			log.Printf("studiodesk: %v", err)
+		dir, derr := store.ResolveDir(opts.DataDir)
+		if derr != nil {
+			return 1
 		}
+		code := 1
+		if gerr := runGUI(func() error { code = offerRestore(dir, err); return nil }); gerr != 0 {
+			return 1
+		}
+		return code
 	}
-	// Anything fired but not acknowledged before a crash goes out again,
-	// with the same idempotency key.
-	desk.ResendPending()
-	live := startLive(desk, env.pipe, plat, overlayConfig(dir, opts.OverlayAddr, opts.OverlayLAN))
-	defer live.stop()
-	show, err := loadCurrentShow(st)
-	if err != nil {
-		log.Printf("studiodesk: %v; opening the demo show", err)
-	}
-	if err := desk.Do(context.Background(), studio.LoadShow{Show: show}); err != nil {
-		log.Printf("studiodesk: %v", err)
-	}
-	if opts.DemoRun {
-		_ = desk.Do(context.Background(), studio.Start{})
-	}
+	defer desk.Close()
+	return runGUI(func() error { showDesk(desk, opts); return nil })
+}
 
+// runGUI runs the Fyne part and turns a failure to open a window (GLFW
+// cannot start: no usable display or GL) into one line instead of a
+// stack trace.
+func runGUI(f func() error) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg := fmt.Sprint(r)
+			if !strings.Contains(strings.ToLower(msg), "glfw") && !strings.Contains(strings.ToLower(msg), "display") {
+				panic(r)
+			}
+			fmt.Fprintf(os.Stderr, "studiodesk: cannot open a window (%s): run the desk headless with `studiodesk serve`\n", firstLine(msg))
+			code = 1
+		}
+	}()
+	if err := f(); err != nil {
+		fmt.Fprintln(os.Stderr, "studiodesk:", err)
+		return 1
+	}
+	return 0
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+// showDesk builds the views on the composition root's desk and runs the
+// window until it closes.
+func showDesk(c *core.App, opts Options) {
 	a := app.NewWithID("com.studiodesk.desk")
 	a.Settings().SetTheme(newDeskTheme())
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon()))
@@ -190,14 +183,16 @@ func Main(args []string) int {
 		title += fmt.Sprintf(" · %g×", opts.Speed)
 	}
 	w := a.NewWindow(title)
-	d := newDeskUI(a, desk, w, st, env, opts.View, clk.Now)
-	d.showEvidence(boot)
-	d.setOverlayURL(live.URL("danmaku"))
-	d.overlays.attach(live.overlay, dir)
-	d.ix.setCapabilities(plat.Name(), plat.Capabilities())
-	d.remote.onServer = live.setRemote
-	d.viewers = live.viewers
-	d.remote.addr = opts.RemoteAddr
+	env := studioEnv{pipe: c.Pipeline, reg: c.Registry, cfgs: c.Devices, rehearsal: c.Rehearsal}
+	d := newDeskUI(a, c.Desk, w, c.Store, env, opts.View, c.Clock.Now)
+	d.showEvidence(c.Boot)
+	d.setOverlayURL(c.OverlayURL("danmaku"))
+	d.overlays.attach(c.Overlay(), c.DataDir)
+	d.ix.setCapabilities(c.Platform.Name(), c.Platform.Capabilities())
+	d.viewers = c.Viewers
+	d.remote.addr = c.RemoteAddr()
+	d.remote.startServer = c.StartRemoteOn
+	d.remote.stopServer = func(*remote.Server) { c.StopRemote() }
 	if opts.RemoteControl {
 		d.remote.enable.SetChecked(true)
 	}
@@ -205,79 +200,23 @@ func Main(args []string) int {
 	d.player = newCuePlayer()
 	d.controller.addStatusLight(newSoundLight(d.player).root)
 	w.Resize(opts.Size)
+	startTimes(a, w, c.Started)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	b := &bridge{desk: desk, now: clk.Now, onEvent: d.onEvent, onTick: d.onTick}
+	b := &bridge{desk: c.Desk, now: c.Clock.Now, onEvent: d.onEvent, onClock: d.onClock, onSecond: d.onSecond,
+		onDanmaku: d.onDanmaku, next: d.nextRedraw, speed: opts.Speed}
+	c.OnDanmaku(b.danmakuChanged)
 	go b.run(ctx)
 	w.ShowAndRun()
-	return 0
 }
 
-// loadCurrentShow returns the producer's saved script, or the demo show.
-func loadCurrentShow(st *store.Store) (*scripts.Show, error) {
-	var saved scripts.Show
-	ok, err := st.Get(scriptBucket, currentScript, &saved)
-	if err == nil && ok && len(saved.Segments) > 0 {
-		return &saved, nil
-	}
-	demo, derr := scripts.LoadYAML("demo/show.yaml", assets.DemoShow())
-	if derr != nil {
-		return &scripts.Show{ID: "empty", Title: "—"}, fmt.Errorf("demo show: %w", derr)
-	}
-	return demo, err
-}
-
-const (
-	scriptBucket  = "scripts"
-	currentScript = "current"
-)
-
-// studioEnv is the studio's devices and presets as loaded at start.
+// studioEnv is what the views need of the studio as the composition root
+// opened it.
 type studioEnv struct {
 	pipe      *danmaku.Pipeline
 	reg       *studio.Registry
-	book      *studio.PresetBook
 	cfgs      []studio.DeviceConfig
 	rehearsal bool
-}
-
-// openStudio loads the device list and presets, seeding the demo studio on
-// first run, and opens every device (simulators in rehearsal mode). A
-// device that fails to open is reported; the others still open.
-func openStudio(st *store.Store, rehearsal bool) (studioEnv, error) {
-	env := studioEnv{reg: studio.NewRegistry(), book: studio.NewPresetBook(), rehearsal: rehearsal}
-	var errs []error
-	cfgs, err := studio.LoadDeviceConfigs(st)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	if len(cfgs) == 0 && err == nil {
-		cfgs = studio.DemoDevices()
-		if err := studio.SaveDeviceConfigs(st, cfgs); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	env.cfgs = cfgs
-	if err := env.reg.OpenAll(cfgs, rehearsal); err != nil {
-		errs = append(errs, err)
-	}
-	book, err := studio.LoadPresets(st)
-	if book != nil {
-		env.book = book
-	}
-	if err != nil {
-		errs = append(errs, err)
-	} else if env.book.Len() == 0 {
-		for _, p := range studio.DemoPresets() {
-			if err := env.book.Add(p); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		if err := env.book.Save(st); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return env, errors.Join(errs...)
 }
 
 // cuePlayer plays cue sounds; nil-safe no-op when there is no audio.
@@ -308,7 +247,7 @@ type deskUI struct {
 	data       *dataPage
 	viewers    func() int
 	devices    *devicesPage
-	ticks      int
+	dmSeen     int64 // danmaku received when the pane was last drawn
 	evidence   *evidenceUI
 }
 
@@ -339,7 +278,7 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 	d.runner.refresh = d.refresh
 	var tokens remote.TokenStore = remote.NewMemoryTokenStore()
 	if st != nil {
-		tokens = boltTokens{st: st}
+		tokens = boltTokens{St: st}
 	}
 	d.remote = newRemotePage(desk, tokens, remote.DefaultAddr)
 	d.data = newDataPage(a, desk, st, env.pipe)
@@ -491,33 +430,57 @@ func cueSound(k scripts.CueKind) string {
 	return sound.CuePoint
 }
 
+// onTick is one of each redraw at once (tests drive the views with it).
 func (d *deskUI) onTick(now time.Time) {
-	d.render(now)
-	// Device health changes slowly; twice a second is plenty for the lights.
-	if d.ticks++; d.ticks%5 == 0 {
-		d.presets.refreshLights()
-		d.devices.refreshHealth()
+	d.onClock(now)
+	d.onSecond(now)
+	d.onDanmaku()
+}
+
+// onClock redraws the clocks; the bridge calls it when a shown figure
+// changes (nextRedraw) and after each desk event.
+func (d *deskUI) onClock(now time.Time) { d.render(now) }
+
+// onSecond redraws what changes slowly, once a second: device lights,
+// the dashboard figures, interaction countdowns, and the danmaku counters
+// when messages arrived that showed no line (filtered).
+func (d *deskUI) onSecond(now time.Time) {
+	d.presets.refreshLights()
+	d.devices.refreshHealth()
+	viewers := 0
+	if d.viewers != nil {
+		viewers = d.viewers()
 	}
-	if d.ticks%10 == 0 {
-		viewers := 0
-		if d.viewers != nil {
-			viewers = d.viewers()
-		}
-		d.data.tick(d.snap, d.snap.State(now), d.desk.Interactions(), viewers)
-	}
-	// Comments redraw at 3-4 Hz: readable, and cheap at any message rate.
-	if d.ticks%3 == 0 {
-		d.danmaku.refresh()
-		d.ix.list.Refresh() // countdowns
-		q := hostQuestions(d.pipe)
-		if line := d.ix.hostLine(); line != "" {
-			q = line + "    " + q
-		}
-		d.streamer.setQuestions(q)
-		if d.hostView != nil {
-			d.hostView.setQuestions(q)
+	d.data.tick(d.snap, d.snap.State(now), d.desk.Interactions(), viewers)
+	d.ix.list.Refresh() // countdowns
+	if d.pipe != nil {
+		if n := d.pipe.Stats().Received; n != d.dmSeen {
+			d.onDanmaku()
 		}
 	}
+}
+
+// onDanmaku redraws the danmaku pane and the host's question line; the
+// bridge calls it when new lines were shown, a few times a second at most.
+func (d *deskUI) onDanmaku() {
+	if d.pipe != nil {
+		d.dmSeen = d.pipe.Stats().Received
+	}
+	d.danmaku.refresh()
+	q := hostQuestions(d.pipe)
+	if line := d.ix.hostLine(); line != "" {
+		q = line + "    " + q
+	}
+	d.streamer.setQuestions(q)
+	if d.hostView != nil {
+		d.hostView.setQuestions(q)
+	}
+}
+
+// nextRedraw is how long the clock faces stay as they are after now; safe
+// off the UI goroutine (it reads only the desk's immutable snapshot).
+func (d *deskUI) nextRedraw(now time.Time) time.Duration {
+	return nextClockChange(d.desk.Snapshot().State(now), now)
 }
 
 // refresh re-renders from the desk's latest snapshot at the current time.

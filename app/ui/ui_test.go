@@ -379,12 +379,12 @@ func TestPlatformFlagsNameWhatIsMissing(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v: %v", args, err)
 		}
-		if _, err := o.Platform.open(rehearsal.Config{}); err == nil || !strings.Contains(err.Error(), "--platform") {
+		if _, err := o.Platform.Open(rehearsal.Config{}); err == nil || !strings.Contains(err.Error(), "--platform") {
 			t.Errorf("%v: error %v does not name the flag", args, err)
 		}
 	}
 	o, _ := parseOptions(nil, io.Discard)
-	p, err := o.Platform.open(rehearsal.Config{Seed: 1})
+	p, err := o.Platform.Open(rehearsal.Config{Seed: 1})
 	if err != nil || p.Name() == "" || !p.Capabilities().Coupons {
 		t.Fatalf("default platform: %v %v", p, err)
 	}

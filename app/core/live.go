@@ -1,4 +1,4 @@
-package ui
+package core
 
 import (
 	"context"
@@ -19,6 +19,8 @@ type liveLink struct {
 	feed    *studio.Feed
 	overlay *overlay.Server
 	remote  atomic.Pointer[remote.Server]
+	// onLines are the views' hooks, told that new lines were shown.
+	onLines atomic.Pointer[[]func()]
 	cancel  context.CancelFunc
 	done    chan struct{}
 }
@@ -42,6 +44,11 @@ func startLive(desk *studio.Desk, pipe *danmaku.Pipeline, plat platform.Platform
 		}
 		if r := l.remote.Load(); r != nil {
 			r.PublishDanmaku(remoteLines(items))
+		}
+		if hooks := l.onLines.Load(); hooks != nil {
+			for _, f := range *hooks {
+				f()
+			}
 		}
 	}
 	go func() {
@@ -137,3 +144,19 @@ func remoteLines(items []danmaku.Item) []remote.DanmakuLine {
 
 // viewers is the audience figure the platform last reported.
 func (l *liveLink) viewers() int { return l.feed.Viewers() }
+
+// addOnLines adds a hook run (on the feed goroutine; it must not block)
+// whenever new danmaku lines are shown.
+func (l *liveLink) addOnLines(f func()) {
+	for {
+		old := l.onLines.Load()
+		var next []func()
+		if old != nil {
+			next = append(next, *old...)
+		}
+		next = append(next, f)
+		if l.onLines.CompareAndSwap(old, &next) {
+			return
+		}
+	}
+}

@@ -1,0 +1,347 @@
+// Package core is StudioDesk's composition root: it builds the store, the
+// device registry, the platform, the danmaku pipeline, the desk, the
+// overlay and remote link, seeds the demo studio and loads the current show.
+// It has no GUI dependency: the Fyne front end (app/ui), the headless desk
+// (studiodesk serve) and the command line all start from here, and the
+// views only read what Open returns and subscribe to the desk's events.
+package core
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"sync"
+	"time"
+
+	"studiodesk/app/overlaycfg"
+	"studiodesk/assets"
+	"studiodesk/scripts"
+	"studiodesk/studio"
+	"studiodesk/studio/danmaku"
+	"studiodesk/studio/overlay"
+	"studiodesk/studio/platform"
+	"studiodesk/studio/platform/rehearsal"
+	"studiodesk/studio/remote"
+	"studiodesk/studio/store"
+)
+
+// Options are the desk's settings, shared by the GUI and serve.
+type Options struct {
+	DataDir   string
+	Rehearsal bool
+	DemoRun   bool // start the loaded show at once (screenshots, kiosks, benches)
+	// SimProfile and SimRate tune the rehearsal platform simulator.
+	SimProfile  string
+	SimRate     float64
+	OverlayAddr string
+	OverlayLAN  bool // also serve the overlays on the LAN (app/overlaycfg)
+	// RemoteControl starts the field-controller server (pairing, browser
+	// remote, HTTP and OSC control API) on RemoteAddr.
+	RemoteControl bool
+	RemoteAddr    string
+	// OSCAddr is the remote server's OSC UDP address ("": RemoteAddr's
+	// host on the default OSC port; remote.OSCOff: none).
+	OSCAddr  string
+	Platform PlatformFlags
+	// Speed accelerates a rehearsal (1 = real time); refused outside one.
+	Speed float64
+	// Pprof serves net/http/pprof and runtime metrics on a loopback
+	// address ("" = off).
+	Pprof string
+}
+
+// Register defines the desk's flags on fs; Check validates them after
+// fs.Parse.
+func (o *Options) Register(fs *flag.FlagSet) {
+	fs.StringVar(&o.DataDir, "data", "", "data directory (default: $STUDIODESK_DATA or the user config dir)")
+	fs.BoolVar(&o.Rehearsal, "rehearsal", true, "rehearsal mode: simulated platform and devices")
+	fs.BoolVar(&o.DemoRun, "demo-run", false, "start the loaded show immediately")
+	fs.StringVar(&o.SimProfile, "sim-profile", "normal", "rehearsal simulator: quiet, normal, mega, hostile or flaky")
+	fs.Float64Var(&o.SimRate, "sim-rate", 0, "rehearsal danmaku per second (0: the profile's rate)")
+	fs.StringVar(&o.OverlayAddr, "overlay", overlay.DefaultAddr, "OBS overlay server address (loopback)")
+	fs.BoolVar(&o.OverlayLAN, "overlay-lan", false, "also serve the OBS overlays on the LAN, with this desk's URL token (docs/overlays.md)")
+	fs.StringVar(&o.RemoteAddr, "remote-addr", remote.DefaultAddr, "LAN address for remote control")
+	o.Platform.register(fs)
+	fs.Float64Var(&o.Speed, "speed", 1, "rehearsal speed: 1 (real time) up to 20 (a dry run)")
+	fs.StringVar(&o.Pprof, "pprof", "", "serve CPU/heap profiles and runtime metrics on this loopback address (127.0.0.1:PORT); off by default")
+}
+
+// Check validates the options after parsing.
+func (o *Options) Check() error {
+	if o.Speed < 1 || o.Speed > 20 {
+		return fmt.Errorf("--speed %v: want 1 to 20", o.Speed)
+	}
+	if o.Speed != 1 && (!o.Rehearsal || o.Platform.Kind() != "rehearsal") {
+		return fmt.Errorf("--speed %v: only in rehearsal mode on the simulator", o.Speed)
+	}
+	if o.Pprof != "" {
+		if err := checkLoopback(o.Pprof); err != nil {
+			return fmt.Errorf("--pprof %q: %w", o.Pprof, err)
+		}
+	}
+	return nil
+}
+
+// App is a running desk and everything around it. Views read its fields
+// and subscribe to Desk; they hold no show logic.
+type App struct {
+	Store    *store.Store
+	Registry *studio.Registry
+	Presets  *studio.PresetBook
+	Devices  []studio.DeviceConfig // the studio's device list as loaded
+	Pipeline *danmaku.Pipeline
+	Platform platform.Platform
+	Desk     *studio.Desk
+	Clock    studio.Clock
+	// Boot is the desk's durable side: store, show clock, signing key,
+	// signed journal and backups.
+	Boot *studio.Boot
+	// DataDir is the resolved data directory.
+	DataDir string
+	// Rehearsal is the mode the devices were opened in.
+	Rehearsal bool
+	// Started is when Open began (for "ready" and "first frame" times).
+	Started time.Time
+
+	opts  Options
+	logf  func(string, ...any)
+	live  *liveLink
+	pprof *debugServer
+
+	mu     sync.Mutex
+	remote *remote.Server
+
+	closeOnce sync.Once
+}
+
+// OpenStore opens the data directory's store, failing fast (well inside a
+// second) when another desk holds it.
+func OpenStore(dataDir string) (*store.Store, error) {
+	dir, err := store.ResolveDir(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(dir, store.Options{Timeout: 500 * time.Millisecond})
+}
+
+// Open builds the desk. A device, overlay or saved-show problem is logged
+// and the desk starts without it; a store or platform problem is an
+// error (and nothing is left open).
+func Open(o Options) (*App, error) {
+	started := time.Now()
+	if err := o.Check(); err != nil {
+		return nil, err
+	}
+	a := &App{opts: o, logf: log.Printf, Rehearsal: o.Rehearsal, Started: started}
+	var err error
+	if o.Pprof != "" {
+		if a.pprof, err = startDebug(o.Pprof, a.logf); err != nil {
+			return nil, err
+		}
+	}
+	if a.DataDir, err = store.ResolveDir(o.DataDir); err != nil {
+		a.closeDebug()
+		return nil, err
+	}
+	// A second desk on the same data must fail fast, well inside a second.
+	// A damaged desk.db is a *store.DamagedError and nothing is written.
+	if a.Boot, err = studio.OpenBoot(studio.BootOptions{Dir: a.DataDir, Speed: o.Speed, Timeout: 500 * time.Millisecond, Logf: a.logf}); err != nil {
+		a.closeDebug()
+		return nil, err
+	}
+	a.Store = a.Boot.Store
+	if err := a.openStudio(); err != nil {
+		a.logf("studiodesk: %v", err)
+	}
+	a.Pipeline = danmaku.New(danmaku.Config{})
+	// Offline first: the rehearsal simulator is the platform unless a real
+	// one is configured.
+	a.Clock = a.Boot.Clock
+	a.Platform, err = o.Platform.Open(rehearsal.Config{Seed: time.Now().UnixNano(), Profile: o.SimProfile, Rate: o.SimRate, Now: a.Clock.Now})
+	if err != nil {
+		a.Registry.CloseAll()
+		_ = a.Boot.Close()
+		a.closeDebug()
+		return nil, err
+	}
+	st := a.Store
+	cfg := a.Boot.Config(o.Rehearsal)
+	cfg.Devices, cfg.Presets, cfg.SavePresets = a.Registry, a.Presets, func(b *studio.PresetBook) error { return b.Save(st) }
+	cfg.Danmaku, cfg.Interact = a.Pipeline, studio.InteractConfig{Platform: a.Platform, Outbox: st}
+	a.Desk = studio.New(cfg)
+	for _, c := range studio.DemoInteractions() {
+		if err := a.Desk.Do(context.Background(), c); err != nil {
+			a.logf("studiodesk: %v", err)
+		}
+	}
+	// Anything fired but not acknowledged before a crash goes out again,
+	// with the same idempotency key.
+	a.Desk.ResendPending()
+	ovCfg, _, err := overlaycfg.Config(a.DataDir, o.OverlayAddr, o.OverlayLAN)
+	if err != nil {
+		a.logf("studiodesk: %v", err)
+	}
+	a.live = startLive(a.Desk, a.Pipeline, a.Platform, ovCfg)
+	show, err := LoadCurrentShow(st)
+	if err != nil {
+		a.logf("studiodesk: %v; opening the demo show", err)
+	}
+	if err := a.Desk.Do(context.Background(), studio.LoadShow{Show: show}); err != nil {
+		a.logf("studiodesk: %v", err)
+	}
+	if o.DemoRun {
+		_ = a.Desk.Do(context.Background(), studio.Start{})
+	}
+	if o.RemoteControl {
+		if _, err := a.StartRemote(); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// openStudio loads the device list and presets, seeding the demo studio on
+// first run, and opens every device (simulators in rehearsal mode). A
+// device that fails to open is reported; the others still open.
+func (a *App) openStudio() error {
+	a.Registry, a.Presets = studio.NewRegistry(), studio.NewPresetBook()
+	st := a.Store
+	var errs []error
+	cfgs, err := studio.LoadDeviceConfigs(st)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if len(cfgs) == 0 && err == nil {
+		cfgs = studio.DemoDevices()
+		if err := studio.SaveDeviceConfigs(st, cfgs); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	a.Devices = cfgs
+	if err := a.Registry.OpenAll(cfgs, a.Rehearsal); err != nil {
+		errs = append(errs, err)
+	}
+	book, err := studio.LoadPresets(st)
+	if book != nil {
+		a.Presets = book
+	}
+	if err != nil {
+		errs = append(errs, err)
+	} else if a.Presets.Len() == 0 {
+		for _, p := range studio.DemoPresets() {
+			if err := a.Presets.Add(p); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if err := a.Presets.Save(st); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Script storage: the producer's current script.
+const (
+	ScriptBucket  = store.BucketScripts
+	CurrentScript = "current"
+)
+
+// LoadCurrentShow returns the producer's saved script, or the demo show.
+func LoadCurrentShow(st *store.Store) (*scripts.Show, error) {
+	var saved scripts.Show
+	ok, err := st.Get(ScriptBucket, CurrentScript, &saved)
+	if err == nil && ok && len(saved.Segments) > 0 {
+		return &saved, nil
+	}
+	demo, derr := scripts.LoadYAML("demo/show.yaml", assets.DemoShow())
+	if derr != nil {
+		return &scripts.Show{ID: "empty", Title: "—"}, fmt.Errorf("demo show: %w", derr)
+	}
+	return demo, err
+}
+
+// OverlayURL is the overlay page to paste into OBS ("" when it is off).
+func (a *App) OverlayURL(page string) string { return a.live.URL(page) }
+
+// OnDanmaku registers f to run whenever new danmaku lines are shown (on
+// the feed goroutine: f must not block; views use it to schedule a
+// coalesced redraw instead of polling the pipeline).
+func (a *App) OnDanmaku(f func()) { a.live.addOnLines(f) }
+
+// Viewers is the audience figure the platform last reported.
+func (a *App) Viewers() int { return a.live.viewers() }
+
+// RemoteAddr is the remote-control address from the options.
+func (a *App) RemoteAddr() string { return a.opts.RemoteAddr }
+
+// Tokens is where paired remote devices are kept (the desk's store).
+func (a *App) Tokens() remote.TokenStore { return StoreTokens{St: a.Store} }
+
+// StartRemote starts the field-controller server (idempotent) on the
+// configured address and sends it the live danmaku.
+func (a *App) StartRemote() (*remote.Server, error) { return a.StartRemoteOn(a.opts.RemoteAddr) }
+
+// StartRemoteOn is StartRemote on addr.
+func (a *App) StartRemoteOn(addr string) (*remote.Server, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.remote != nil {
+		return a.remote, nil
+	}
+	srv, err := remote.NewServer(remote.Config{Desk: a.Desk, Addr: addr, OSCAddr: a.opts.OSCAddr, Tokens: a.Tokens(), Now: a.Clock.Now, Logf: a.logf})
+	if err == nil {
+		err = srv.Start()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("remote control on %s: %w", addr, err)
+	}
+	a.remote = srv
+	a.live.setRemote(srv)
+	return srv, nil
+}
+
+// StopRemote stops the field-controller server if it runs.
+func (a *App) StopRemote() {
+	a.mu.Lock()
+	srv := a.remote
+	a.remote = nil
+	a.mu.Unlock()
+	if srv != nil {
+		a.live.setRemote(nil)
+		_ = srv.Close()
+	}
+}
+
+// Remote is the running field-controller server, or nil.
+func (a *App) Remote() *remote.Server {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.remote
+}
+
+// Close stops everything in reverse order of Open and closes the store
+// (the show log) last. It returns the store's close error.
+func (a *App) Close() error {
+	var err error
+	a.closeOnce.Do(func() {
+		a.StopRemote()
+		a.live.stop()
+		a.Desk.Close()
+		a.Registry.CloseAll()
+		err = a.Boot.Close()
+		a.closeDebug()
+	})
+	return err
+}
+
+func (a *App) closeDebug() {
+	if a.pprof != nil {
+		a.pprof.close()
+	}
+}
+
+// Overlay is the running OBS overlay server, or nil when it could not start.
+func (a *App) Overlay() *overlay.Server { return a.live.overlay }
