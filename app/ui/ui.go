@@ -52,6 +52,7 @@ type Options struct {
 	Platform      platformFlags
 	// Speed accelerates a rehearsal (1 = real time); refused outside one.
 	Speed float64
+	Lang  string // --lang: zh or en, remembered in the settings
 }
 
 func parseOptions(args []string, stderr io.Writer) (Options, error) {
@@ -97,7 +98,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	switch *langFlag {
 	case "":
 	case "zh", "en":
-		lang = *langFlag
+		o.Lang = *langFlag
 	default:
 		return o, fmt.Errorf("--lang %q: want zh or en", *langFlag)
 	}
@@ -126,6 +127,9 @@ func Main(args []string) int {
 		return 1
 	}
 	defer st.Close()
+	if err := setupLanguage(st, opts.Lang); err != nil {
+		log.Printf("studiodesk: %v", err)
+	}
 	if opts.Remote != "" {
 		a := app.NewWithID("com.studiodesk.desk")
 		a.Settings().SetTheme(newDeskTheme())
@@ -192,7 +196,7 @@ func Main(args []string) int {
 	if opts.Speed != 1 {
 		title += fmt.Sprintf(" · %g×", opts.Speed)
 	}
-	w := a.NewWindow(title)
+	w := a.NewWindow(wmClass)
 	d := newDeskUI(a, desk, w, st, env, opts.View, clk.Now)
 	d.setOverlayURL(live.URL("danmaku"))
 	d.ix.setCapabilities(plat.Name(), plat.Capabilities())
@@ -209,7 +213,8 @@ func Main(args []string) int {
 	defer cancel()
 	b := &bridge{desk: desk, now: clk.Now, onEvent: d.onEvent, onTick: d.onTick}
 	go b.run(ctx)
-	w.ShowAndRun()
+	showWindow(w, title)
+	a.Run()
 	return 0
 }
 
@@ -308,6 +313,7 @@ type deskUI struct {
 	viewers    func() int
 	devices    *devicesPage
 	ticks      int
+	firstRun   *firstRunBar
 }
 
 func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, env studioEnv, view string, now func() time.Time) *deskUI {
@@ -375,7 +381,7 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 		tabs.SelectIndex(2)
 		producerTabs.SelectIndex(map[string]int{"presets": 1, "devices": 2}[view])
 	}
-	w.SetContent(tabs)
+	w.SetContent(d.chrome(tabs, st))
 	w.Canvas().SetOnTypedKey(d.typedKey)
 	d.refresh()
 	w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyP, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { d.danmaku.pin() })
@@ -436,13 +442,13 @@ func (d *deskUI) openHostWindow() {
 		return
 	}
 	d.hostView = newStreamerView()
-	hw := d.app.NewWindow(T("view.streamer"))
+	hw := d.app.NewWindow(wmClass)
 	hw.SetContent(d.hostView.root)
 	hw.Canvas().SetOnTypedKey(d.typedKey)
 	hw.SetOnClosed(func() { d.hostWin, d.hostView = nil, nil })
 	hw.SetFullScreen(true)
 	d.hostWin = hw
-	hw.Show()
+	showWindow(hw, T("view.streamer"))
 	d.refresh()
 }
 
@@ -520,6 +526,7 @@ func (d *deskUI) refresh() {
 		d.snap = s
 		d.presets.setPresets(s.Presets, s.Devices)
 		d.editor.setPresets(s.Presets)
+		d.firstRun.update(s)
 	}
 	d.ix.set(d.desk.Interactions())
 	d.render(d.now())
