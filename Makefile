@@ -4,7 +4,7 @@ GO      ?= go
 TAGS    := migrated_fynedo
 BIN     := bin/studiodesk
 APT     := gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev xvfb imagemagick chromium \
-           gcc-mingw-w64-x86-64 zip xz-utils desktop-file-utils
+           gcc-mingw-w64-x86-64 zip desktop-file-utils
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SHOTS   ?= docs/screenshots
 export PATH := $(PATH):/usr/local/go/bin
@@ -53,7 +53,7 @@ screenshot: build
 		echo "wrote $(SHOTS)/$$view.png"; \
 	done
 
-# Linux: dist/studiodesk-VERSION-linux-amd64.tar.xz (bin/studiodesk, the
+# Linux: dist/studiodesk-VERSION-linux-amd64.tar.gz (bin/studiodesk, the
 # launcher, the icon, a Makefile for `sudo make install`) and
 # dist/studiodesk_VERSION-BUILD_amd64.deb. See packaging/linux.sh.
 package: deps

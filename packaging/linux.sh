@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Linux packages of StudioDesk for amd64:
-#   dist/studiodesk-VERSION-linux-amd64.tar.xz  bin/, share/ and a Makefile
+#   dist/studiodesk-VERSION-linux-amd64.tar.gz  bin/, share/ and a Makefile
 #       (`sudo make install` puts studiodesk under /usr/local)
 #   dist/studiodesk_VERSION-BUILD_amd64.deb     /usr/bin/studiodesk and the
 #       launcher, for `sudo apt install ./studiodesk_….deb`
@@ -38,23 +38,30 @@ tdir=$DIST/$name
 rm -rf "$tdir"
 layout "$tdir" ""
 install -m644 packaging/linux/Makefile "$tdir/Makefile"
-tar -C "$DIST" --owner=0 --group=0 --sort=name -cJf "$DIST/$name.tar.xz" "$name"
+# gzip, not xz: a tenth of the time for a quarter more bytes.
+tar -C "$DIST" --owner=0 --group=0 --sort=name -czf "$DIST/$name.tar.gz" "$name"
 
-# The .deb: its dependencies are the Debian packages that hold the shared
-# libraries the binary links (GL and X11 for GLFW, ALSA for sound).
+# The .deb: it depends on the Debian packages that hold the shared
+# libraries the binary names (GL, Wayland) and on the X11 libraries GLFW
+# loads at run time; oto loads ALSA at run time, and without it the desk
+# gives visual cues only, so ALSA is recommended.
 deb=$DIST/deb
 rm -rf "$deb"
 layout "$deb" /usr
 mkdir -p "$deb/DEBIAN"
-depends=$(ldd "$bin" | awk '/=> \//{print $3}' | while read -r lib; do
-	dpkg -S "$(readlink -f "$lib")" 2>/dev/null || dpkg -S "$lib" 2>/dev/null || true
+depends=$(objdump -p "$bin" | awk '/NEEDED/{print $2}' | while read -r soname; do
+	lib=$(ldd "$bin" | awk -v s="$soname" '$1 == s {print $3}')
+	[ -n "$lib" ] || { echo "package: $soname not found on this machine" >&2; exit 1; }
+	dpkg -S "$lib" 2>/dev/null || dpkg -S "$(readlink -f "$lib")" 2>/dev/null ||
+		dpkg -S "${lib#/usr}" 2>/dev/null || { echo "package: no Debian package holds $lib" >&2; exit 1; }
 done | cut -d: -f1 | sort -u | grep -v '^libc6$' | paste -sd, | sed 's/,/, /g')
 cat >"$deb/DEBIAN/control" <<CONTROL
 Package: studiodesk
 Version: $VERSION-$BUILD
 Architecture: amd64
 Maintainer: StudioDesk <studiodesk@localhost>
-Depends: libc6, $depends
+Depends: libc6, $depends, libx11-6, libxcursor1, libxrandr2, libxinerama1, libxi6, libxxf86vm1
+Recommends: libasound2 | libasound2t64
 Section: video
 Priority: optional
 Installed-Size: $(du -sk "$deb/usr" | cut -f1)
@@ -63,6 +70,6 @@ Description: live-commerce studio control desk (直播中控台)
  scene presets across cameras, lights and OBS, and cleans the danmaku.
  Works offline in rehearsal mode against simulated devices.
 CONTROL
-dpkg-deb --root-owner-group -Zxz --build "$deb" "$DIST/studiodesk_${VERSION}-${BUILD}_amd64.deb" >/dev/null
+dpkg-deb --root-owner-group -Zgzip --build "$deb" "$DIST/studiodesk_${VERSION}-${BUILD}_amd64.deb" >/dev/null
 rm -rf "$deb"
-ls -l "$bin" "$DIST/$name.tar.xz" "$DIST/studiodesk_${VERSION}-${BUILD}_amd64.deb"
+ls -l "$bin" "$DIST/$name.tar.gz" "$DIST/studiodesk_${VERSION}-${BUILD}_amd64.deb"
