@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -141,7 +142,7 @@ func (d *deskUI) startOwnShow(tabs *container.AppTabs) {
 	})
 	hint := widget.NewLabel(T("first.hint"))
 	hint.Wrapping = fyne.TextWrapWord
-	dlg = dialog.NewCustom(T("first.own_show"), T("btn.cancel"),
+	dlg = dialog.NewCustom(strings.TrimSuffix(T("first.own_show"), "…"), T("btn.cancel"),
 		container.NewVBox(hint, importBtn, blankBtn), d.win)
 	dlg.Resize(fyne.NewSize(460, 0))
 	dlg.Show()
@@ -200,7 +201,7 @@ func langName(l string) string {
 	if l == "en" {
 		return "English"
 	}
-	return "中文（简体）"
+	return "简体中文"
 }
 
 // showLanguageDialog lets the user pick the UI language or follow the OS;
@@ -222,7 +223,7 @@ func (d *deskUI) showLanguageDialog(st *store.Store) {
 	}
 	note := widget.NewLabel(T("settings.restart"))
 	note.Wrapping = fyne.TextWrapWord
-	dialog.ShowCustomConfirm(T("settings.language"), T("btn.save"), T("btn.cancel"),
+	dlg := dialog.NewCustomConfirm(T("settings.language"), T("btn.save"), T("btn.cancel"),
 		container.NewVBox(radio, note), func(ok bool) {
 			if !ok {
 				return
@@ -237,4 +238,6 @@ func (d *deskUI) showLanguageDialog(st *store.Store) {
 				dialog.ShowError(err, d.win)
 			}
 		}, d.win)
+	dlg.Resize(fyne.NewSize(420, 0))
+	dlg.Show()
 }
