@@ -305,4 +305,5 @@ var messages = map[string][2]string{
 	"btn.cancel":             {"取消", "Cancel"},
 	"btn.close":              {"关闭", "Close"},
 	"btn.save":               {"保存", "Save"},
+	"start.failed":           {"中控台无法启动", "StudioDesk cannot start"},
 }

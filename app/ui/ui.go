@@ -117,13 +117,13 @@ func Main(args []string) int {
 	}
 	dir, err := store.ResolveDir(opts.DataDir)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "studiodesk:", err)
+		startError(err)
 		return 1
 	}
 	// A second desk on the same data must fail fast, well inside a second.
 	st, err := store.Open(dir, store.Options{Timeout: 500 * time.Millisecond})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "studiodesk:", err)
+		startError(err)
 		return 1
 	}
 	defer st.Close()
