@@ -3,12 +3,19 @@
 GO      ?= go
 TAGS    := migrated_fynedo
 BIN     := bin/studiodesk
-APT     := gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev xvfb imagemagick chromium
+APT     := gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev xvfb imagemagick chromium \
+           gcc-mingw-w64-x86-64 zip desktop-file-utils
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SHOTS   ?= docs/screenshots
 export PATH := $(PATH):/usr/local/go/bin
+# The version comes from FyneApp.toml; the About box shows it and the commit.
+VERSION := $(shell sed -n 's/^Version *= *"\(.*\)"/\1/p' FyneApp.toml)
+BUILDNO := $(shell sed -n 's/^Build *= *\([0-9]*\)/\1/p' FyneApp.toml)
+COMMIT  := $(shell git rev-parse --short HEAD 2>/dev/null)
+DIST    := dist
+PKGENV  := VERSION=$(VERSION) BUILD=$(BUILDNO) COMMIT=$(COMMIT) TAGS=$(TAGS) DIST=$(DIST)
 
-.PHONY: deps build run test bench screenshot package fuzz lint clean
+.PHONY: deps build run test bench screenshot package windows fuzz lint clean
 
 deps:
 	@command -v $(GO) >/dev/null || { echo "Go 1.26+ is required (https://go.dev/dl); put it on PATH"; exit 1; }
@@ -19,7 +26,7 @@ deps:
 	fi
 
 build: deps
-	$(GO) build -tags $(TAGS) -o $(BIN) ./app
+	$(GO) build -tags $(TAGS) -ldflags "-X studiodesk/app/ui.Version=$(VERSION) -X studiodesk/app/ui.Commit=$(COMMIT)" -o $(BIN) ./app
 
 # Rehearsal mode on the embedded demo show; data in the user config dir
 # unless STUDIODESK_DATA or --data says otherwise.
@@ -46,11 +53,17 @@ screenshot: build
 		echo "wrote $(SHOTS)/$$view.png"; \
 	done
 
-# Metadata is passed explicitly: FyneApp.toml sits at the top level, the
-# main package in app/.
+# Linux: dist/studiodesk-VERSION-linux-amd64.tar.gz (bin/studiodesk, the
+# launcher, the icon, a Makefile for `sudo make install`) and
+# dist/studiodesk_VERSION-BUILD_amd64.deb. See packaging/linux.sh.
 package: deps
-	cd app && $(GO) run fyne.io/tools/cmd/fyne@latest package --release --tags $(TAGS) --icon ../assets/icons/icon.png \
-		--name StudioDesk --app-id com.studiodesk.desk --app-version 0.1.0 --app-build 1
+	$(PKGENV) bash packaging/linux.sh
+
+# Windows: dist/studiodesk-VERSION-windows-amd64.zip with studiodesk.exe
+# (icon and version resource from go-winres, pinned in go.mod's tool
+# directive), README.txt and the licences, cross-built with mingw-w64.
+windows: deps
+	$(PKGENV) bash packaging/windows.sh
 
 lint:
 	gofmt -l . | (! grep .) 
@@ -58,4 +71,4 @@ lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@latest -tags $(TAGS) ./...
 
 clean:
-	rm -rf bin
+	rm -rf bin $(DIST)

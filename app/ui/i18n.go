@@ -1,24 +1,86 @@
 package ui
 
 import (
-	"os"
 	"strings"
+
+	"github.com/jeandeaual/go-locale"
 )
 
-// lang is "zh" or "en", chosen once from the locale (zh-CN by default for a
-// Chinese locale, English otherwise) or --lang.
+// lang is "zh" or "en". It starts from the OS's preferred languages and is
+// settled at start by setupLanguage: --lang, else the language saved in the
+// settings, else the OS's list.
 var lang = detectLang()
 
+// osLanguages lists the OS's preferred UI languages, most preferred first,
+// as BCP 47 tags: $LANGUAGE, $LC_ALL, $LC_MESSAGES and $LANG on Unix, the
+// user's preferred UI languages on Windows, AppleLanguages on macOS. It is
+// a variable so tests can stand in for the OS. go-locale is the library
+// Fyne itself uses for this, so there is no per-OS code of our own.
+var osLanguages = locale.GetLocales
+
 func detectLang() string {
-	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"} {
-		if v := os.Getenv(k); v != "" {
-			if strings.HasPrefix(strings.ToLower(v), "zh") {
-				return "zh"
-			}
-			return "en"
+	l, _ := chooseLang("", "", systemLanguages())
+	return l
+}
+
+// systemLanguages is osLanguages with errors read as "no preference".
+func systemLanguages() []string {
+	tags, err := osLanguages()
+	if err != nil {
+		return nil
+	}
+	return tags
+}
+
+// Where a language choice came from, for the About box.
+const (
+	langFromFlag     = "flag"
+	langFromSettings = "settings"
+	langFromOS       = "os"
+	langDefault      = "default"
+)
+
+// chooseLang settles the UI language: the --lang flag, else the saved
+// setting, else the first of the OS's preferred languages that the desk
+// speaks (so "fr-FR, en-GB" gives English and "ja, zh-Hans-CN" Chinese).
+// With no usable preference the desk speaks Chinese, its users' language;
+// a list naming only languages it lacks gives English.
+func chooseLang(flag, saved string, prefs []string) (l, source string) {
+	if l := normLang(flag); l != "" {
+		return l, langFromFlag
+	}
+	if l := normLang(saved); l != "" {
+		return l, langFromSettings
+	}
+	named := false
+	for _, tag := range prefs {
+		tag = strings.TrimSpace(tag)
+		if tag == "" || tag == "C" || tag == "POSIX" {
+			continue
+		}
+		named = true
+		if l := normLang(tag); l != "" {
+			return l, langFromOS
 		}
 	}
-	return "zh"
+	if named {
+		return "en", langDefault
+	}
+	return "zh", langDefault
+}
+
+// normLang maps a tag such as "zh-CN", "zh_TW.UTF-8", "en-US" or "en" to
+// "zh" or "en", and anything else to "".
+func normLang(tag string) string {
+	primary := strings.ToLower(tag)
+	if i := strings.IndexAny(primary, "-_.@"); i >= 0 {
+		primary = primary[:i]
+	}
+	switch primary {
+	case "zh", "en":
+		return primary
+	}
+	return ""
 }
 
 // T translates a message key; unknown keys show as themselves so a missing
@@ -218,4 +280,30 @@ var messages = map[string][2]string{
 	"dash.no_run":            {"还没有开播记录", "No run on record yet"},
 	"dash.tampered":          {"记录被篡改", "Log tampered"},
 	"dash.records":           {"条记录", "records"},
+	"first.line":             {"彩排模式 · 演示节目：不推流，所有设备都是模拟器，放心试。", "Rehearsal on the demo show: nothing goes on air and every device is simulated. Try anything."},
+	"first.own_show":         {"开始你自己的节目…", "Start your own show…"},
+	"first.import":           {"导入运行表（XLSX / YAML）…", "Import a run sheet (XLSX / YAML)…"},
+	"first.blank":            {"新建空白节目", "New blank show"},
+	"first.blank_title":      {"我的节目", "My show"},
+	"first.hint":             {"节目在「编导」页编辑，编好后点「应用到中控台」。", "Shows are edited in Producer; press “Load into desk” when one is ready."},
+	"first.blank_hint":       {"新节目：添加环节，然后点「应用到中控台」。", "New show: add segments, then press “Load into desk”."},
+	"menu.desk":              {"中控台", "Desk"},
+	"menu.help":              {"帮助", "Help"},
+	"about.title":            {"关于 StudioDesk", "About StudioDesk"},
+	"about.version":          {"版本", "Version"},
+	"about.data":             {"数据文件夹", "Data folder"},
+	"about.system":           {"系统", "System"},
+	"about.copy":             {"复制路径", "Copy path"},
+	"about.open":             {"打开文件夹", "Open folder"},
+	"settings.language":      {"界面语言", "Language"},
+	"settings.follow_os":     {"跟随系统", "Follow the system"},
+	"settings.restart":       {"重新启动中控台后生效。这个选择保存在数据文件夹里。", "Applies when the desk next starts. The choice is saved in the data folder."},
+	"langsrc.flag":           {"命令行 --lang", "--lang on the command line"},
+	"langsrc.settings":       {"设置", "settings"},
+	"langsrc.os":             {"系统首选语言", "the system's preferred languages"},
+	"langsrc.default":        {"默认", "default"},
+	"btn.cancel":             {"取消", "Cancel"},
+	"btn.close":              {"关闭", "Close"},
+	"btn.save":               {"保存", "Save"},
+	"start.failed":           {"中控台无法启动", "StudioDesk cannot start"},
 }

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"runtime"
 	"strconv"
@@ -43,6 +44,7 @@ type Options struct {
 	RemoteControl bool
 	Remote        string
 	Pair          string
+	Lang          string // --lang: zh or en, remembered in the settings
 }
 
 func parseOptions(args []string, stderr io.Writer) (Options, error) {
@@ -80,7 +82,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	switch *langFlag {
 	case "":
 	case "zh", "en":
-		lang = *langFlag
+		o.Lang = *langFlag
 	default:
 		return o, fmt.Errorf("--lang %q: want zh or en", *langFlag)
 	}
@@ -120,6 +122,9 @@ func Main(args []string) int {
 			return 1
 		}
 		defer st.Close()
+		if err := setupLanguage(st, opts.Lang); err != nil {
+			log.Printf("studiodesk: %v", err)
+		}
 		return runGUI(func() error {
 			a := app.NewWithID("com.studiodesk.desk")
 			a.Settings().SetTheme(newDeskTheme())
@@ -128,7 +133,7 @@ func Main(args []string) int {
 	}
 	desk, err := core.Open(opts.Options)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "studiodesk:", err)
+		startError(err)
 		dir, derr := store.ResolveDir(opts.DataDir)
 		if derr != nil {
 			return 1
@@ -140,6 +145,9 @@ func Main(args []string) int {
 		return code
 	}
 	defer desk.Close()
+	if err := setupLanguage(desk.Store, opts.Lang); err != nil {
+		log.Printf("studiodesk: %v", err)
+	}
 	return runGUI(func() error { showDesk(desk, opts); return nil })
 }
 
@@ -182,7 +190,7 @@ func showDesk(c *core.App, opts Options) {
 	if opts.Speed != 1 {
 		title += fmt.Sprintf(" · %g×", opts.Speed)
 	}
-	w := a.NewWindow(title)
+	w := a.NewWindow(wmClass)
 	env := studioEnv{pipe: c.Pipeline, reg: c.Registry, cfgs: c.Devices, rehearsal: c.Rehearsal}
 	d := newDeskUI(a, c.Desk, w, c.Store, env, opts.View, c.Clock.Now)
 	d.showEvidence(c.Boot)
@@ -207,7 +215,8 @@ func showDesk(c *core.App, opts Options) {
 		onDanmaku: d.onDanmaku, next: d.nextRedraw, speed: opts.Speed}
 	c.OnDanmaku(b.danmakuChanged)
 	go b.run(ctx)
-	w.ShowAndRun()
+	showWindow(w, title)
+	a.Run()
 }
 
 // studioEnv is what the views need of the studio as the composition root
@@ -249,6 +258,7 @@ type deskUI struct {
 	devices    *devicesPage
 	dmSeen     int64 // danmaku received when the pane was last drawn
 	evidence   *evidenceUI
+	firstRun   *firstRunBar
 }
 
 func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, env studioEnv, view string, now func() time.Time) *deskUI {
@@ -318,7 +328,7 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 		tabs.SelectIndex(2)
 		producerTabs.SelectIndex(map[string]int{"presets": 1, "devices": 2}[view])
 	}
-	w.SetContent(tabs)
+	w.SetContent(d.chrome(tabs, st))
 	w.Canvas().SetOnTypedKey(d.typedKey)
 	d.refresh()
 	w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyP, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { d.danmaku.pin() })
@@ -379,13 +389,13 @@ func (d *deskUI) openHostWindow() {
 		return
 	}
 	d.hostView = newStreamerView()
-	hw := d.app.NewWindow(T("view.streamer"))
+	hw := d.app.NewWindow(wmClass)
 	hw.SetContent(d.hostView.root)
 	hw.Canvas().SetOnTypedKey(d.typedKey)
 	hw.SetOnClosed(func() { d.hostWin, d.hostView = nil, nil })
 	hw.SetFullScreen(true)
 	d.hostWin = hw
-	hw.Show()
+	showWindow(hw, T("view.streamer"))
 	d.refresh()
 }
 
@@ -489,6 +499,7 @@ func (d *deskUI) refresh() {
 		d.snap = s
 		d.presets.setPresets(s.Presets, s.Devices)
 		d.editor.setPresets(s.Presets)
+		d.firstRun.update(s)
 	}
 	d.ix.set(d.desk.Interactions())
 	d.render(d.now())
