@@ -265,6 +265,7 @@ func guessKind(title string) (SegmentKind, bool) {
 		{"休息", KindBreak}, {"中场", KindBreak},
 		{"抽奖", KindInteraction}, {"福利", KindInteraction}, {"发券", KindInteraction},
 		{"优惠券", KindInteraction}, {"投票", KindInteraction}, {"问答", KindInteraction}, {"互动", KindInteraction},
+		{"免单", KindInteraction}, {"秒杀", KindInteraction}, {"福袋", KindInteraction}, {"红包", KindInteraction},
 		{"讲解", KindProduct}, {"过款", KindProduct}, {"讲品", KindProduct},
 	} {
 		if strings.Contains(t, w.word) {

@@ -792,15 +792,12 @@ func (b *builder) finishKind(sb *segBuild) {
 		switch k, ok := guessKind(g.Title); {
 		case ok:
 			g.Kind = k
-		case g.Product != "" || len(sb.loose) > 0 || len(g.Phases) > 0:
-			g.Kind = KindProduct
 		default:
-			b.fail(SevError, b.colOr(FieldKind), sb.kindRow, "kind", errf("e.kind_guess", ErrUnknownKind, g.Title, M("kinds.accepted")))
-			return
+			// Most of a rundown is selling: a segment nothing marks
+			// otherwise is a product segment, and the preview says so.
+			g.Kind = KindProduct
 		}
-		if b.m.has(FieldKind) {
-			b.warn(SevNote, b.colOr(FieldKind), sb.kindRow, M("w.kind_inferred", g.Title, kindText(g.Kind)))
-		}
+		b.warn(SevNote, b.colOr(FieldKind), sb.kindRow, M("w.kind_inferred", g.Title, kindText(g.Kind)))
 		return
 	}
 	g.Kind = normaliseKind(raw)
