@@ -1,6 +1,8 @@
 package scripts
 
 import (
+	"archive/zip"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -312,10 +314,57 @@ func ExportXLSX(s *Show, w io.Writer) (err error) {
 	if err := firstErr(f.SetColWidth(showSheetName, "A", "A", 12), f.SetColWidth(showSheetName, "B", "B", 32)); err != nil {
 		return wrap(err)
 	}
-	if _, err := f.WriteTo(w); err != nil {
+	var out bytes.Buffer
+	if _, err := f.WriteTo(&out); err != nil {
+		return wrap(err)
+	}
+	data, err := numericFormulas(out.Bytes())
+	if err != nil {
+		return wrap(err)
+	}
+	if _, err := w.Write(data); err != nil {
 		return wrap(err)
 	}
 	return nil
+}
+
+// numericFormulas marks the SUM formulas of the run sheet as numbers.
+// excelize types every formula cell as a string (t="str"), so a reader
+// that takes the cached value (openpyxl, pandas, a phone preview) would
+// see text where the durations are; without the type the cached value is
+// the number it is.
+func numericFormulas(xlsx []byte) ([]byte, error) {
+	zr, err := zip.NewReader(bytes.NewReader(xlsx), int64(len(xlsx)))
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, zf := range zr.File {
+		rc, err := zf.Open()
+		if err != nil {
+			return nil, err
+		}
+		body, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return nil, err
+		}
+		if strings.HasPrefix(zf.Name, "xl/worksheets/sheet") {
+			body = bytes.ReplaceAll(body, []byte(` t="str"><f>SUM(`), []byte(`><f>SUM(`))
+		}
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: zf.Name, Method: zip.Deflate, Modified: zf.Modified})
+		if err != nil {
+			return nil, err
+		}
+		if _, err := w.Write(body); err != nil {
+			return nil, err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
 // showSettings are the show's label/value pairs, as the 节目 sheet (XLSX)
