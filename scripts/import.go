@@ -4,10 +4,12 @@ import (
 	"math"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/width"
 )
 
@@ -143,6 +145,16 @@ func (wb *Workbook) Preview(m *Mapping) *Preview {
 	p.Mapping = m.Clone()
 	b := &builder{wb: wb, sh: sh, m: p.Mapping, p: p}
 	b.build()
+	// Errors first, then warnings, then notes; each in sheet order.
+	sort.SliceStable(p.Problems, func(i, j int) bool {
+		a, b := p.Problems[i], p.Problems[j]
+		if a.Severity != b.Severity {
+			return a.Severity < b.Severity
+		}
+		ra, ca := cellOrder(a.Cell)
+		rb, cb := cellOrder(b.Cell)
+		return ra < rb || (ra == rb && ca < cb)
+	})
 	return p
 }
 
@@ -952,4 +964,13 @@ func (b *builder) showSetting(s *Show, f runColumn, v string, col, row int) {
 		}
 		s.AdjustmentWindows = n
 	}
+}
+
+// cellOrder is a cell's row and column for sorting; no cell sorts first.
+func cellOrder(ref string) (int, int) {
+	c, r, err := excelize.CellNameToCoordinates(ref)
+	if err != nil {
+		return 0, 0
+	}
+	return r, c
 }

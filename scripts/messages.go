@@ -76,13 +76,17 @@ func Localize(err error, l Lang) string {
 	if err == nil {
 		return ""
 	}
+	if e, ok := err.(Localizer); ok {
+		return e.In(l)
+	}
 	var loc Localizer
 	if errors.As(err, &loc) {
-		if e, ok := err.(Localizer); ok {
-			return e.In(l)
+		// A wrapper around one of ours ("file.xlsx: " + ours): keep the
+		// wrapper's prefix, translate ours.
+		full := err.Error()
+		if inner, ok := loc.(error); ok && strings.HasSuffix(full, inner.Error()) {
+			return full[:len(full)-len(inner.Error())] + loc.In(l)
 		}
-		// A foreign wrapper around one of ours: keep its text in English.
-		return err.Error()
 	}
 	return err.Error()
 }

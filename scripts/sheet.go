@@ -423,3 +423,27 @@ func parseTimeRange(s string) (start, end timeOfDay, hasEnd, ok bool) {
 	s1, ok1 := parseTimeOfDay(t)
 	return s1, 0, false, ok1
 }
+
+// MappingAt maps the given row of a sheet as the header row (0-based), for
+// a producer who picks another sheet or header row than the detected one.
+func (wb *Workbook) MappingAt(sheet string, row int) *Mapping {
+	for _, sh := range wb.Sheets {
+		if sh.Name == sheet {
+			if row < 0 || row >= len(sh.Rows) {
+				return &Mapping{Sheet: sheet, HeaderRow: row}
+			}
+			m, _, _ := rowMapping(sh, row)
+			return &m
+		}
+	}
+	return &Mapping{Sheet: sheet, HeaderRow: row}
+}
+
+// ColumnLetter names a 0-based column as the sheet does: A, B, …, AA.
+func ColumnLetter(i int) string {
+	s := ""
+	for i++; i > 0; i = (i - 1) / 26 {
+		s = string(rune('A'+(i-1)%26)) + s
+	}
+	return s
+}

@@ -113,7 +113,7 @@ func newProducerView(desk *studio.Desk, win fyne.Window, st *store.Store) *produ
 		widget.NewButton(T("prod.down"), func() { v.move(+1) }),
 		widget.NewButton(T("prod.undo")+" [Ctrl+Z]", v.undoLast),
 		widget.NewButton(T("prod.import"), v.importFile),
-		widget.NewButton(T("prod.export"), v.exportFile),
+		widget.NewButton(T("prod.export"), v.exportChoice),
 		widget.NewButtonWithIcon(T("prod.apply"), nil, v.applyToDesk),
 		v.total,
 	)
@@ -276,10 +276,10 @@ func (v *producerView) move(delta int) {
 func (v *producerView) recheck() {
 	v.findings = v.findings[:0]
 	for _, w := range scripts.Validate(v.show) {
-		v.findings = append(v.findings, "⚠ "+w.String())
+		v.findings = append(v.findings, "⚠ "+w.In(sLang()))
 	}
 	for _, h := range scripts.Lint(v.show, scripts.DefaultBannedTerms) {
-		v.findings = append(v.findings, "§ "+T("prod.lint")+"："+h.String())
+		v.findings = append(v.findings, "§ "+T("prod.lint")+"："+h.In(sLang()))
 	}
 	if len(v.findings) == 0 {
 		v.findings = append(v.findings, "✓ "+T("prod.ok"))
@@ -318,6 +318,10 @@ func (v *producerView) importFile() {
 			v.fail(fmt.Errorf("%s: %w", name, err))
 			return
 		}
+		if isSheetFile(name) {
+			v.previewImport(name, data) // run sheets: preview first, Import commits
+			return
+		}
 		s, err := importScript(name, data)
 		if err != nil {
 			v.fail(err)
@@ -335,41 +339,18 @@ func importScript(name string, data []byte) (*scripts.Show, error) {
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".xlsx":
 		return scripts.ImportXLSX(name, bytes.NewReader(data))
+	case ".csv":
+		return scripts.ImportCSV(name, bytes.NewReader(data))
 	case ".yaml", ".yml":
 		return scripts.LoadYAML(name, data)
 	}
-	return nil, fmt.Errorf("%s: unknown file type (want .yaml or .xlsx)", name)
-}
-
-func (v *producerView) exportFile() {
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil || w == nil {
-			return
-		}
-		defer w.Close()
-		name := w.URI().Name()
-		if strings.EqualFold(filepath.Ext(name), ".xlsx") {
-			err = scripts.ExportXLSX(v.show, w)
-		} else {
-			var data []byte
-			data, err = scripts.SaveYAML(v.show)
-			if err == nil {
-				_, err = w.Write(data)
-			}
-		}
-		if err != nil {
-			v.fail(fmt.Errorf("%s: %w", name, err))
-			return
-		}
-		v.say(name + " ✓")
-	}, v.win)
-	d.SetFileName(v.show.ID + ".yaml")
-	d.Show()
+	return nil, fmt.Errorf(T("imp.bad_type"), name)
 }
 
 func (v *producerView) say(s string) { v.status.SetText(s) }
 
 func (v *producerView) fail(err error) {
+	err = localized(err)
 	v.status.SetText("⚠ " + err.Error())
 	if v.win != nil {
 		dialog.ShowError(err, v.win)

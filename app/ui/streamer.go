@@ -2,12 +2,15 @@ package ui
 
 import (
 	"image/color"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"studiodesk/scripts"
 	"studiodesk/studio"
@@ -27,6 +30,7 @@ type streamerView struct {
 	point     *canvas.Text
 	pointLeft *canvas.Text
 	next      *canvas.Text
+	lines     *widget.RichText // the segment's host lines (话术)
 	progress  *canvas.Rectangle
 	progBg    *canvas.Rectangle
 	footer    *canvas.Text
@@ -62,7 +66,9 @@ func newStreamerView() *streamerView {
 		footer:    newText(26, colDim, false),
 		cue:       newText(40, colText, true),
 		questions: newText(26, colWarning, false),
+		lines:     widget.NewRichText(),
 	}
+	v.lines.Wrapping = fyne.TextWrapWord
 	v.sayLabel.Text = T("say.now")
 	bg := canvas.NewRectangle(colBg)
 	v.barLayout = &progressLayout{}
@@ -72,7 +78,7 @@ func newStreamerView() *streamerView {
 		container.NewVBox(container.NewHBox(layout.NewSpacer(), v.badge), v.segment, bar),
 		container.NewVBox(v.cue, v.questions, v.footer),
 		nil, nil,
-		container.NewVBox(clockBlock, v.sayLabel, v.point, v.pointLeft, v.next),
+		container.NewVBox(clockBlock, v.sayLabel, v.point, v.pointLeft, v.lines, v.next),
 	)
 	v.root = container.NewStack(bg, container.NewPadded(content), v.flash)
 	return v
@@ -121,6 +127,7 @@ func (v *streamerView) render(snap *studio.Snapshot, st scripts.State) {
 		setText(v.point, seg.Notes)
 		setText(v.pointLeft, "")
 	}
+	v.setLines(seg.HostLines)
 	if st.NextPointText != "" {
 		setText(v.next, T("say.next")+"："+st.NextPointText)
 	} else {
@@ -142,6 +149,22 @@ func (v *streamerView) render(snap *studio.Snapshot, st scripts.State) {
 		setText(v.cue, "")
 		v.cueUntil = time.Time{}
 	}
+}
+
+// setLines shows the segment's host lines under the selling point.
+func (v *streamerView) setLines(lines []string) {
+	text := ""
+	if len(lines) > 0 {
+		text = T("say.lines") + "：" + strings.Join(lines, "　／　")
+	}
+	if len(v.lines.Segments) == 1 {
+		if ts, ok := v.lines.Segments[0].(*widget.TextSegment); ok && ts.Text == text {
+			return
+		}
+	}
+	v.lines.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: text, Style: widget.RichTextStyle{
+		Alignment: fyne.TextAlignCenter, SizeName: theme.SizeNameSubHeadingText, ColorName: theme.ColorNameForeground}}}
+	v.lines.Refresh()
 }
 
 // onCue flashes the whole screen and names the cue for a few seconds.
