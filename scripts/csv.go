@@ -67,7 +67,7 @@ func ReadCSV(name string, r io.Reader) (*Workbook, error) {
 			case strings.HasPrefix(v, "="):
 				row[i].Formula = true
 			}
-			row[i].Text = v
+			row[i].Text = cleanText(v)
 		}
 		sh.Rows = append(sh.Rows, row)
 	}

@@ -695,7 +695,10 @@ func (b *builder) pointsAndPhases(cur *segBuild, vals map[Field]string, r int) {
 	}
 	lines := splitLines(points)
 	for _, l := range lines {
-		sp := SellingPoint{Text: stripNumbering(l)}
+		sp := SellingPoint{Text: l}
+		if len(lines) > 1 {
+			sp.Text = stripNumbering(l) // a numbered list in one cell
+		}
 		if len(lines) == 1 {
 			sp.Duration = pointDur
 		}

@@ -447,3 +447,25 @@ func ColumnLetter(i int) string {
 	}
 	return s
 }
+
+// cleanText normalises line ends inside a cell to \n and drops the other
+// control characters, which no spreadsheet shows and XLSX cannot hold.
+func cleanText(s string) string {
+	clean := true
+	for _, r := range s {
+		if r < 0x20 && r != '\n' && r != '\t' || r == 0x7f {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\n' && r != '\t' || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
+}

@@ -100,7 +100,7 @@ func ReadXLSX(name string, r io.Reader) (*Workbook, error) {
 				if v == "" {
 					continue
 				}
-				cell := Cell{Text: v}
+				cell := Cell{Text: cleanText(v)}
 				if !utf8.ValidString(v) {
 					cell.Text = strings.ToValidUTF8(v, "\uFFFD")
 					wb.sanitized = true
