@@ -1,7 +1,6 @@
 package scripts
 
 import (
-	"fmt"
 	"strings"
 	"time"
 )
@@ -29,26 +28,35 @@ func (i *issue) label() string {
 }
 
 // asError formats the issue without a file location (used when saving),
-// keeping the sentinel reachable through errors.Is.
+// keeping the sentinel reachable through errors.Is:
+// "scripts: save: segment 2 "精华液": phase 1: duration missing".
 func (i *issue) asError(s *Show, op string) error {
-	var b strings.Builder
-	b.WriteString("scripts: " + op + ": ")
+	var where []Msg
 	if i.seg >= 0 {
-		fmt.Fprintf(&b, "segment %d %q: ", i.seg+1, segmentLabel(&s.Segments[i.seg], i.seg))
+		where = append(where, M("e.seg_label", i.seg+1, segmentLabel(&s.Segments[i.seg], i.seg)))
 	}
 	if i.phase >= 0 {
-		fmt.Fprintf(&b, "phase %d: ", i.phase+1)
+		where = append(where, M("where.phase", i.phase+1))
 	}
 	if i.point >= 0 {
-		fmt.Fprintf(&b, "point %d: ", i.point+1)
+		where = append(where, M("where.point", i.point+1))
 	}
-	if i.field != "" {
-		b.WriteString(i.field + " ")
-	}
+	cause := i.err
 	if i.dupOf >= 0 {
-		return fmt.Errorf("%s%w", b.String(), errf("e.first_in_seg", i.err, i.dupOf+1))
+		cause = errf("e.first_in_seg", i.err, i.dupOf+1)
 	}
-	return fmt.Errorf("%s%w", b.String(), i.err)
+	return errf("e.refused", M("op."+op), whereList(where), fieldName(i.field), cause)
+}
+
+// whereList renders location parts each followed by the separator.
+type whereList []Msg
+
+func (w whereList) In(l Lang) string {
+	var b strings.Builder
+	for _, m := range w {
+		b.WriteString(M("e.where_part", m).In(l))
+	}
+	return b.String()
 }
 
 func mkIssue(seg, phase, point int, field string, err error) *issue {
