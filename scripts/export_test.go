@@ -103,3 +103,66 @@ func TestExportReadByOpenpyxl(t *testing.T) {
 		}
 	}
 }
+
+// TestExportReadByLibreOffice has LibreOffice open the demo export and save
+// the rundown as CSV, cells as shown: the 时长 column shows m:ss values that
+// add up to the show, and the 合计 row shows the total. Opt-in (LibreOffice
+// is not a CI dependency): STUDIODESK_LIBREOFFICE=1; it then fails, not
+// skips, when soffice is missing.
+func TestExportReadByLibreOffice(t *testing.T) {
+	if os.Getenv("STUDIODESK_LIBREOFFICE") == "" {
+		t.Skip("opt-in: STUDIODESK_LIBREOFFICE=1 runs it with soffice")
+	}
+	soffice, err := exec.LookPath("soffice")
+	if err != nil {
+		t.Fatalf("soffice: %v", err)
+	}
+	s := loadDemo(t)
+	dir := t.TempDir()
+	var buf bytes.Buffer
+	if err := ExportXLSX(s, &buf); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(dir, "demo.xlsx")
+	if err := os.WriteFile(src, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(soffice, "-env:UserInstallation=file://"+filepath.Join(dir, "profile"), "--headless",
+		"--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,1", "--outdir", dir, src)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("soffice: %v\n%s", err, out)
+	}
+	csvs, _ := filepath.Glob(filepath.Join(dir, "demo*.csv"))
+	if len(csvs) == 0 {
+		t.Fatalf("soffice wrote no CSV: %s", out)
+	}
+	data, err := os.ReadFile(csvs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	wb, err := ReadCSV("demo.csv", bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := wb.Sheets[0].Rows
+	var sum, total time.Duration
+	for _, r := range rows[2:] {
+		if len(r) < 5 || r[4].Text == "" {
+			continue
+		}
+		d, err := ParseDuration(r[4].Text)
+		if err != nil {
+			t.Fatalf("LibreOffice shows 时长 %q: %v", r[4].Text, err)
+		}
+		if r[2].Text == "合计" {
+			total = d
+			continue
+		}
+		sum += d
+	}
+	if sum != s.Total() || total != s.Total() {
+		t.Errorf("LibreOffice: 时长 adds up to %v, 合计 %v; the show runs %v", sum, total, s.Total())
+	}
+	t.Logf("LibreOffice shows 时长 adding up to %v, 合计 %v (show %v)", sum, total, s.Total())
+}
