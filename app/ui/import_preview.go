@@ -26,34 +26,35 @@ func init() {
 
 // importMessages are the strings of the import preview and export choice.
 var importMessages = map[string][2]string{
-	"imp.title":      {"导入预览", "Import preview"},
-	"imp.sheet":      {"工作表", "Sheet"},
-	"imp.header_row": {"表头行", "Header row"},
-	"imp.columns":    {"列的含义（可修改）", "Columns (change what each holds)"},
-	"imp.segments":   {"环节", "Segments"},
-	"imp.problems":   {"错误、警告与说明", "Errors, warnings and notes"},
-	"imp.import":     {"导入", "Import"},
-	"imp.cancel":     {"取消", "Cancel"},
-	"imp.total":      {"共 %d 个环节，总时长 %s", "%d segments, total %s"},
-	"imp.summary":    {"%s：%d 个错误，%d 个警告，%d 条说明", "%s: %d errors, %d warnings, %d notes"},
-	"imp.blocked":    {"有错误，不能导入：请修改表格或上面的列设置", "There are errors: fix the sheet or the column settings above"},
-	"imp.ready":      {"检查无误后点“导入”，导入前不会改动当前脚本", "Nothing changes until you press Import"},
-	"imp.no_unit":    {"无单位", "no unit"},
-	"imp.unit_s":     {"秒", "seconds"},
-	"imp.unit_m":     {"分钟", "minutes"},
-	"imp.unit_h":     {"小时", "hours"},
-	"imp.row":        {"第%d行", "row %d"},
-	"imp.lines":      {"话术 %d 句", "%d host lines"},
-	"imp.points":     {"卖点 %d 个", "%d points"},
-	"imp.imported":   {"已导入 %s（%d 个环节）", "Imported %s (%d segments)"},
-	"imp.bad_type":   {"%s：不支持的文件类型（可用 .xlsx、.csv、.yaml）", "%s: unknown file type (want .xlsx, .csv or .yaml)"},
-	"exp.title":      {"导出脚本", "Export script"},
-	"exp.format":     {"格式", "Format"},
-	"exp.xlsx":       {"Excel 表格 (.xlsx) — 时长可求和，可打印", "Excel sheet (.xlsx) — durations add up, prints"},
-	"exp.csv":        {"CSV (.csv, UTF-8 带 BOM)", "CSV (.csv, UTF-8 with BOM)"},
-	"exp.yaml":       {"YAML 脚本 (.yaml)", "YAML script (.yaml)"},
-	"exp.next":       {"选择保存位置…", "Choose where to save…"},
-	"say.lines":      {"话术", "Lines"},
+	"imp.title":       {"导入预览", "Import preview"},
+	"imp.sheet":       {"工作表", "Sheet"},
+	"imp.header_row":  {"表头行", "Header row"},
+	"imp.columns":     {"列的含义（可修改）", "Columns (change what each holds)"},
+	"imp.segments":    {"环节", "Segments"},
+	"imp.problems":    {"错误、警告与说明", "Errors, warnings and notes"},
+	"imp.import":      {"导入", "Import"},
+	"imp.cancel":      {"取消", "Cancel"},
+	"imp.total":       {"共 %d 个环节，总时长 %s", "%d segments, total %s"},
+	"imp.summary":     {"%s：%d 个错误，%d 个警告，%d 条说明", "%s: %d errors, %d warnings, %d notes"},
+	"imp.blocked":     {"有错误，不能导入：请修改表格或上面的列设置", "There are errors: fix the sheet or the column settings above"},
+	"imp.ready":       {"检查无误后点“导入”，导入前不会改动当前脚本", "Nothing changes until you press Import"},
+	"imp.no_unit":     {"无单位", "no unit"},
+	"imp.unit_s":      {"秒", "seconds"},
+	"imp.unit_m":      {"分钟", "minutes"},
+	"imp.unit_h":      {"小时", "hours"},
+	"imp.row":         {"第%d行", "row %d"},
+	"imp.lines":       {"话术 %d 句", "%d host lines"},
+	"imp.points":      {"卖点 %d 个", "%d points"},
+	"imp.imported":    {"已导入 %s（%d 个环节）", "Imported %s (%d segments)"},
+	"imp.bad_type":    {"%s：不支持的文件类型（可用 .xlsx、.csv、.yaml）", "%s: unknown file type (want .xlsx, .csv or .yaml)"},
+	"exp.title":       {"导出脚本", "Export script"},
+	"exp.format":      {"格式", "Format"},
+	"exp.xlsx":        {"Excel 表格 (.xlsx) — 时长可求和，可打印", "Excel sheet (.xlsx) — durations add up, prints"},
+	"exp.csv":         {"CSV (.csv, UTF-8 带 BOM)", "CSV (.csv, UTF-8 with BOM)"},
+	"exp.yaml":        {"YAML 脚本 (.yaml)", "YAML script (.yaml)"},
+	"exp.next":        {"选择保存位置…", "Choose where to save…"},
+	"say.lines":       {"话术", "Lines"},
+	"prod.host_lines": {"话术 (每行一句)", "Host lines (one per line)"},
 }
 
 func sLang() scripts.Lang {
@@ -422,4 +423,15 @@ func writeScript(s *scripts.Show, ext string, w interface{ Write([]byte) (int, e
 		_, err = w.Write(data)
 	}
 	return err
+}
+
+// splitHostLines reads the producer's host-lines box: one line each.
+func splitHostLines(text string) []string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }

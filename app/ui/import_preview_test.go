@@ -142,8 +142,8 @@ func TestHostViewShowsHostLines(t *testing.T) {
 	snap := f.desk.Snapshot()
 	snap.Show.Segments[0].HostLines = []string{"欢迎来到直播间", "先点个关注"}
 	v.render(snap, scripts.State{Segment: 0})
-	if got := v.lines.String(); got != "话术：欢迎来到直播间　／　先点个关注" {
-		t.Errorf("host view lines %q", got)
+	if a, b := v.lines[0].Text, v.lines[1].Text; a != "话术：欢迎来到直播间" || b != "先点个关注" {
+		t.Errorf("host view lines %q, %q", a, b)
 	}
 }
 
@@ -205,4 +205,22 @@ func shot(t *testing.T, w fyne.Window, path string, open func()) {
 		w.Canvas().Overlays().Remove(o)
 	}
 	t.Logf("wrote %s", path)
+}
+
+// TestProducerEditsHostLines: 话术 are edited in the segment form, one line
+// each, and reach the segment.
+func TestProducerEditsHostLines(t *testing.T) {
+	f := newFixture(t)
+	p := f.ui.producer
+	p.list.Select(0)
+	p.hostLines.SetText("欢迎来到直播间\n\n  先点个关注 \n")
+	p.commitForm()
+	if got := p.show.Segments[0].HostLines; len(got) != 2 || got[0] != "欢迎来到直播间" || got[1] != "先点个关注" {
+		t.Fatalf("host lines %q", got)
+	}
+	p.list.Select(1)
+	p.list.Select(0)
+	if p.hostLines.Text != "欢迎来到直播间\n先点个关注" {
+		t.Errorf("form shows %q", p.hostLines.Text)
+	}
 }

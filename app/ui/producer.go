@@ -41,6 +41,7 @@ type producerView struct {
 	status   *widget.Label
 
 	id, title, duration, product, notes, phases *widget.Entry
+	hostLines                                   *widget.Entry
 	kind                                        *widget.Select
 	flagship                                    *widget.Check
 }
@@ -85,6 +86,8 @@ func newProducerView(desk *studio.Desk, win fyne.Window, st *store.Store) *produ
 	v.notes.SetMinRowsVisible(2)
 	v.phases = widget.NewMultiLineEntry()
 	v.phases.SetMinRowsVisible(9)
+	v.hostLines = widget.NewMultiLineEntry()
+	v.hostLines.SetMinRowsVisible(3)
 	v.phases.SetPlaceHolder("核心卖点 1m\n- 第一个卖点\n- 第二个卖点 | 20s\n场景演示 3m\n- …")
 	v.duration.SetPlaceHolder("5m / 1:30")
 	kinds := make([]string, len(segmentKinds))
@@ -102,6 +105,7 @@ func newProducerView(desk *studio.Desk, win fyne.Window, st *store.Store) *produ
 		widget.NewFormItem(T("prod.product"), container.NewBorder(nil, nil, nil, v.flagship, v.product)),
 		widget.NewFormItem(T("prod.notes"), v.notes),
 		widget.NewFormItem(T("prod.phases"), v.phases),
+		widget.NewFormItem(T("prod.host_lines"), v.hostLines),
 	)
 	form.SubmitText = T("prod.apply_segment")
 	form.OnSubmit = v.commitForm
@@ -166,6 +170,7 @@ func (v *producerView) selectSegment(i int) {
 	v.flagship.SetChecked(g.Flagship)
 	v.notes.SetText(g.Notes)
 	v.phases.SetText(formatPhases(g.Phases))
+	v.hostLines.SetText(strings.Join(g.HostLines, "\n"))
 }
 
 // commitForm writes the form into the working copy; a bad field keeps the
@@ -201,6 +206,7 @@ func (v *producerView) commitForm() {
 	g.Product = strings.TrimSpace(v.product.Text)
 	g.Flagship = v.flagship.Checked
 	g.Notes = v.notes.Text
+	g.HostLines = splitHostLines(v.hostLines.Text)
 	for i, other := range v.show.Segments {
 		if i != v.sel && other.ID == g.ID {
 			v.fail(fmt.Errorf("%s %q: %w", T("prod.id"), g.ID, scripts.ErrDuplicateID))

@@ -2,15 +2,12 @@ package ui
 
 import (
 	"image/color"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
-	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 
 	"studiodesk/scripts"
 	"studiodesk/studio"
@@ -30,7 +27,7 @@ type streamerView struct {
 	point     *canvas.Text
 	pointLeft *canvas.Text
 	next      *canvas.Text
-	lines     *widget.RichText // the segment's host lines (话术)
+	lines     [2]*canvas.Text // the segment's host lines (话术), first two
 	progress  *canvas.Rectangle
 	progBg    *canvas.Rectangle
 	footer    *canvas.Text
@@ -66,9 +63,10 @@ func newStreamerView() *streamerView {
 		footer:    newText(26, colDim, false),
 		cue:       newText(40, colText, true),
 		questions: newText(26, colWarning, false),
-		lines:     widget.NewRichText(),
 	}
-	v.lines.Wrapping = fyne.TextWrapWord
+	for i := range v.lines {
+		v.lines[i] = newText(30, colText, false)
+	}
 	v.sayLabel.Text = T("say.now")
 	bg := canvas.NewRectangle(colBg)
 	v.barLayout = &progressLayout{}
@@ -78,7 +76,7 @@ func newStreamerView() *streamerView {
 		container.NewVBox(container.NewHBox(layout.NewSpacer(), v.badge), v.segment, bar),
 		container.NewVBox(v.cue, v.questions, v.footer),
 		nil, nil,
-		container.NewVBox(clockBlock, v.sayLabel, v.point, v.pointLeft, v.lines, v.next),
+		container.NewVBox(clockBlock, v.sayLabel, v.point, v.pointLeft, v.lines[0], v.lines[1], v.next),
 	)
 	v.root = container.NewStack(bg, container.NewPadded(content), v.flash)
 	return v
@@ -153,18 +151,24 @@ func (v *streamerView) render(snap *studio.Snapshot, st scripts.State) {
 
 // setLines shows the segment's host lines under the selling point.
 func (v *streamerView) setLines(lines []string) {
-	text := ""
-	if len(lines) > 0 {
-		text = T("say.lines") + "：" + strings.Join(lines, "　／　")
-	}
-	if len(v.lines.Segments) == 1 {
-		if ts, ok := v.lines.Segments[0].(*widget.TextSegment); ok && ts.Text == text {
-			return
+	for i, t := range v.lines {
+		text := ""
+		if i < len(lines) {
+			text = lines[i]
+		}
+		if i == len(v.lines)-1 && len(lines) > len(v.lines) {
+			text += " …"
+		}
+		if i == 0 && text != "" {
+			text = T("say.lines") + "：" + text
+		}
+		setText(t, text)
+		if text == "" && t.Visible() {
+			t.Hide()
+		} else if text != "" && !t.Visible() {
+			t.Show()
 		}
 	}
-	v.lines.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: text, Style: widget.RichTextStyle{
-		Alignment: fyne.TextAlignCenter, SizeName: theme.SizeNameSubHeadingText, ColorName: theme.ColorNameForeground}}}
-	v.lines.Refresh()
 }
 
 // onCue flashes the whole screen and names the cue for a few seconds.
