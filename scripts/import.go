@@ -815,6 +815,17 @@ func (b *builder) finishKind(sb *segBuild) {
 		b.warn(SevNote, b.colOr(FieldKind), sb.kindRow, M("w.kind_inferred", g.Title, kindText(g.Kind)))
 		return
 	}
+	// "发券：coupon-1", "投票(vote-2)": the kind word names the coupon or
+	// vote fired at this node.
+	if i := strings.IndexAny(raw, ":：(（ "); i > 0 {
+		word, name := raw[:i], strings.Trim(raw[i:], ":：()（） ")
+		if k := normaliseKind(word); k == KindInteraction && name != "" {
+			raw = word
+			if g.Interaction == "" {
+				g.Interaction = name
+			}
+		}
+	}
 	g.Kind = normaliseKind(raw)
 	if !knownKind(g.Kind) {
 		b.fail(SevError, b.colOr(FieldKind), sb.kindRow, "kind", errf("e.unknown_kind", raw, ErrUnknownKind, M("kinds.accepted")))

@@ -319,3 +319,18 @@ func TestValidateAndLintTranslated(t *testing.T) {
 		t.Errorf("English in:\n%s", all)
 	}
 }
+
+// TestKindNamesInteraction: 发券/投票 with a name set the interaction.
+func TestKindNamesInteraction(t *testing.T) {
+	data := workbook(t, [][]any{{"环节", "类型", "时长"}, {"开场", "开播", "1分钟"}, {"发券", "发券：coupon-1", "3分钟"}, {"投票", "投票（vote-2）", "2分钟"}, {"下播", "下播", "1分钟"}})
+	s, err := previewOf(t, data).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := s.Segments[1]; g.Kind != KindInteraction || g.Interaction != "coupon-1" {
+		t.Errorf("发券 segment %+v", g)
+	}
+	if g := s.Segments[2]; g.Kind != KindInteraction || g.Interaction != "vote-2" {
+		t.Errorf("投票 segment %+v", g)
+	}
+}
