@@ -30,7 +30,7 @@ func loadCorpus(t *testing.T) []corpusFile {
 	for _, g := range goldens {
 		base := strings.TrimSuffix(filepath.Base(g), ".golden.yaml")
 		cf := corpusFile{name: base}
-		for _, ext := range []string{".xlsx", ".csv"} {
+		for _, ext := range []string{".xlsx", ".csv", ".ods"} {
 			if _, err := os.Stat(filepath.Join(corpusDir, base+ext)); err == nil {
 				cf.path = filepath.Join(corpusDir, base+ext)
 			}
@@ -69,6 +69,8 @@ func readSheetFile(t *testing.T, path string) *Workbook {
 	var wb *Workbook
 	if strings.HasSuffix(path, ".csv") {
 		wb, err = ReadCSV(filepath.Base(path), f)
+	} else if strings.HasSuffix(path, ".ods") {
+		wb, err = ReadODS(filepath.Base(path), f)
 	} else {
 		wb, err = ReadXLSX(filepath.Base(path), f)
 	}

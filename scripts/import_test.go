@@ -86,7 +86,7 @@ func TestTimeTypedFiveMinutes(t *testing.T) {
 // TestTimeTypedCorpus: the same in the corpus sheets made by openpyxl and
 // saved again by LibreOffice.
 func TestTimeTypedCorpus(t *testing.T) {
-	for _, path := range []string{corpusDir + "/02_time_typed_cells.xlsx", corpusDir + "/12_libreoffice_time_cells.xlsx"} {
+	for _, path := range []string{corpusDir + "/02_time_typed_cells.xlsx", corpusDir + "/12_libreoffice_time_cells.xlsx", corpusDir + "/17_ods_time_cells.ods"} {
 		p := readSheetFile(t, path).Preview(nil)
 		s, err := p.Result()
 		if err != nil {

@@ -46,7 +46,7 @@ var importMessages = map[string][2]string{
 	"imp.lines":       {"话术 %d 句", "%d host lines"},
 	"imp.points":      {"卖点 %d 个", "%d points"},
 	"imp.imported":    {"已导入 %s（%d 个环节）", "Imported %s (%d segments)"},
-	"imp.bad_type":    {"%s：不支持的文件类型（可用 .xlsx、.csv、.yaml）", "%s: unknown file type (want .xlsx, .csv or .yaml)"},
+	"imp.bad_type":    {"%s：不支持的文件类型（可用 .xlsx、.ods、.csv、.yaml）", "%s: unknown file type (want .xlsx, .ods, .csv or .yaml)"},
 	"exp.title":       {"导出脚本", "Export script"},
 	"exp.format":      {"格式", "Format"},
 	"exp.xlsx":        {"Excel 表格 (.xlsx) — 时长可求和，可打印", "Excel sheet (.xlsx) — durations add up, prints"},
@@ -67,7 +67,7 @@ func sLang() scripts.Lang {
 // isSheetFile reports the run-sheet files that go through the preview.
 func isSheetFile(name string) bool {
 	switch strings.ToLower(filepath.Ext(name)) {
-	case ".xlsx", ".csv":
+	case ".xlsx", ".csv", ".ods":
 		return true
 	}
 	return false
@@ -75,8 +75,11 @@ func isSheetFile(name string) bool {
 
 // readSheetFile reads an XLSX or CSV run sheet into cells.
 func readSheetFile(name string, data []byte) (*scripts.Workbook, error) {
-	if strings.EqualFold(filepath.Ext(name), ".csv") {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".csv":
 		return scripts.ReadCSV(name, bytes.NewReader(data))
+	case ".ods":
+		return scripts.ReadODS(name, bytes.NewReader(data))
 	}
 	return scripts.ReadXLSX(name, bytes.NewReader(data))
 }

@@ -347,6 +347,8 @@ func importScript(name string, data []byte) (*scripts.Show, error) {
 		return scripts.ImportXLSX(name, bytes.NewReader(data))
 	case ".csv":
 		return scripts.ImportCSV(name, bytes.NewReader(data))
+	case ".ods":
+		return scripts.ImportODS(name, bytes.NewReader(data))
 	case ".yaml", ".yml":
 		return scripts.LoadYAML(name, data)
 	}

@@ -479,16 +479,24 @@ def s15():
     ]})
 
 
-def libreoffice_resave(name):
-    """Open NAME.xlsx in LibreOffice and save it as xlsx again."""
-    src = os.path.join(HERE, name + ".xlsx")
+def libreoffice_resave(name, to="xlsx", src_name=None):
+    """Open NAME.xlsx (or SRC_NAME.xlsx) in LibreOffice and save it as
+    NAME.xlsx or NAME.ods."""
+    src = os.path.join(HERE, (src_name or name) + ".xlsx")
+    fmt = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "ods": "ods"}[to]
     with tempfile.TemporaryDirectory() as tmp:
         profile = "file://" + os.path.join(tmp, "profile")
         out = os.path.join(tmp, "out")
         os.mkdir(out)
         subprocess.run(["soffice", "-env:UserInstallation=" + profile, "--headless", "--convert-to",
-                        "xlsx:Calc MS Excel 2007 XML", "--outdir", out, src], check=True, capture_output=True, timeout=180)
-        shutil.move(os.path.join(out, name + ".xlsx"), src)
+                        fmt, "--outdir", out, src], check=True, capture_output=True, timeout=180)
+        shutil.move(os.path.join(out, (src_name or name) + "." + to), os.path.join(HERE, name + "." + to))
+
+
+def copy_golden(src, dst):
+    g = open(os.path.join(HERE, src + ".golden.yaml"), encoding="utf-8").read()
+    g = g.replace(q(src), q(dst))
+    open(os.path.join(HERE, dst + ".golden.yaml"), "w", encoding="utf-8").write(g)
 
 
 def main():
@@ -501,9 +509,12 @@ def main():
         libreoffice_resave("12_libreoffice_time_cells")
         shutil.copy(os.path.join(HERE, "06_merged_segment_rows.xlsx"), os.path.join(HERE, "16_libreoffice_merged.xlsx"))
         libreoffice_resave("16_libreoffice_merged")
-        g = open(os.path.join(HERE, "06_merged_segment_rows.golden.yaml"), encoding="utf-8").read()
-        g = g.replace('"06_merged_segment_rows"', '"16_libreoffice_merged"')
-        open(os.path.join(HERE, "16_libreoffice_merged.golden.yaml"), "w", encoding="utf-8").write(g)
+        copy_golden("06_merged_segment_rows", "16_libreoffice_merged")
+        # Saved as .ods by LibreOffice: time cells, merged rows, durations.
+        for src, dst in (("02_time_typed_cells", "17_ods_time_cells"), ("06_merged_segment_rows", "18_ods_merged"),
+                         ("09_duration_cells_phases", "19_ods_duration_cells")):
+            libreoffice_resave(dst, "ods", src)
+            copy_golden(src, dst)
 
 
 if __name__ == "__main__":
