@@ -432,6 +432,34 @@ func (b *builder) durationCell(r int, col Column, field string) (time.Duration, 
 	return d, true
 }
 
+// quietDuration reads a length that is only checked against the rundown
+// (a 合计 row, an elapsed column): up to a whole show, and without an error
+// when it cannot be read — the check is then skipped.
+func (b *builder) quietDuration(r int, col Column) (time.Duration, bool) {
+	cell := b.sh.cell(r, col.Index)
+	text := strings.TrimSpace(cell.Text)
+	switch {
+	case text == "":
+		return 0, false
+	case !cell.IsNum:
+		if t := normaliseDurationText(text); strings.Count(t, ":") == 2 {
+			// h:mm:ss may pass 24 h on a long show.
+			parts := strings.Split(t, ":")
+			h, err := strconv.Atoi(parts[0])
+			if rest, ok := parseClock("0:" + parts[1] + ":" + parts[2]); ok && err == nil && h >= 0 && h < int(maxShowDuration/time.Hour) {
+				return time.Duration(h)*time.Hour + rest, true
+			}
+		}
+		d, err := parseDurationUnit(text, col.Unit)
+		return d, err == nil
+	case isClockFormat(cell.Format) && !isDateFormat(cell.Format) && cell.Num >= 0 && cell.Num*86400 <= maxShowDuration.Seconds():
+		return time.Duration(math.Round(cell.Num*86400)) * time.Second, true
+	case col.Unit > 0 && cell.Num >= 0 && cell.Num*float64(col.Unit) <= float64(maxShowDuration):
+		return time.Duration(math.Round(cell.Num*float64(col.Unit)/float64(time.Second))) * time.Second, true
+	}
+	return 0, false
+}
+
 // timeCell reads a cell of the time-of-day column.
 func (b *builder) timeCell(r, c int) (start, end timeOfDay, hasEnd, ok bool) {
 	cell := b.sh.cell(r, c)
@@ -500,7 +528,7 @@ func (b *builder) readRows() {
 		}
 		if isTotalLabel(label) || isTotalLabel(vals[FieldID]) {
 			if cs := b.cols[FieldDuration]; len(cs) > 0 && (!b.sh.cell(r, cs[0].Index).Formula || b.sh.cell(r, cs[0].Index).IsNum) {
-				if d, ok := b.durationCell(r, cs[0], "duration"); ok {
+				if d, ok := b.quietDuration(r, cs[0]); ok {
 					b.total, b.totalRow = d, r
 				}
 			}
@@ -573,7 +601,7 @@ func (b *builder) segmentRow(cur *segBuild, vals map[Field]string, r int) {
 		}
 	}
 	if cs := b.cols[FieldOffset]; len(cs) > 0 {
-		if d, ok := b.durationCell(r, cs[0], ""); ok {
+		if d, ok := b.quietDuration(r, cs[0]); ok {
 			cur.offset, cur.hasOffset, cur.offsetRow = d, true, r
 		}
 	}

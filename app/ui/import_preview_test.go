@@ -155,6 +155,10 @@ func TestImportPreviewScreenshots(t *testing.T) {
 		t.Skip("set STUDIODESK_SHOTS=dir to write screenshots")
 	}
 	defer func() { lang = "zh" }()
+	// The sheet itself, for opening in the app under Xvfb.
+	if err := os.WriteFile(filepath.Join(dir, "春季专场.xlsx"), previewSheet(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, l := range []string{"zh", "en"} {
 		for _, size := range []fyne.Size{{Width: 1366, Height: 768}, {Width: 1920, Height: 1080}} {
 			f := newFixture(t)
