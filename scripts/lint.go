@@ -1,7 +1,6 @@
 package scripts
 
 import (
-	"fmt"
 	"unicode"
 	"unicode/utf8"
 
@@ -132,16 +131,19 @@ func runesEqual(a, b []rune) bool {
 }
 
 // String names where the term was found: segment, field, offset and context.
-func (h LintHit) String() string {
-	where := "show"
+func (h LintHit) String() string { return h.In(LangEN) }
+
+// In names where the term was found, in l.
+func (h LintHit) In(l Lang) string {
+	where := M("where.show").In(l)
 	if h.Segment >= 0 {
-		where = fmt.Sprintf("segment %d", h.Segment+1)
+		where = M("where.segment", h.Segment+1).In(l)
 	}
 	if h.Phase >= 0 {
-		where += fmt.Sprintf(" phase %d", h.Phase+1)
+		where += " " + M("where.phase", h.Phase+1).In(l)
 	}
 	if h.Point >= 0 {
-		where += fmt.Sprintf(" point %d", h.Point+1)
+		where += " " + M("where.point", h.Point+1).In(l)
 	}
-	return fmt.Sprintf("%s %s@%d: “%s” in “%s”", where, h.Field, h.Offset, h.Term, h.Context)
+	return M("lint.hit", where, fieldName(h.Field), h.Offset, h.Term, h.Context).In(l)
 }

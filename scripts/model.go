@@ -37,6 +37,9 @@ type Show struct {
 	// AdjustmentWindows is how many re-plans the controller may make (0 → 3).
 	AdjustmentWindows int       `yaml:"adjustment_windows,omitempty" json:"adjustment_windows,omitempty"`
 	Segments          []Segment `yaml:"segments" json:"segments"`
+	// Start is the planned time of day the show goes on air ("20:00"), as
+	// a run sheet's time column gives it; "" when not planned.
+	Start string `yaml:"start,omitempty" json:"start,omitempty"`
 }
 
 // Segment is one block of the rundown.
@@ -59,6 +62,9 @@ type Segment struct {
 	// Phases are the sub-phases (a product segment: 1 min core selling points,
 	// 3 min scenario demo, 1 min comparison). Optional for other kinds.
 	Phases []Phase `yaml:"phases,omitempty" json:"phases,omitempty"`
+	// HostLines are the host's lines for the segment (话术), shown on the
+	// host view with the selling points.
+	HostLines []string `yaml:"host_lines,omitempty" json:"host_lines,omitempty"`
 }
 
 // Phase is a sub-phase of a segment, with the selling points said in it.

@@ -1,8 +1,6 @@
 package scripts
 
 import (
-	"fmt"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -30,26 +28,35 @@ func (i *issue) label() string {
 }
 
 // asError formats the issue without a file location (used when saving),
-// keeping the sentinel reachable through errors.Is.
+// keeping the sentinel reachable through errors.Is:
+// "scripts: save: segment 2 "精华液": phase 1: duration missing".
 func (i *issue) asError(s *Show, op string) error {
-	var b strings.Builder
-	b.WriteString("scripts: " + op + ": ")
+	var where []Msg
 	if i.seg >= 0 {
-		fmt.Fprintf(&b, "segment %d %q: ", i.seg+1, segmentLabel(&s.Segments[i.seg], i.seg))
+		where = append(where, M("e.seg_label", i.seg+1, segmentLabel(&s.Segments[i.seg], i.seg)))
 	}
 	if i.phase >= 0 {
-		fmt.Fprintf(&b, "phase %d: ", i.phase+1)
+		where = append(where, M("where.phase", i.phase+1))
 	}
 	if i.point >= 0 {
-		fmt.Fprintf(&b, "point %d: ", i.point+1)
+		where = append(where, M("where.point", i.point+1))
 	}
-	if i.field != "" {
-		b.WriteString(i.field + " ")
-	}
+	cause := i.err
 	if i.dupOf >= 0 {
-		return fmt.Errorf("%s%w (first in segment %d)", b.String(), i.err, i.dupOf+1)
+		cause = errf("e.first_in_seg", i.err, i.dupOf+1)
 	}
-	return fmt.Errorf("%s%w", b.String(), i.err)
+	return errf("e.refused", M("op."+op), whereList(where), fieldName(i.field), cause)
+}
+
+// whereList renders location parts each followed by the separator.
+type whereList []Msg
+
+func (w whereList) In(l Lang) string {
+	var b strings.Builder
+	for _, m := range w {
+		b.WriteString(M("e.where_part", m).In(l))
+	}
+	return b.String()
 }
 
 func mkIssue(seg, phase, point int, field string, err error) *issue {
@@ -58,10 +65,10 @@ func mkIssue(seg, phase, point int, field string, err error) *issue {
 
 func durationIssue(d time.Duration) error {
 	if d < 0 {
-		return fmt.Errorf("%q: %w (negative)", FormatDuration(d), ErrBadDuration)
+		return errf("e.quoted_detail", FormatDuration(d), ErrBadDuration, M("e.negative"))
 	}
 	if d > maxDuration {
-		return fmt.Errorf("%q: %w (over %v)", FormatDuration(d), ErrBadDuration, maxDuration)
+		return errf("e.quoted_detail", FormatDuration(d), ErrBadDuration, M("e.over", maxDuration))
 	}
 	return nil
 }
@@ -77,9 +84,14 @@ func checkStructure(s *Show) *issue {
 	case s.Title == "":
 		return mkIssue(-1, -1, -1, "title", ErrMissingField)
 	case s.AdjustmentWindows < 0:
-		return mkIssue(-1, -1, -1, "adjustment_windows", fmt.Errorf("%d: %w", s.AdjustmentWindows, ErrBadValue))
+		return mkIssue(-1, -1, -1, "adjustment_windows", errf("e.want_int", s.AdjustmentWindows, ErrBadValue))
 	case len(s.Segments) == 0:
 		return mkIssue(-1, -1, -1, "segments", ErrMissingField)
+	}
+	if s.Start != "" {
+		if _, ok := parseTimeOfDay(s.Start); !ok {
+			return mkIssue(-1, -1, -1, "start", errf("e.bad_start", s.Start, ErrBadValue))
+		}
 	}
 	for _, f := range []struct {
 		name string
@@ -97,7 +109,7 @@ func checkStructure(s *Show) *issue {
 			return mkIssue(si, -1, -1, "id", ErrMissingField)
 		}
 		if first, dup := firstID[g.ID]; dup {
-			iss := mkIssue(si, -1, -1, "id", fmt.Errorf("%q: %w", g.ID, ErrDuplicateID))
+			iss := mkIssue(si, -1, -1, "id", errf("e.quoted", g.ID, ErrDuplicateID))
 			iss.dupOf = first
 			return iss
 		}
@@ -109,7 +121,7 @@ func checkStructure(s *Show) *issue {
 			return mkIssue(si, -1, -1, "kind", ErrMissingField)
 		}
 		if !knownKind(g.Kind) {
-			return mkIssue(si, -1, -1, "kind", fmt.Errorf("%q: %w (want opening, product, interaction, break or closing)", string(g.Kind), ErrUnknownKind))
+			return mkIssue(si, -1, -1, "kind", errf("e.unknown_kind", string(g.Kind), ErrUnknownKind, M("kinds.accepted")))
 		}
 		if err := durationIssue(g.Duration); err != nil {
 			return mkIssue(si, -1, -1, "duration", err)
@@ -122,7 +134,7 @@ func checkStructure(s *Show) *issue {
 				return mkIssue(si, pi, -1, "name", ErrMissingField)
 			}
 			if names[p.Name] {
-				return mkIssue(si, pi, -1, "name", fmt.Errorf("%q: %w", p.Name, ErrDuplicatePhase))
+				return mkIssue(si, pi, -1, "name", errf("e.quoted", p.Name, ErrDuplicatePhase))
 			}
 			names[p.Name] = true
 			if p.Duration == 0 {
@@ -138,11 +150,11 @@ func checkStructure(s *Show) *issue {
 			}
 			sum += p.Duration
 			if sum > maxShowDuration {
-				return mkIssue(si, pi, -1, "duration", fmt.Errorf("%w: segment over %v", ErrBadDuration, maxShowDuration))
+				return mkIssue(si, pi, -1, "duration", errf("e.seg_over", ErrBadDuration, maxShowDuration))
 			}
 		}
 		if g.Duration > 0 && len(g.Phases) > 0 && sum != g.Duration {
-			return mkIssue(si, -1, -1, "duration", fmt.Errorf("%s %w (%s)", FormatDuration(g.Duration), ErrDurationMismatch, FormatDuration(sum)))
+			return mkIssue(si, -1, -1, "duration", errf("e.mismatch", FormatDuration(g.Duration), ErrDurationMismatch, FormatDuration(sum)))
 		}
 		planned := g.Duration
 		if planned == 0 {
@@ -153,7 +165,7 @@ func checkStructure(s *Show) *issue {
 		}
 		total += planned
 		if total > maxShowDuration {
-			return mkIssue(si, -1, -1, "duration", fmt.Errorf("%w: show over %v", ErrBadDuration, maxShowDuration))
+			return mkIssue(si, -1, -1, "duration", errf("e.show_over", ErrBadDuration, maxShowDuration))
 		}
 	}
 	return nil
@@ -161,33 +173,42 @@ func checkStructure(s *Show) *issue {
 
 // Warning is a problem worth showing the producer that does not stop the
 // show from loading. Indices are 0-based and -1 when not applicable.
+// Message is the English text of Msg; render Msg with In for the user.
 type Warning struct {
 	Segment int
 	Phase   int
 	Point   int
 	Field   string
 	Message string
+	Msg     Msg
 }
 
-// String formats the warning with 1-based numbers, as people count.
-func (w Warning) String() string {
-	var b strings.Builder
+// String formats the warning in English with 1-based numbers, as people count.
+func (w Warning) String() string { return w.In(LangEN) }
+
+// In formats the warning in l: "第 3 个环节，第 1 阶段：卖点：卖点为空".
+func (w Warning) In(l Lang) string {
+	var where string
 	if w.Segment < 0 {
-		b.WriteString("show")
+		where = M("where.show").In(l)
 	} else {
-		b.WriteString("segment " + strconv.Itoa(w.Segment+1))
+		parts := []string{M("where.segment", w.Segment+1).In(l)}
 		if w.Phase >= 0 {
-			b.WriteString(", phase " + strconv.Itoa(w.Phase+1))
+			parts = append(parts, M("where.phase", w.Phase+1).In(l))
 		}
 		if w.Point >= 0 {
-			b.WriteString(", point " + strconv.Itoa(w.Point+1))
+			parts = append(parts, M("where.point", w.Point+1).In(l))
 		}
+		where = strings.Join(parts, M("where.sep").In(l))
 	}
 	if w.Field != "" {
-		b.WriteString(": " + w.Field)
+		where = M("where.field", where, fieldName(w.Field)).In(l)
 	}
-	b.WriteString(": " + w.Message)
-	return b.String()
+	msg := w.Message
+	if w.Msg.Key != "" {
+		msg = w.Msg.In(l)
+	}
+	return M("where.field", where, msg).In(l)
 }
 
 // Interaction-node bounds from the operating plan (每场设置3-5个固定互动节点).
@@ -210,14 +231,15 @@ var standardProductPhases = []Phase{
 // may still be what the producer wants.
 func Validate(s *Show) []Warning {
 	if s == nil {
-		return []Warning{{Segment: -1, Phase: -1, Point: -1, Message: "no show"}}
+		return []Warning{{Segment: -1, Phase: -1, Point: -1, Message: M("v.no_show").String(), Msg: M("v.no_show")}}
 	}
 	var ws []Warning
-	add := func(seg, phase, point int, field, format string, args ...any) {
-		ws = append(ws, Warning{Segment: seg, Phase: phase, Point: point, Field: field, Message: fmt.Sprintf(format, args...)})
+	add := func(seg, phase, point int, field, key string, args ...any) {
+		m := M(key, args...)
+		ws = append(ws, Warning{Segment: seg, Phase: phase, Point: point, Field: field, Message: m.String(), Msg: m})
 	}
 	if strings.TrimSpace(s.Title) == "" {
-		add(-1, -1, -1, "title", "the show has no title")
+		add(-1, -1, -1, "title", "v.show_no_title")
 	}
 	cue := s.PointCueOr()
 	var (
@@ -228,7 +250,7 @@ func Validate(s *Show) []Warning {
 	for si := range s.Segments {
 		g := &s.Segments[si]
 		if strings.TrimSpace(g.Title) == "" {
-			add(si, -1, -1, "title", "the segment has no title")
+			add(si, -1, -1, "title", "v.seg_no_title")
 		}
 		var sum time.Duration
 		for pi := range g.Phases {
@@ -237,23 +259,23 @@ func Validate(s *Show) []Warning {
 			var said time.Duration
 			for ti, sp := range p.Points {
 				if strings.TrimSpace(sp.Text) == "" {
-					add(si, pi, ti, "text", "empty selling point")
+					add(si, pi, ti, "text", "v.empty_point")
 				}
 				d := sp.Duration
 				if d == 0 {
 					d = cue
 				}
 				if sp.Duration > cue {
-					add(si, pi, ti, "duration", "selling point is %s, longer than the %s cue (核心卖点30秒内)", FormatDuration(sp.Duration), FormatDuration(cue))
+					add(si, pi, ti, "duration", "v.point_long", FormatDuration(sp.Duration), FormatDuration(cue))
 				}
 				said += d
 			}
 			if said > p.Duration {
-				add(si, pi, -1, "points", "selling points need %s but phase %q is %s", FormatDuration(said), p.Name, FormatDuration(p.Duration))
+				add(si, pi, -1, "points", "v.points_over", FormatDuration(said), p.Name, FormatDuration(p.Duration))
 			}
 		}
 		if g.Duration > 0 && len(g.Phases) > 0 && sum != g.Duration {
-			add(si, -1, -1, "duration", "planned %s but the phases add up to %s", FormatDuration(g.Duration), FormatDuration(sum))
+			add(si, -1, -1, "duration", "v.planned_phases", FormatDuration(g.Duration), FormatDuration(sum))
 		}
 		switch g.Kind {
 		case KindOpening:
@@ -266,31 +288,31 @@ func Validate(s *Show) []Warning {
 			if g.Flagship && start < FlagshipDeadline {
 				flagships++
 			}
-			if msg := productPlanDeparture(g); msg != "" {
-				add(si, -1, -1, "phases", "%s", msg)
+			if diffs := productPlanDeparture(g); len(diffs) > 0 {
+				add(si, -1, -1, "phases", "v.product_plan", msgList(diffs))
 			}
 		}
 		start += g.Planned()
 	}
 	if interactions < minInteractions || interactions > maxInteractions {
-		add(-1, -1, -1, "segments", "%d interaction nodes; the plan calls for %d to %d (每场3-5个固定互动节点)", interactions, minInteractions, maxInteractions)
+		add(-1, -1, -1, "segments", "v.interactions", interactions, minInteractions, maxInteractions)
 	}
 	if flagships < minFlagships {
-		add(-1, -1, -1, "segments", "%d flagship products start within the first %s; the plan calls for %d (前5分钟展示3款主推)", flagships, FormatDuration(FlagshipDeadline), minFlagships)
+		add(-1, -1, -1, "segments", "v.flagships", flagships, FormatDuration(FlagshipDeadline), minFlagships)
 	}
 	if !hasOpening {
-		add(-1, -1, -1, "segments", "no opening segment")
+		add(-1, -1, -1, "segments", "v.no_opening")
 	}
 	if !hasClosing {
-		add(-1, -1, -1, "segments", "no closing segment")
+		add(-1, -1, -1, "segments", "v.no_closing")
 	}
 	return ws
 }
 
 // productPlanDeparture says how a product segment departs from the
-// 1 min core + 3 min demo + 1 min comparison plan, or "" if it follows it.
-func productPlanDeparture(g *Segment) string {
-	var diffs []string
+// 1 min core + 3 min demo + 1 min comparison plan; empty if it follows it.
+func productPlanDeparture(g *Segment) []Msg {
+	var diffs []Msg
 	byName := make(map[string]time.Duration, len(g.Phases))
 	for _, p := range g.Phases {
 		byName[p.Name] = p.Duration
@@ -299,23 +321,31 @@ func productPlanDeparture(g *Segment) string {
 		got, ok := byName[want.Name]
 		switch {
 		case !ok:
-			diffs = append(diffs, "missing "+want.Name)
+			diffs = append(diffs, M("v.missing_phase", want.Name))
 		case got != want.Duration:
-			diffs = append(diffs, fmt.Sprintf("%s is %s", want.Name, FormatDuration(got)))
+			diffs = append(diffs, M("v.phase_is", want.Name, FormatDuration(got)))
 		}
 	}
 	if len(diffs) == 0 && len(g.Phases) == len(standardProductPhases) {
 		for i, p := range g.Phases {
 			if p.Name != standardProductPhases[i].Name {
-				diffs = append(diffs, "phases out of order")
+				diffs = append(diffs, M("v.out_of_order"))
 				break
 			}
 		}
 	} else if len(diffs) == 0 {
-		diffs = append(diffs, fmt.Sprintf("%d phases instead of 3", len(g.Phases)))
+		diffs = append(diffs, M("v.phase_count", len(g.Phases)))
 	}
-	if len(diffs) == 0 {
-		return ""
+	return diffs
+}
+
+// msgList renders messages joined by the language's list separator.
+type msgList []Msg
+
+func (ms msgList) In(l Lang) string {
+	parts := make([]string, len(ms))
+	for i, m := range ms {
+		parts[i] = m.In(l)
 	}
-	return "product segment does not follow 1 min 核心卖点 + 3 min 场景演示 + 1 min 对比: " + strings.Join(diffs, "; ")
+	return strings.Join(parts, M("v.list_sep").In(l))
 }

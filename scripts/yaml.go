@@ -18,18 +18,20 @@ import (
 
 // Sentinel errors wrapped by *LoadError, for callers that branch on the cause.
 var (
-	ErrBadDuration      = errors.New("not a duration")
-	ErrDuplicateID      = errors.New("duplicate segment id")
-	ErrBadUTF8          = errors.New("invalid UTF-8")
-	ErrMissingColumn    = errors.New("missing column")
-	ErrUnknownKind      = errors.New("unknown segment kind")
-	ErrMissingField     = errors.New("missing")
-	ErrUnknownField     = errors.New("unknown field")
-	ErrBadValue         = errors.New("not a valid value")
-	ErrDurationMismatch = errors.New("does not match the sum of its phases")
-	ErrDuplicatePhase   = errors.New("duplicate phase name in this segment")
-	ErrSyntax           = errors.New("syntax error")
-	ErrTooLarge         = errors.New("file too large")
+	ErrBadDuration      error = &sentinel{"err.bad_duration"}
+	ErrDuplicateID      error = &sentinel{"err.duplicate_id"}
+	ErrBadUTF8          error = &sentinel{"err.bad_utf8"}
+	ErrMissingColumn    error = &sentinel{"err.missing_column"}
+	ErrUnknownKind      error = &sentinel{"err.unknown_kind"}
+	ErrMissingField     error = &sentinel{"err.missing"}
+	ErrUnknownField     error = &sentinel{"err.unknown_field"}
+	ErrBadValue         error = &sentinel{"err.bad_value"}
+	ErrDurationMismatch error = &sentinel{"err.duration_mismatch"}
+	ErrDuplicatePhase   error = &sentinel{"err.duplicate_phase"}
+	ErrSyntax           error = &sentinel{"err.syntax"}
+	ErrTooLarge         error = &sentinel{"err.too_large"}
+	// ErrNoRundown: no sheet of the workbook has a run-sheet header.
+	ErrNoRundown error = &sentinel{"err.no_rundown"}
 )
 
 // Limits that keep arithmetic on durations far from overflow and make a
@@ -55,126 +57,42 @@ type LoadError struct {
 
 // Error formats as `show.yaml:14: segment "开场": duration "5x": not a duration`
 // or `run.xlsx: Sheet1!D7: duration "5x": not a duration`.
-func (e *LoadError) Error() string {
+func (e *LoadError) Error() string { return e.In(LangEN) }
+
+// In renders the error in l: `run.xlsx：脚本!D7：时长 “5x”：不是有效的时长`.
+func (e *LoadError) In(l Lang) string {
+	sep, lineSep := ": ", ":"
+	if l == LangZH {
+		sep, lineSep = "：", "：第 "
+	}
 	var b strings.Builder
 	b.WriteString(e.File)
 	switch {
 	case e.Sheet != "" && e.Cell != "":
-		b.WriteString(": " + e.Sheet + "!" + e.Cell)
+		b.WriteString(sep + e.Sheet + "!" + e.Cell)
 	case e.Sheet != "":
-		b.WriteString(": " + e.Sheet)
+		b.WriteString(sep + e.Sheet)
 	case e.Line > 0:
-		b.WriteString(":" + strconv.Itoa(e.Line))
+		b.WriteString(lineSep + strconv.Itoa(e.Line))
+		if l == LangZH {
+			b.WriteString(" 行")
+		}
 	}
 	if e.Segment != "" {
-		b.WriteString(": segment " + strconv.Quote(e.Segment))
+		b.WriteString(sep + M("loc.segment", e.Segment).In(l))
 	}
-	b.WriteString(": ")
+	b.WriteString(sep)
 	if e.Field != "" {
-		b.WriteString(e.Field + " ")
+		b.WriteString(fieldName(e.Field).In(l) + " ")
 	}
 	if e.Err != nil {
-		b.WriteString(e.Err.Error())
+		b.WriteString(Localize(e.Err, l))
 	}
 	return b.String()
 }
 
 // Unwrap returns the cause, so errors.Is finds the sentinels.
 func (e *LoadError) Unwrap() error { return e.Err }
-
-// ParseDuration reads a script duration: a Go duration ("5m", "30s",
-// "1m30s") or a clock form ("mm:ss", "h:mm:ss"). Negative values and values
-// over 24 h are rejected.
-func ParseDuration(s string) (time.Duration, error) {
-	t := strings.TrimSpace(s)
-	var d time.Duration
-	if strings.Contains(t, ":") {
-		v, ok := parseClock(t)
-		if !ok {
-			return 0, fmt.Errorf("%q: %w", s, ErrBadDuration)
-		}
-		d = v
-	} else {
-		v, err := time.ParseDuration(t)
-		if err != nil || t == "" {
-			return 0, fmt.Errorf("%q: %w", s, ErrBadDuration)
-		}
-		d = v
-	}
-	if d < 0 {
-		return 0, fmt.Errorf("%q: %w (negative)", s, ErrBadDuration)
-	}
-	if d > maxDuration {
-		return 0, fmt.Errorf("%q: %w (over %v)", s, ErrBadDuration, maxDuration)
-	}
-	return d, nil
-}
-
-// parseClock reads "mm:ss" or "h:mm:ss" with ASCII digits only.
-func parseClock(t string) (time.Duration, bool) {
-	parts := strings.Split(t, ":")
-	if len(parts) < 2 || len(parts) > 3 {
-		return 0, false
-	}
-	nums := make([]int, len(parts))
-	for i, p := range parts {
-		if p == "" || len(p) > 4 {
-			return 0, false
-		}
-		for _, c := range p {
-			if c < '0' || c > '9' {
-				return 0, false
-			}
-		}
-		nums[i], _ = strconv.Atoi(p) // digits only and short: cannot fail
-		// Every field after the first is a clock field and must stay below 60.
-		if i > 0 && (len(p) != 2 || nums[i] > 59) {
-			return 0, false
-		}
-	}
-	if len(nums) == 2 {
-		return time.Duration(nums[0])*time.Minute + time.Duration(nums[1])*time.Second, true
-	}
-	return time.Duration(nums[0])*time.Hour + time.Duration(nums[1])*time.Minute +
-		time.Duration(nums[2])*time.Second, true
-}
-
-// FormatDuration writes a duration the way SaveYAML and ExportXLSX do: Go's
-// form ("5m0s", "1m30s"), which ParseDuration reads back exactly.
-func FormatDuration(d time.Duration) string { return d.String() }
-
-// kindAliases maps the Chinese kind names used in run sheets to kinds.
-var kindAliases = map[string]SegmentKind{
-	"开场": KindOpening,
-	"产品": KindProduct,
-	"互动": KindInteraction,
-	"休息": KindBreak,
-	"收尾": KindClosing,
-}
-
-// kindNamesZH is the reverse of kindAliases, used on export.
-var kindNamesZH = map[SegmentKind]string{
-	KindOpening:     "开场",
-	KindProduct:     "产品",
-	KindInteraction: "互动",
-	KindBreak:       "休息",
-	KindClosing:     "收尾",
-}
-
-// normaliseKind accepts a kind in English or Chinese; unknown kinds pass
-// through unchanged so the structure check can name them.
-func normaliseKind(s string) SegmentKind {
-	t := strings.TrimSpace(s)
-	if k, ok := kindAliases[t]; ok {
-		return k
-	}
-	return SegmentKind(strings.ToLower(t))
-}
-
-func knownKind(k SegmentKind) bool {
-	_, ok := kindNamesZH[k]
-	return ok
-}
 
 // LoadYAMLFile reads and decodes a show script file.
 func LoadYAMLFile(path string) (*Show, error) {
@@ -188,7 +106,7 @@ func LoadYAMLFile(path string) (*Show, error) {
 		return nil, fmt.Errorf("scripts: load %s: %w", path, err)
 	}
 	if len(data) > maxFileSize {
-		return nil, &LoadError{File: filepath.Base(path), Err: fmt.Errorf("%w (over %d MiB)", ErrTooLarge, maxFileSize>>20)}
+		return nil, &LoadError{File: filepath.Base(path), Err: errf("e.over_mib", ErrTooLarge, maxFileSize>>20)}
 	}
 	return LoadYAML(filepath.Base(path), data)
 }
@@ -206,7 +124,7 @@ func LoadYAML(name string, data []byte) (*Show, error) {
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, &LoadError{File: name, Err: fmt.Errorf("empty file: %w", ErrMissingField)}
+			return nil, &LoadError{File: name, Err: errf("e.empty_file", ErrMissingField)}
 		}
 		return nil, yamlSyntaxError(name, err)
 	}
@@ -215,10 +133,10 @@ func LoadYAML(name string, data []byte) (*Show, error) {
 		if err != nil {
 			return nil, yamlSyntaxError(name, err)
 		}
-		return nil, &LoadError{File: name, Line: extra.Line, Err: fmt.Errorf("%w: more than one document", ErrSyntax)}
+		return nil, &LoadError{File: name, Line: extra.Line, Err: errf("e.more_docs", ErrSyntax)}
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		return nil, &LoadError{File: name, Err: fmt.Errorf("empty file: %w", ErrMissingField)}
+		return nil, &LoadError{File: name, Err: errf("e.empty_file", ErrMissingField)}
 	}
 	d := &yamlDecoder{file: name}
 	s, err := d.show(doc.Content[0])
@@ -249,9 +167,9 @@ func yamlSyntaxError(name string, err error) error {
 	msg := err.Error()
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		return &LoadError{File: name, Line: line, Err: fmt.Errorf("%w: %s", ErrSyntax, m[2])}
+		return &LoadError{File: name, Line: line, Err: errf("e.colon", ErrSyntax, m[2])}
 	}
-	return &LoadError{File: name, Err: fmt.Errorf("%w: %s", ErrSyntax, strings.TrimPrefix(msg, "yaml: "))}
+	return &LoadError{File: name, Err: errf("e.colon", ErrSyntax, strings.TrimPrefix(msg, "yaml: "))}
 }
 
 // lines remembers where each decoded element came from, so errors found
@@ -297,7 +215,7 @@ func (d *yamlDecoder) located(s *Show, iss *issue) error {
 		e.Segment = segmentLabel(&s.Segments[iss.seg], iss.seg)
 	}
 	if iss.dupOf >= 0 {
-		e.Err = fmt.Errorf("%w (first at line %d)", iss.err, d.segs[iss.dupOf].at)
+		e.Err = errf("e.first_at_line", iss.err, d.segs[iss.dupOf].at)
 	}
 	return e
 }
@@ -317,26 +235,26 @@ func segmentLabel(g *Segment, i int) string {
 // not in known, and calls fn for each value.
 func (d *yamlDecoder) mapping(n *yaml.Node, what, seg string, l *lines, known []string, fn func(key string, v *yaml.Node) error) error {
 	if n.Kind == yaml.AliasNode {
-		return d.fail(n, seg, "", fmt.Errorf("%w: aliases (*name) are not supported", ErrBadValue))
+		return d.fail(n, seg, "", errf("e.aliases", ErrBadValue))
 	}
 	if n.Kind != yaml.MappingNode {
-		return d.fail(n, seg, what, fmt.Errorf("%w: expected a mapping of fields", ErrBadValue))
+		return d.fail(n, seg, what, errf("e.want_mapping", ErrBadValue))
 	}
 	l.at = n.Line
 	l.fields = make(map[string]int, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Kind != yaml.ScalarNode {
-			return d.fail(k, seg, "", fmt.Errorf("%w: field names must be plain text", ErrBadValue))
+			return d.fail(k, seg, "", errf("e.plain_keys", ErrBadValue))
 		}
 		if !contains(known, k.Value) {
-			return d.fail(k, seg, "", fmt.Errorf("%w %q", ErrUnknownField, k.Value))
+			return d.fail(k, seg, "", errf("e.unknown_field", ErrUnknownField, k.Value))
 		}
 		if first, dup := l.fields[k.Value]; dup {
-			return d.fail(k, seg, k.Value, fmt.Errorf("%w: given twice (first at line %d)", ErrBadValue, first))
+			return d.fail(k, seg, k.Value, errf("e.given_twice", ErrBadValue, first))
 		}
 		if v.Kind == yaml.AliasNode {
-			return d.fail(v, seg, k.Value, fmt.Errorf("%w: aliases (*name) are not supported", ErrBadValue))
+			return d.fail(v, seg, k.Value, errf("e.aliases", ErrBadValue))
 		}
 		l.fields[k.Value] = v.Line
 		if err := fn(k.Value, v); err != nil {
@@ -357,7 +275,7 @@ func contains(list []string, s string) bool {
 
 func (d *yamlDecoder) str(v *yaml.Node, seg, field string) (string, error) {
 	if v.Kind != yaml.ScalarNode {
-		return "", d.fail(v, seg, field, fmt.Errorf("%w: expected text", ErrBadValue))
+		return "", d.fail(v, seg, field, errf("e.want_text", ErrBadValue))
 	}
 	if v.ShortTag() == "!!null" {
 		return "", nil
@@ -365,9 +283,28 @@ func (d *yamlDecoder) str(v *yaml.Node, seg, field string) (string, error) {
 	return v.Value, nil
 }
 
+// strList reads a list of plain texts.
+func (d *yamlDecoder) strList(v *yaml.Node, seg, field string) ([]string, error) {
+	if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
+		return nil, nil
+	}
+	if v.Kind != yaml.SequenceNode {
+		return nil, d.fail(v, seg, field, errf("e.want_list", ErrBadValue))
+	}
+	var out []string
+	for _, n := range v.Content {
+		t, err := d.str(n, seg, field)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
 func (d *yamlDecoder) dur(v *yaml.Node, seg, field string) (time.Duration, error) {
 	if v.Kind != yaml.ScalarNode {
-		return 0, d.fail(v, seg, field, fmt.Errorf("%w: expected a duration", ErrBadDuration))
+		return 0, d.fail(v, seg, field, errf("e.want_duration", ErrBadDuration))
 	}
 	if v.ShortTag() == "!!null" {
 		return 0, nil
@@ -388,12 +325,12 @@ func (d *yamlDecoder) boolean(v *yaml.Node, seg, field string) (bool, error) {
 			return false, nil
 		}
 	}
-	return false, d.fail(v, seg, field, fmt.Errorf("%q: %w (want true or false)", v.Value, ErrBadValue))
+	return false, d.fail(v, seg, field, errf("e.want_bool", v.Value, ErrBadValue))
 }
 
 func (d *yamlDecoder) show(n *yaml.Node) (*Show, error) {
 	s := &Show{}
-	known := []string{"id", "title", "point_cue", "warning", "danger", "adjustment_windows", "segments"}
+	known := []string{"id", "title", "point_cue", "warning", "danger", "adjustment_windows", "segments", "start"}
 	err := d.mapping(n, "show", "", &d.showLines, known, func(key string, v *yaml.Node) error {
 		var err error
 		switch key {
@@ -410,11 +347,13 @@ func (d *yamlDecoder) show(n *yaml.Node) (*Show, error) {
 		case "adjustment_windows":
 			n, convErr := strconv.Atoi(v.Value)
 			if v.Kind != yaml.ScalarNode || convErr != nil || n < 0 || n > 100 {
-				return d.fail(v, "", key, fmt.Errorf("%q: %w (want a whole number 0-100)", v.Value, ErrBadValue))
+				return d.fail(v, "", key, errf("e.want_whole", v.Value, ErrBadValue))
 			}
 			s.AdjustmentWindows = n
 		case "segments":
 			err = d.segments(s, v)
+		case "start":
+			s.Start, err = d.str(v, "", key)
 		}
 		return err
 	})
@@ -429,7 +368,7 @@ func (d *yamlDecoder) segments(s *Show, v *yaml.Node) error {
 		return nil
 	}
 	if v.Kind != yaml.SequenceNode {
-		return d.fail(v, "", "segments", fmt.Errorf("%w: expected a list", ErrBadValue))
+		return d.fail(v, "", "segments", errf("e.want_list", ErrBadValue))
 	}
 	if err := checkSegmentCount(d.file, len(v.Content)); err != nil {
 		return err
@@ -463,7 +402,7 @@ func (d *yamlDecoder) segment(n *yaml.Node, i int) (Segment, error) {
 	d.segs = append(d.segs, lines{})
 	d.phases = append(d.phases, nil)
 	d.points = append(d.points, nil)
-	known := []string{"id", "title", "kind", "duration", "notes", "product", "flagship", "preset", "recall_preset", "interaction", "phases"}
+	known := []string{"id", "title", "kind", "duration", "notes", "product", "flagship", "preset", "recall_preset", "interaction", "phases", "host_lines"}
 	err := d.mapping(n, "segment", label, &d.segs[i], known, func(key string, v *yaml.Node) error {
 		var err error
 		switch key {
@@ -491,6 +430,8 @@ func (d *yamlDecoder) segment(n *yaml.Node, i int) (Segment, error) {
 			g.Interaction, err = d.str(v, label, key)
 		case "phases":
 			err = d.phaseList(&g, v, i, label)
+		case "host_lines":
+			g.HostLines, err = d.strList(v, label, key)
 		}
 		return err
 	})
@@ -502,7 +443,7 @@ func (d *yamlDecoder) phaseList(g *Segment, v *yaml.Node, si int, label string) 
 		return nil
 	}
 	if v.Kind != yaml.SequenceNode {
-		return d.fail(v, label, "phases", fmt.Errorf("%w: expected a list", ErrBadValue))
+		return d.fail(v, label, "phases", errf("e.want_list", ErrBadValue))
 	}
 	for pi, pn := range v.Content {
 		var p Phase
@@ -534,7 +475,7 @@ func (d *yamlDecoder) pointList(p *Phase, v *yaml.Node, si, pi int, label string
 		return nil
 	}
 	if v.Kind != yaml.SequenceNode {
-		return d.fail(v, label, "points", fmt.Errorf("%w: expected a list", ErrBadValue))
+		return d.fail(v, label, "points", errf("e.want_list", ErrBadValue))
 	}
 	for _, n := range v.Content {
 		var sp SellingPoint
@@ -594,6 +535,9 @@ func SaveYAML(s *Show) ([]byte, error) {
 	segs := &yaml.Node{Kind: yaml.SequenceNode}
 	for i := range s.Segments {
 		segs.Content = append(segs.Content, segmentNode(&s.Segments[i]))
+	}
+	if s.Start != "" {
+		put(root, "start", str(s.Start))
 	}
 	put(root, "segments", segs)
 
@@ -658,6 +602,13 @@ func segmentNode(g *Segment) *yaml.Node {
 			ps.Content = append(ps.Content, pn)
 		}
 		put(n, "phases", ps)
+	}
+	if len(g.HostLines) > 0 {
+		hl := &yaml.Node{Kind: yaml.SequenceNode}
+		for _, line := range g.HostLines {
+			hl.Content = append(hl.Content, str(line))
+		}
+		put(n, "host_lines", hl)
 	}
 	return n
 }

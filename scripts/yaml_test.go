@@ -21,6 +21,19 @@ func TestParseDuration(t *testing.T) {
 		"90:00":   90 * time.Minute,
 		"1:05:00": time.Hour + 5*time.Minute,
 		"0":       0,
+		"1:３０":    90 * time.Second,
+		"５：００":    5 * time.Minute,
+		"5分钟":     5 * time.Minute,
+		"5分":      5 * time.Minute,
+		"1小时":     time.Hour,
+		"1小时30分":  90 * time.Minute,
+		"90秒":     90 * time.Second,
+		"5'":      5 * time.Minute,
+		"5'30\"":  5*time.Minute + 30*time.Second,
+		"5′30″":   5*time.Minute + 30*time.Second,
+		"５分３０秒":   5*time.Minute + 30*time.Second,
+		"1.5小时":   90 * time.Minute,
+		"5 mins":  5 * time.Minute,
 	}
 	for in, want := range good {
 		got, err := ParseDuration(in)
@@ -28,7 +41,7 @@ func TestParseDuration(t *testing.T) {
 			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "5x", "5", "-5m", "1:5", "1:60", "1:2:3:4", ":30", "1:３０", "25h", "1e3s"} {
+	for _, in := range []string{"", "5x", "5", "-5m", "1:5", "1:60", "1:2:3:4", ":30", "25h", "1e3s", "5分5小时", "分钟", "5天", "30小时"} {
 		if _, err := ParseDuration(in); !errors.Is(err, ErrBadDuration) {
 			t.Errorf("ParseDuration(%q) err = %v; want ErrBadDuration", in, err)
 		}
@@ -92,9 +105,9 @@ func TestLoadYAMLErrors(t *testing.T) {
 		msg      string // exact Error()
 	}{
 		{"bad duration", seg("  - id: a\n    title: 开场\n    kind: opening\n    duration: 5x\n"),
-			ErrBadDuration, `show.yaml:7: segment "开场": duration "5x": not a duration`},
+			ErrBadDuration, `show.yaml:7: segment "开场": duration "5x": not a duration (accepted: 5分钟, 1小时30分, 90秒, 5:00, 1:05:00, 5'30", 5m30s)`},
 		{"unknown kind", seg("  - id: a\n    title: 开场\n    kind: promo\n    duration: 5m\n"),
-			ErrUnknownKind, `show.yaml:6: segment "开场": kind "promo": unknown segment kind (want opening, product, interaction, break or closing)`},
+			ErrUnknownKind, `show.yaml:6: segment "开场": kind "promo": unknown segment kind (accepted: opening (开场/开播/暖场), product (产品/产品讲解/过款/讲品), interaction (互动/福利/抽奖/发券/投票/问答), break (休息/中场), closing (收尾/结束/下播/返场))`},
 		{"duplicate id", seg("  - id: a\n    title: A\n    kind: opening\n    duration: 5m\n  - id: a\n    title: B\n    kind: closing\n    duration: 5m\n"),
 			ErrDuplicateID, `show.yaml:8: segment "B": id "a": duplicate segment id (first at line 4)`},
 		{"missing id", seg("  - title: A\n    kind: opening\n    duration: 5m\n"),
@@ -112,7 +125,7 @@ func TestLoadYAMLErrors(t *testing.T) {
 		{"sum mismatch", seg("  - id: a\n    title: A\n    kind: product\n    duration: 5m\n    phases:\n      - name: 核心卖点\n        duration: 1m\n"),
 			ErrDurationMismatch, `show.yaml:7: segment "A": duration 5m0s does not match the sum of its phases (1m0s)`},
 		{"bad phase duration", seg("  - id: a\n    title: A\n    kind: product\n    phases:\n      - name: x\n        duration: 1m五\n"),
-			ErrBadDuration, `show.yaml:9: segment "A": phase duration "1m五": not a duration`},
+			ErrBadDuration, `show.yaml:9: segment "A": phase duration "1m五": not a duration (accepted: 5分钟, 1小时30分, 90秒, 5:00, 1:05:00, 5'30", 5m30s)`},
 		{"duplicate phase", seg("  - id: a\n    title: A\n    kind: product\n    phases:\n      - {name: x, duration: 1m}\n      - {name: x, duration: 1m}\n"),
 			ErrDuplicatePhase, `show.yaml:9: segment "A": phase name "x": duplicate phase name in this segment`},
 		{"duplicate key", seg("  - id: a\n    title: A\n    title: B\n"),

@@ -42,6 +42,7 @@ type producerView struct {
 	status   *widget.Label
 
 	id, title, duration, product, notes, phases *widget.Entry
+	hostLines                                   *widget.Entry
 	kind                                        *widget.Select
 	flagship                                    *widget.Check
 }
@@ -86,6 +87,8 @@ func newProducerView(desk *studio.Desk, win fyne.Window, st *store.Store) *produ
 	v.notes.SetMinRowsVisible(2)
 	v.phases = widget.NewMultiLineEntry()
 	v.phases.SetMinRowsVisible(9)
+	v.hostLines = widget.NewMultiLineEntry()
+	v.hostLines.SetMinRowsVisible(3)
 	v.phases.SetPlaceHolder("核心卖点 1m\n- 第一个卖点\n- 第二个卖点 | 20s\n场景演示 3m\n- …")
 	v.duration.SetPlaceHolder("5m / 1:30")
 	kinds := make([]string, len(segmentKinds))
@@ -103,6 +106,7 @@ func newProducerView(desk *studio.Desk, win fyne.Window, st *store.Store) *produ
 		widget.NewFormItem(T("prod.product"), container.NewBorder(nil, nil, nil, v.flagship, v.product)),
 		widget.NewFormItem(T("prod.notes"), v.notes),
 		widget.NewFormItem(T("prod.phases"), v.phases),
+		widget.NewFormItem(T("prod.host_lines"), v.hostLines),
 	)
 	form.SubmitText = T("prod.apply_segment")
 	form.OnSubmit = v.commitForm
@@ -114,7 +118,7 @@ func newProducerView(desk *studio.Desk, win fyne.Window, st *store.Store) *produ
 		widget.NewButton(T("prod.down"), func() { v.move(+1) }),
 		widget.NewButton(T("prod.undo")+" [Ctrl+Z]", v.undoLast),
 		widget.NewButton(T("prod.import"), v.importFile),
-		widget.NewButton(T("prod.export"), v.exportFile),
+		widget.NewButton(T("prod.export"), v.exportChoice),
 		widget.NewButtonWithIcon(T("prod.apply"), nil, v.applyToDesk),
 		v.total,
 	)
@@ -167,6 +171,7 @@ func (v *producerView) selectSegment(i int) {
 	v.flagship.SetChecked(g.Flagship)
 	v.notes.SetText(g.Notes)
 	v.phases.SetText(formatPhases(g.Phases))
+	v.hostLines.SetText(strings.Join(g.HostLines, "\n"))
 }
 
 // commitForm writes the form into the working copy; a bad field keeps the
@@ -202,6 +207,7 @@ func (v *producerView) commitForm() {
 	g.Product = strings.TrimSpace(v.product.Text)
 	g.Flagship = v.flagship.Checked
 	g.Notes = v.notes.Text
+	g.HostLines = splitHostLines(v.hostLines.Text)
 	for i, other := range v.show.Segments {
 		if i != v.sel && other.ID == g.ID {
 			v.fail(fmt.Errorf("%s %q: %w", T("prod.id"), g.ID, scripts.ErrDuplicateID))
@@ -277,10 +283,10 @@ func (v *producerView) move(delta int) {
 func (v *producerView) recheck() {
 	v.findings = v.findings[:0]
 	for _, w := range scripts.Validate(v.show) {
-		v.findings = append(v.findings, "⚠ "+w.String())
+		v.findings = append(v.findings, "⚠ "+w.In(sLang()))
 	}
 	for _, h := range scripts.Lint(v.show, scripts.DefaultBannedTerms) {
-		v.findings = append(v.findings, "§ "+T("prod.lint")+"："+h.String())
+		v.findings = append(v.findings, "§ "+T("prod.lint")+"："+h.In(sLang()))
 	}
 	if len(v.findings) == 0 {
 		v.findings = append(v.findings, "✓ "+T("prod.ok"))
@@ -319,6 +325,10 @@ func (v *producerView) importFile() {
 			v.fail(fmt.Errorf("%s: %w", name, err))
 			return
 		}
+		if isSheetFile(name) {
+			v.previewImport(name, data) // run sheets: preview first, Import commits
+			return
+		}
 		s, err := importScript(name, data)
 		if err != nil {
 			v.fail(err)
@@ -336,41 +346,20 @@ func importScript(name string, data []byte) (*scripts.Show, error) {
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".xlsx":
 		return scripts.ImportXLSX(name, bytes.NewReader(data))
+	case ".csv":
+		return scripts.ImportCSV(name, bytes.NewReader(data))
+	case ".ods":
+		return scripts.ImportODS(name, bytes.NewReader(data))
 	case ".yaml", ".yml":
 		return scripts.LoadYAML(name, data)
 	}
-	return nil, fmt.Errorf("%s: unknown file type (want .yaml or .xlsx)", name)
-}
-
-func (v *producerView) exportFile() {
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil || w == nil {
-			return
-		}
-		defer w.Close()
-		name := w.URI().Name()
-		if strings.EqualFold(filepath.Ext(name), ".xlsx") {
-			err = scripts.ExportXLSX(v.show, w)
-		} else {
-			var data []byte
-			data, err = scripts.SaveYAML(v.show)
-			if err == nil {
-				_, err = w.Write(data)
-			}
-		}
-		if err != nil {
-			v.fail(fmt.Errorf("%s: %w", name, err))
-			return
-		}
-		v.say(name + " ✓")
-	}, v.win)
-	d.SetFileName(v.show.ID + ".yaml")
-	d.Show()
+	return nil, fmt.Errorf(T("imp.bad_type"), name)
 }
 
 func (v *producerView) say(s string) { v.status.SetText(s) }
 
 func (v *producerView) fail(err error) {
+	err = localized(err)
 	v.status.SetText("⚠ " + err.Error())
 	if v.win != nil {
 		dialog.ShowError(err, v.win)

@@ -27,6 +27,7 @@ type streamerView struct {
 	point     *canvas.Text
 	pointLeft *canvas.Text
 	next      *canvas.Text
+	lines     [2]*canvas.Text // the segment's host lines (话术), first two
 	progress  *canvas.Rectangle
 	progBg    *canvas.Rectangle
 	footer    *canvas.Text
@@ -63,6 +64,9 @@ func newStreamerView() *streamerView {
 		cue:       newText(40, colText, true),
 		questions: newText(26, colWarning, false),
 	}
+	for i := range v.lines {
+		v.lines[i] = newText(30, colText, false)
+	}
 	v.sayLabel.Text = T("say.now")
 	bg := canvas.NewRectangle(colBg)
 	v.barLayout = &progressLayout{}
@@ -72,7 +76,7 @@ func newStreamerView() *streamerView {
 		container.NewVBox(container.NewHBox(layout.NewSpacer(), v.badge), v.segment, bar),
 		container.NewVBox(v.cue, v.questions, v.footer),
 		nil, nil,
-		container.NewVBox(clockBlock, v.sayLabel, v.point, v.pointLeft, v.next),
+		container.NewVBox(clockBlock, v.sayLabel, v.point, v.pointLeft, v.lines[0], v.lines[1], v.next),
 	)
 	v.root = container.NewStack(bg, container.NewPadded(content), v.flash)
 	return v
@@ -121,6 +125,7 @@ func (v *streamerView) render(snap *studio.Snapshot, st scripts.State) {
 		setText(v.point, seg.Notes)
 		setText(v.pointLeft, "")
 	}
+	v.setLines(seg.HostLines)
 	if st.NextPointText != "" {
 		setText(v.next, T("say.next")+"："+st.NextPointText)
 	} else {
@@ -141,6 +146,28 @@ func (v *streamerView) render(snap *studio.Snapshot, st scripts.State) {
 	if !v.cueUntil.IsZero() && st.Now.After(v.cueUntil) {
 		setText(v.cue, "")
 		v.cueUntil = time.Time{}
+	}
+}
+
+// setLines shows the segment's host lines under the selling point.
+func (v *streamerView) setLines(lines []string) {
+	for i, t := range v.lines {
+		text := ""
+		if i < len(lines) {
+			text = lines[i]
+		}
+		if i == len(v.lines)-1 && len(lines) > len(v.lines) {
+			text += " …"
+		}
+		if i == 0 && text != "" {
+			text = T("say.lines") + "：" + text
+		}
+		setText(t, text)
+		if text == "" && t.Visible() {
+			t.Hide()
+		} else if text != "" && !t.Visible() {
+			t.Show()
+		}
 	}
 }
 
