@@ -1,6 +1,7 @@
 package devices
 
 import (
+	"context"
 	"slices"
 	"sync"
 	"time"
@@ -102,3 +103,42 @@ func (b *Backoff) Next() time.Duration {
 
 // Reset starts over after a success.
 func (b *Backoff) Reset() { b.cur = 0 }
+
+// Probe runs probe while t's health is Down or Connecting: every interval,
+// backing off to 16× interval while the device stays away, until quit
+// closes. OK and Degraded are left alone: the link answers, and a degraded
+// light shows the last command's outcome until the next command. probe's
+// context is cancelled when quit closes. Drivers without a connection of
+// their own (VISCA over UDP, the Key Light's HTTP) use it so that their
+// status light recovers without user action; a command never waits for it.
+func Probe(quit <-chan struct{}, interval time.Duration, t *Tracker, probe func(ctx context.Context)) {
+	backoff := Backoff{Min: interval, Max: 16 * interval}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-quit:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	wait := interval
+	for {
+		timer := time.NewTimer(wait)
+		select {
+		case <-quit:
+			timer.Stop()
+			return
+		case <-timer.C:
+		}
+		wait = interval
+		if h := t.Status().Health; h != Down && h != Connecting {
+			backoff.Reset()
+			continue
+		}
+		probe(ctx)
+		if t.Status().Health != OK {
+			wait = backoff.Next()
+		}
+	}
+}

@@ -135,15 +135,29 @@ func TestArtNetSourcePortFromConfig(t *testing.T) {
 	defer reg.CloseAll()
 	main := DeviceConfig{ID: "main", Name: "主光", Kind: devices.KindLight, Driver: DriverArtNet, Addr: rx.Addr(), Fixture: "dimmer", Start: 1, SourcePort: port}
 	rim := DeviceConfig{ID: "rim", Name: "轮廓光", Kind: devices.KindLight, Driver: DriverArtNet, Addr: rx.Addr(), Fixture: "dimmer", Start: 2}
-	if err := reg.OpenAll([]DeviceConfig{main, rim}, false); err != nil {
+	// The option is the node's: the light that sets it may come second.
+	if err := reg.OpenAll([]DeviceConfig{rim, main}, false); err != nil {
 		t.Fatal(err)
 	}
-	f, err := rx.Next(2 * time.Second)
-	if err != nil {
-		t.Fatal(err)
+	rx.Drain()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		f, err := rx.Next(time.Until(deadline))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.SourcePort == port {
+			break
+		}
 	}
-	if f.SourcePort != port {
-		t.Fatalf("frames from port %d, want %d", f.SourcePort, port)
+	for i := 0; i < 3; i++ { // and every frame after
+		f, err := rx.Next(3 * time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.SourcePort != port {
+			t.Fatalf("frame from port %d, want %d", f.SourcePort, port)
+		}
 	}
 	// Another light asking the same node for a different source port.
 	odd := DeviceConfig{ID: "odd", Name: "怪灯", Kind: devices.KindLight, Driver: DriverArtNet, Addr: rx.Addr(), Fixture: "dimmer", Start: 3, SourcePort: port + 1}

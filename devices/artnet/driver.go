@@ -3,7 +3,6 @@ package artnet
 import (
 	"fmt"
 	"io"
-	"net"
 	"strconv"
 
 	"studiodesk/devices"
@@ -55,10 +54,9 @@ func open(cfg devices.Config, host devices.Host) (devices.Device, error) {
 		return nil, fmt.Errorf("device %q: %w", cfg.Label(), err)
 	}
 	node := res.(*Node)
-	if got := node.SourcePort(); cfg.SourcePort != 0 && got != cfg.SourcePort {
+	if err := node.UseSourcePort(cfg.SourcePort); err != nil {
 		_ = release()
-		return nil, fmt.Errorf("device %q: source_port: %d, but node %s universe %d already sends from %d: %w",
-			cfg.Label(), cfg.SourcePort, hostport, cfg.Universe, got, devices.ErrBadConfig)
+		return nil, fmt.Errorf("device %q: source_port: node %s universe %d: %w: %w", cfg.Label(), hostport, cfg.Universe, err, devices.ErrBadConfig)
 	}
 	dev, err := node.AddFixture(fx)
 	if err != nil {
@@ -78,12 +76,4 @@ type heldLight struct {
 func (h *heldLight) Close() error {
 	h.light.unpatch()
 	return h.release()
-}
-
-// SourcePort is the UDP port the node's frames leave from.
-func (n *Node) SourcePort() int {
-	if a, ok := n.conn.LocalAddr().(*net.UDPAddr); ok {
-		return a.Port
-	}
-	return 0
 }

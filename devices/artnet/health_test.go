@@ -143,3 +143,46 @@ func TestSourcePortOption(t *testing.T) {
 		t.Fatalf("source port 70000: %v", err)
 	}
 }
+
+// The source port is the node's: a node on an ephemeral port moves to the
+// port a later light asks for; one already on a chosen port refuses another.
+func TestUseSourcePortMovesAnEphemeralNode(t *testing.T) {
+	rx, err := artnettest.NewReceiver()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rx.Close()
+	n, err := artnet.NewNode(artnet.NodeConfig{Name: "台口", Addr: rx.Addr()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if err := n.UseSourcePort(artnet.DefaultPort); err != nil {
+		t.Fatal(err)
+	}
+	if p := n.SourcePort(); p != artnet.DefaultPort {
+		t.Fatalf("source port %d", p)
+	}
+	// Frames already on their way may come from the old socket; from the
+	// first one from 6454 on, all do.
+	deadline := time.Now().Add(5 * time.Second)
+	seen := 0
+	for seen < 2 {
+		f, err := rx.Next(time.Until(deadline))
+		if err != nil {
+			t.Fatalf("frames from 6454: %d: %v", seen, err)
+		}
+		switch {
+		case f.SourcePort == artnet.DefaultPort:
+			seen++
+		case seen > 0:
+			t.Fatalf("a frame from %d after one from 6454", f.SourcePort)
+		}
+	}
+	if err := n.UseSourcePort(artnet.DefaultPort); err != nil {
+		t.Fatalf("same port again: %v", err)
+	}
+	if err := n.UseSourcePort(artnet.DefaultPort + 1); err == nil || !strings.Contains(err.Error(), "already sends from port 6454") {
+		t.Fatalf("another port: %v", err)
+	}
+}

@@ -75,7 +75,9 @@ type Node struct {
 	universe   uint16
 	physical   uint8
 	dst        *net.UDPAddr
+	connMu     sync.RWMutex // guards conn and fixedPort: UseSourcePort swaps the socket
 	conn       *socket
+	fixedPort  bool // the socket was bound to a chosen source port
 	clock      Clock
 	fadePeriod time.Duration
 	keepalive  time.Duration
@@ -145,6 +147,7 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 		physical:   cfg.Physical,
 		dst:        dst,
 		conn:       conn,
+		fixedPort:  cfg.SourcePort != 0 || cfg.LocalAddr != "",
 		clock:      cfg.Clock,
 		fadePeriod: time.Second / time.Duration(cfg.FadeRate),
 		keepalive:  cfg.Keepalive,
@@ -190,7 +193,9 @@ func (n *Node) Close() error {
 		n.mu.Unlock()
 		close(n.quit)
 		<-n.done
+		n.connMu.Lock()
 		err = n.conn.release()
+		n.connMu.Unlock()
 	})
 	return err
 }
@@ -226,6 +231,50 @@ func (n *Node) AddFixture(f Fixture) (devices.Device, error) {
 	n.fixtures = append(n.fixtures, lt)
 	n.poke()
 	return lt, nil
+}
+
+// SourcePort is the UDP port the node's frames leave from.
+func (n *Node) SourcePort() int {
+	n.connMu.RLock()
+	defer n.connMu.RUnlock()
+	if a, ok := n.conn.LocalAddr().(*net.UDPAddr); ok {
+		return a.Port
+	}
+	return 0
+}
+
+// UseSourcePort makes the node's frames leave from port p from now on
+// (0: leave it as it is). The source port is the node's, whichever of its
+// lights asks for it: a node on an ephemeral port moves to p; a node
+// already bound to another chosen port refuses.
+func (n *Node) UseSourcePort(p int) error {
+	if p == 0 {
+		return nil
+	}
+	if err := devices.CheckRange("source port", p, 0, 65535, ""); err != nil {
+		return err
+	}
+	n.connMu.Lock()
+	defer n.connMu.Unlock()
+	cur, _ := n.conn.LocalAddr().(*net.UDPAddr)
+	if cur != nil && cur.Port == p {
+		n.fixedPort = true
+		return nil
+	}
+	if n.fixedPort {
+		return fmt.Errorf("source port %d: the node already sends from port %d", p, cur.Port)
+	}
+	local := &net.UDPAddr{Port: p}
+	if cur != nil {
+		local.IP = cur.IP
+	}
+	next, err := openSocket(local)
+	if err != nil {
+		return fmt.Errorf("source port %d: %w", p, err)
+	}
+	old := n.conn
+	n.conn, n.fixedPort = next, true
+	return old.release()
 }
 
 // poke asks the loop to send now without blocking.
@@ -286,7 +335,9 @@ func (n *Node) send(buf *[]byte) (fading bool) {
 	n.mu.Unlock()
 	if err == nil {
 		*buf = pkt
+		n.connMu.RLock()
 		_, err = n.conn.WriteToUDP(pkt, n.dst)
+		n.connMu.RUnlock()
 	}
 	if err != nil {
 		// No acknowledgement exists in Art-Net: a failing send is the only

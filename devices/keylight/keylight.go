@@ -210,40 +210,10 @@ func New(cfg Config) (*Light, error) {
 	return l, nil
 }
 
-// probeLoop reads the light while it is down or connecting, backing off
-// while it stays down. Degraded is left alone: the link answers, and the
-// light shows the last command's outcome until the next command.
+// probeLoop reads the light while it is down or connecting (devices.Probe).
 func (l *Light) probeLoop(interval time.Duration) {
 	defer close(l.probeDone)
-	backoff := devices.Backoff{Min: interval, Max: 16 * interval}
-	wait := interval
-	for {
-		t := time.NewTimer(wait)
-		select {
-		case <-l.quit:
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		wait = interval
-		if h := l.health.Status().Health; h != devices.Down && h != devices.Connecting {
-			backoff.Reset()
-			continue
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		go func() {
-			select {
-			case <-l.quit: // Close cuts a probe short
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
-		_, err := l.Lights(ctx)
-		cancel()
-		if err != nil {
-			wait = backoff.Next()
-		}
-	}
+	devices.Probe(l.quit, interval, l.health, func(ctx context.Context) { _, _ = l.Lights(ctx) })
 }
 
 func (l *Light) ID() string             { return l.id }

@@ -633,40 +633,19 @@ func (c *Camera) fail(err error) {
 // camera at once, whatever the backoff.
 func (c *Camera) probeLoop(interval time.Duration) {
 	defer c.wg.Done()
-	backoff := devices.Backoff{Min: interval, Max: 16 * interval}
-	wait := interval
-	for {
-		t := time.NewTimer(wait)
-		select {
-		case <-c.closed:
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		wait = interval
-		if h := c.tracker.Status().Health; h != devices.Down && h != devices.Connecting {
-			// OK, or Degraded: the link answers and the light shows the
-			// last command's outcome until the next command.
-			backoff.Reset()
-			continue
-		}
-		c.probe()
-		if c.tracker.Status().Health != devices.OK {
-			wait = backoff.Next()
-		}
-	}
+	devices.Probe(c.closed, interval, c.tracker, c.probe)
 }
 
 // probe tries one inquiry without retransmits, and only if no command is in
 // flight: a probe must never hold up a user's recall.
-func (c *Camera) probe() {
+func (c *Camera) probe(ctx context.Context) {
 	select {
 	case c.slot <- struct{}{}:
 		<-c.slot
 	default:
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*c.timeout)
+	ctx, cancel := context.WithTimeout(ctx, 3*c.timeout)
 	defer cancel()
 	c.exchange(ctx, "probe", TypeInquiry, ZoomInquiry(), 0)
 }
