@@ -3,7 +3,7 @@
 GO      ?= go
 TAGS    := migrated_fynedo
 BIN     := bin/studiodesk
-APT     := gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev xvfb imagemagick chromium
+APT     := gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev xvfb imagemagick chromium pulseaudio
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SHOTS   ?= docs/screenshots
 export PATH := $(PATH):/usr/local/go/bin
