@@ -4,7 +4,7 @@ GO      ?= go
 TAGS    := migrated_fynedo
 BIN     := bin/studiodesk
 APT     := gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev xvfb imagemagick chromium \
-           gcc-mingw-w64-x86-64 zip desktop-file-utils python3-openpyxl
+           gcc-mingw-w64-x86-64 zip desktop-file-utils python3-openpyxl pulseaudio
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SHOTS   ?= docs/screenshots
 export PATH := $(PATH):/usr/local/go/bin

@@ -32,6 +32,7 @@ var overlayMessages = map[string][2]string{
 	"ovl.lan.saved":     {"已保存，重启中控台后生效", "Saved; restart the desk to apply"},
 	"ovl.off":           {"叠加层未启动（端口被占用？）", "Overlays are off (address in use?)"},
 	"ovl.err.settings":  {"叠加层设置：", "Overlay settings: "},
+	"ovl.err.layout":    {"布局未应用（页面不能重叠，也不能超出画布）：", "Layout not applied (pages may not overlap or leave the canvas): "},
 	"ovl.err.number":    {"请输入整数：", "Enter a whole number: "},
 	"ovl.canvas":        {"设计画布", "Design canvas"},
 	"ovl.sizes.example": {"推荐来源大小：1920×1080、1280×720（800×600 也可，画面在上方 450 像素内）", "Recommended source sizes: 1920×1080, 1280×720 (800×600 works too: the overlay fills its top 450 pixels)"},
@@ -126,7 +127,7 @@ func (p *overlaysPage) attach(srv *overlay.Server, dir string) {
 		s := srv.Style()
 		s.Layout = l
 		if err := srv.SetStyle(s); err != nil {
-			p.status.SetText("⚠ " + err.Error())
+			p.status.SetText("⚠ " + T("ovl.err.layout") + err.Error())
 			return
 		}
 		set, err := overlaycfg.Load(dir)

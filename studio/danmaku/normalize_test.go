@@ -119,6 +119,9 @@ func FuzzNormalize(f *testing.F) {
 		hasLink(n.link)
 		scanRuns(n.key)
 		Classify(s)
+		if k := n.symbolKey(); k != nil && (k[0] != 0 || !utf8.Valid(k[1:])) {
+			t.Fatalf("symbol key %q of %q", k, s)
+		}
 	})
 }
 

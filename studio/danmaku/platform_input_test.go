@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // TestDedupeByPlatformID: a platform that re-delivers (a replay after a
@@ -115,4 +116,33 @@ func TestEmojiFloodMerged(t *testing.T) {
 	if a.Hidden || b.Hidden {
 		t.Fatalf("distinct emoji merged: %+v %+v", a, b)
 	}
+}
+
+// FuzzIngestNameAndID: any name, text and id go through the pipeline
+// without a panic; names come out valid, capped and free of invisibles.
+func FuzzIngestNameAndID(f *testing.F) {
+	for _, s := range []string{"", "\u202E小熊", "👍👍", "\xff\xfe", "a\u200bb", strings.Repeat("名", 40)} {
+		f.Add(s, s, s)
+	}
+	p, _ := newTestPipeline(f, Config{DedupeIDs: 8})
+	f.Fuzz(func(t *testing.T, name, text, id string) {
+		sub := p.Subscribe(4)
+		defer sub.Close()
+		p.Ingest(Message{ID: id, ViewerID: name, ViewerName: name, Text: text})
+		select {
+		case it := <-sub.C:
+			if !utf8.ValidString(it.ViewerName) || utf8.RuneCountInString(it.ViewerName) > 24 {
+				t.Fatalf("name %q out of %q", it.ViewerName, name)
+			}
+			for _, r := range it.ViewerName {
+				if invisible(r) || r < 0x20 {
+					t.Fatalf("name %q keeps %U", it.ViewerName, r)
+				}
+			}
+		default: // a re-delivered id: dropped
+			if id == "" {
+				t.Fatalf("message without an id dropped")
+			}
+		}
+	})
 }
