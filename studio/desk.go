@@ -74,6 +74,8 @@ type Desk struct {
 	// platform acknowledgement, a timer) reports back through it.
 	inbox chan func()
 	ix    *interactState
+	// feedPaused is the comment feed's pause (desk_actions.go).
+	feedPaused atomic.Bool
 }
 
 type request struct {
@@ -197,6 +199,9 @@ func (d *Desk) apply(cmd Command) error {
 		return err
 	}
 	if handled, err := d.applyInteractionCommand(cmd); handled {
+		return err
+	}
+	if handled, err := d.applyActionCommand(cmd); handled {
 		return err
 	}
 	if d.show == nil {

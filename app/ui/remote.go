@@ -48,7 +48,9 @@ type remotePage struct {
 	desk    *studio.Desk
 	tokens  remote.TokenStore
 	addr    string
+	oscAddr string // --osc-addr ("" = the remote address's host, port 8888)
 	srv     *remote.Server
+	expiry  *time.Timer
 	enable  *widget.Check
 	code    *canvas.Text
 	info    *widget.Label
@@ -84,7 +86,9 @@ func (p *remotePage) start() {
 	if p.srv != nil {
 		return
 	}
-	srv, err := remote.NewServer(remote.Config{Desk: p.desk, Addr: p.addr, Tokens: p.tokens, Now: p.now, Logf: log.Printf})
+	srv, err := remote.NewServer(remote.Config{Desk: p.desk, Addr: p.addr, OSCAddr: p.oscAddr, Tokens: p.tokens, Now: p.now, Logf: log.Printf,
+		// A new device shows in the list at once (the code is spent too).
+		OnPair: func(remote.Device) { fyne.Do(p.refresh) }})
 	if err == nil {
 		err = srv.Start()
 	}
@@ -101,6 +105,9 @@ func (p *remotePage) start() {
 }
 
 func (p *remotePage) stop() {
+	if p.expiry != nil {
+		p.expiry.Stop()
+	}
 	if p.srv != nil {
 		if p.onServer != nil {
 			p.onServer(nil)
@@ -114,7 +121,9 @@ func (p *remotePage) stop() {
 	p.devices.RemoveAll()
 }
 
-// refresh shows the current code, the addresses to use, and the devices.
+// refresh shows the current code, the addresses the server is bound to
+// (and why a transport is not), and the devices. It runs again when the
+// code expires and after every pairing.
 func (p *remotePage) refresh() {
 	if p.srv == nil {
 		return
@@ -122,12 +131,34 @@ func (p *remotePage) refresh() {
 	code, expires := p.srv.PairingCode()
 	p.code.Text = code
 	p.code.Refresh()
-	_, port, _ := net.SplitHostPort(p.srv.Addr())
-	var urls []string
-	for _, ip := range lanAddrs() {
-		urls = append(urls, fmt.Sprintf("http://%s/remote", net.JoinHostPort(ip, port)))
+	if p.expiry != nil {
+		p.expiry.Stop()
 	}
-	p.info.SetText(fmt.Sprintf(T("remote.info"), strings.Join(urls, "  "), expires.Local().Format("15:04:05"), p.srv.OSCAddr()))
+	wait := max(expires.Sub(p.now()), 0) + 200*time.Millisecond
+	srv := p.srv
+	p.expiry = time.AfterFunc(wait, func() {
+		fyne.Do(func() {
+			if p.srv == srv {
+				p.refresh()
+			}
+		})
+	})
+	var lines []string
+	for _, tr := range p.srv.Transports() {
+		switch {
+		case tr.Err != nil && tr.Name == "osc":
+			lines = append(lines, fmt.Sprintf(T("remote.osc_failed"), tr.Err))
+		case tr.Err != nil:
+			lines = append(lines, fmt.Sprintf(T("remote.http_failed"), tr.Err))
+		case tr.Addr == "":
+		case tr.Name == "osc":
+			lines = append(lines, fmt.Sprintf(T("remote.osc_bound"), strings.Join(boundAddrs(tr.Addr, ""), "  ")))
+		default:
+			lines = append(lines, fmt.Sprintf(T("remote.http_bound"), strings.Join(boundAddrs(tr.Addr, "http://%s/remote"), "  ")))
+		}
+	}
+	lines = append(lines, fmt.Sprintf(T("remote.info"), expires.Local().Format("15:04:05")))
+	p.info.SetText(strings.Join(lines, "\n"))
 	p.devices.RemoveAll()
 	for _, d := range p.srv.Devices() {
 		id := d.ID
@@ -140,6 +171,27 @@ func (p *remotePage) refresh() {
 			}),
 			widget.NewLabel(fmt.Sprintf("%s · %s · %s", d.Name, d.Role, d.Paired.Local().Format("01-02 15:04")))))
 	}
+}
+
+// boundAddrs lists where a listener bound to addr is reached: the bound
+// host itself, or each LAN address when it listens on all of them.
+func boundAddrs(addr, format string) []string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return []string{addr}
+	}
+	hosts := []string{host}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		hosts = lanAddrs()
+	}
+	out := make([]string, len(hosts))
+	for i, h := range hosts {
+		out[i] = net.JoinHostPort(h, port)
+		if format != "" {
+			out[i] = fmt.Sprintf(format, out[i])
+		}
+	}
+	return out
 }
 
 func (p *remotePage) close() { p.stop() }

@@ -18,7 +18,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
 	"studiodesk/app/sound"
@@ -47,6 +46,7 @@ type Options struct {
 	// LAN address. Remote (with Pair) runs this app as a client of a desk.
 	RemoteControl bool
 	RemoteAddr    string
+	OSCAddr       string
 	Remote        string
 	Pair          string
 	Platform      platformFlags
@@ -69,6 +69,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	fs.StringVar(&o.OverlayAddr, "overlay", overlay.DefaultAddr, "OBS overlay server address (loopback)")
 	fs.BoolVar(&o.RemoteControl, "remote-control", false, "serve the field-controller remote on the LAN (also switchable in the Remote tab)")
 	fs.StringVar(&o.RemoteAddr, "remote-addr", remote.DefaultAddr, "LAN address for remote control")
+	fs.StringVar(&o.OSCAddr, "osc-addr", "", `UDP address for OSC control (default: the remote address's host, port 8888; "off" disables it)`)
 	fs.StringVar(&o.Remote, "remote", "", "run as the field controller's client of the desk at ADDR (host:port)")
 	fs.StringVar(&o.Pair, "pair", "", "with --remote: the desk's one-time pairing code")
 	o.Platform.register(fs)
@@ -198,7 +199,7 @@ func Main(args []string) int {
 	d.ix.setCapabilities(plat.Name(), plat.Capabilities())
 	d.remote.onServer = live.setRemote
 	d.viewers = live.viewers
-	d.remote.addr = opts.RemoteAddr
+	d.remote.addr, d.remote.oscAddr = opts.RemoteAddr, opts.OSCAddr
 	if opts.RemoteControl {
 		d.remote.enable.SetChecked(true)
 	}
@@ -378,54 +379,11 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 	w.SetContent(tabs)
 	w.Canvas().SetOnTypedKey(d.typedKey)
 	d.refresh()
-	w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyP, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { d.danmaku.pin() })
-	w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyB, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { d.danmaku.block() })
+	d.addShortcuts(w.Canvas())
 	if view == "presets" && len(d.editor.presets) > 0 {
 		d.editor.list.Select(0)
 	}
 	return d
-}
-
-func shortcutHelp() string {
-	parts := make([]string, 0, len(timerActions)+2)
-	for _, a := range timerActions {
-		parts = append(parts, "["+a.keyText+"] "+T(a.label))
-	}
-	parts = append(parts, "[J] "+T("btn.jump"), "[H] "+T("view.streamer"))
-	return T("shortcuts") + "：" + strings.Join(parts, " · ")
-}
-
-func (d *deskUI) typedKey(k *fyne.KeyEvent) {
-	switch k.Name {
-	case fyne.KeyP:
-		d.danmaku.pause.SetChecked(!d.danmaku.pause.Checked)
-		return
-	case fyne.KeyDelete:
-		d.danmaku.hide()
-		return
-	case fyne.KeyC:
-		d.ix.fire()
-		return
-	case fyne.KeyV:
-		d.ix.startVote()
-		return
-	case fyne.KeyX:
-		d.ix.endVote()
-		return
-	}
-	if id, ok := d.presets.presetForKey(k.Name); ok {
-		d.runner.do(studio.RecallPreset{ID: id})
-		return
-	}
-	switch k.Name {
-	case fyne.KeyJ:
-		d.controller.jumpSelected()
-		return
-	case fyne.KeyH:
-		d.openHostWindow()
-		return
-	}
-	d.runner.handleKey(k.Name, timerActions)
 }
 
 // openHostWindow shows the host screen in its own window, full screen, for
@@ -439,6 +397,7 @@ func (d *deskUI) openHostWindow() {
 	hw := d.app.NewWindow(T("view.streamer"))
 	hw.SetContent(d.hostView.root)
 	hw.Canvas().SetOnTypedKey(d.typedKey)
+	d.addShortcuts(hw.Canvas())
 	hw.SetOnClosed(func() { d.hostWin, d.hostView = nil, nil })
 	hw.SetFullScreen(true)
 	d.hostWin = hw
@@ -468,6 +427,8 @@ func (d *deskUI) onEvent(ev studio.Event) {
 		d.controller.report(ev.Err)
 	case studio.EventInteraction:
 		d.ix.set(d.desk.Interactions())
+	case studio.EventDanmakuPause:
+		d.danmaku.syncPause(d.desk.DanmakuPaused())
 	case studio.EventRecall:
 		d.presets.showResult(ev.Recall)
 		d.presets.refreshLights()
@@ -522,6 +483,7 @@ func (d *deskUI) refresh() {
 		d.editor.setPresets(s.Presets)
 	}
 	d.ix.set(d.desk.Interactions())
+	d.danmaku.syncPause(d.desk.DanmakuPaused())
 	d.render(d.now())
 }
 

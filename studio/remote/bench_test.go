@@ -46,7 +46,7 @@ func BenchmarkCommandRoundTrip(b *testing.B) {
 		}
 		c := clients[i%len(clients)]
 		start := time.Now()
-		if err := c.Do(ctx, ActionTogglePause, Args{}); err != nil {
+		if err := c.Do(ctx, studio.ActTogglePause, nil); err != nil {
 			b.Fatalf("command %d: %v", i, err)
 		}
 		lat = append(lat, time.Since(start))

@@ -137,8 +137,8 @@ func (c *Client) DoID(ctx context.Context, id, action string, args Args) error {
 	if !validID(id) {
 		return fmt.Errorf("remote: %s: %w: command id %q", action, ErrBadRequest, clip(id))
 	}
-	if _, err := ToCommand(action, args); err != nil {
-		return fmt.Errorf("remote: %w", err)
+	if _, err := parseCall(action, args); err != nil {
+		return err
 	}
 	l := c.link()
 	if l == nil || !l.up.Load() {

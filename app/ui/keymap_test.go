@@ -1,0 +1,78 @@
+package ui
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+
+	"studiodesk/studio"
+)
+
+// Every catalogue action has exactly one key, no two live actions share a
+// key, and the help line shows them all.
+func TestKeymapCoversTheCatalogue(t *testing.T) {
+	lang = "en"
+	seen := map[string]string{}
+	for _, b := range keymap {
+		if _, err := studio.LookupAction(b.action); err != nil {
+			t.Errorf("keymap: %v", err)
+		}
+		for _, k := range b.keys {
+			id := string(k)
+			if b.ctrl {
+				id = "ctrl+" + id
+			}
+			if other, dup := seen[id]; dup {
+				t.Errorf("key %s is both %s and %s", id, other, b.action)
+			}
+			seen[id] = b.action
+		}
+	}
+	help := shortcutHelp()
+	for _, a := range studio.Actions() {
+		kt := keyText(a.Name)
+		if kt == "" {
+			t.Errorf("action %s has no key", a.Name)
+			continue
+		}
+		if !strings.Contains(help, "["+kt+"] "+T(actionLabels[a.Name])) {
+			t.Errorf("help line lacks %s [%s]: %s", a.Name, kt, help)
+		}
+	}
+}
+
+// F5 cannot be both Start and a preset: the editor does not offer it, a
+// save with it is refused, and a preset stored with it before does not
+// take the key from Start.
+func TestPresetKeyConflictRefused(t *testing.T) {
+	lang = "en"
+	if err := checkPresetKey("F5"); err == nil || !strings.Contains(err.Error(), "Start") {
+		t.Fatalf("F5: %v", err)
+	}
+	if err := checkPresetKey("F6"); err != nil {
+		t.Fatalf("F6: %v", err)
+	}
+	for _, k := range presetKeys {
+		if k == "F5" {
+			t.Fatal("the editor offers F5")
+		}
+	}
+	f := newFixture(t)
+	f.ui.editor.name.SetText("抢 F5")
+	f.ui.editor.key.Options = append(f.ui.editor.key.Options, "F5")
+	f.ui.editor.key.SetSelected("F5")
+	if _, err := f.ui.editor.formPreset(); err == nil || !errors.Is(err, err) || !strings.Contains(err.Error(), "F5") {
+		t.Fatalf("save with F5: %v", err)
+	}
+	// A book that already holds F5 (saved by an older version).
+	f.ui.presets.setPresets([]studio.Preset{{ID: "p1", Name: "old", Key: "F5"}}, nil)
+	if _, ok := f.ui.presets.presetForKey(fyne.KeyF5); ok {
+		t.Fatal("a preset took F5 from Start")
+	}
+	f.key(fyne.KeyF5)
+	if !f.desk.Snapshot().State(f.clk.Now()).Started {
+		t.Fatal("F5 did not start the show")
+	}
+}
