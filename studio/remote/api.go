@@ -134,7 +134,7 @@ func ParseAPIRequest(method, path string, h http.Header, query string, body []by
 		return req, apiErr(http.StatusRequestEntityTooLarge, fmt.Errorf("%w: body over %d bytes", ErrBadRequest, maxAPIBodySize))
 	}
 	raw := map[string]any{}
-	if len(bytes.TrimSpace(body)) > 0 {
+	if b := bytes.TrimSpace(body); len(b) > 0 && !bytes.Equal(b, []byte("null")) {
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.UseNumber()
 		if err := dec.Decode(&raw); err != nil || raw == nil {
