@@ -191,10 +191,15 @@ func (s *Server) Start() error {
 			s.cfg.Logf("remote: OSC listening on udp %s", pc.LocalAddr())
 		}
 	}
+	if ln == nil && s.osc == nil {
+		return errors.Join(s.httpErr, s.oscErr)
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.watch()
+	}()
 	if ln == nil {
-		if s.osc == nil {
-			return errors.Join(s.httpErr, s.oscErr)
-		}
 		return nil
 	}
 	s.ln = ln
@@ -213,6 +218,21 @@ func (s *Server) Start() error {
 	}()
 	s.cfg.Logf("remote: listening on %s", ln.Addr())
 	return nil
+}
+
+// watch records what desk events add to the state (recall results), for
+// the HTTP API, the remotes and OSC feedback alike.
+func (s *Server) watch() {
+	sub := s.cfg.Desk.Subscribe(64)
+	defer sub.Close()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case ev := <-sub.C():
+			s.noteEvent(ev)
+		}
+	}
 }
 
 func (s *Server) oscListenAddr() string {

@@ -141,9 +141,14 @@ func ms(d time.Duration) int64 { return d.Milliseconds() }
 
 // stateFrom computes the remote's view of a desk snapshot at now.
 func stateFrom(s *studio.Snapshot, now time.Time) StateData {
+	d := snapshotState(s, now)
+	d.Deck = deckFields(s, d)
+	return d
+}
+
+func snapshotState(s *studio.Snapshot, now time.Time) StateData {
 	d := StateData{AtMs: now.UnixMilli(), Clock: "idle", Rundown: []Row{},
 		Presets: []PresetState{}, Interactions: []InteractionState{}, Devices: []DeviceState{}}
-	defer func() { d.Deck = deckFields(s, d) }()
 	if s == nil {
 		return d
 	}
