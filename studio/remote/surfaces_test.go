@@ -212,7 +212,9 @@ func TestReplayRefusedOnEveryTransport(t *testing.T) {
 			}
 			return nil
 		}},
-		{"datachannel", func(id string) error { return c.DoID(context.Background(), id, studio.ActRecallPreset, Args{"preset": 1}) }},
+		{"datachannel", func(id string) error {
+			return c.DoID(context.Background(), id, studio.ActRecallPreset, Args{"preset": 1})
+		}},
 	} {
 		moves := r.light.count()
 		id := tc.name + "-7"
