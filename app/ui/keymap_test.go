@@ -1,13 +1,17 @@
 package ui
 
 import (
+	"context"
 	"errors"
+	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 
 	"studiodesk/studio"
+	"studiodesk/studio/remote"
 )
 
 // Every catalogue action has exactly one key, no two live actions share a
@@ -74,5 +78,68 @@ func TestPresetKeyConflictRefused(t *testing.T) {
 	f.key(fyne.KeyF5)
 	if !f.desk.Snapshot().State(f.clk.Now()).Started {
 		t.Fatal("F5 did not start the show")
+	}
+}
+
+// The pairing page shows where the server is bound, refreshes itself
+// after a pairing and on expiry, and shows why a transport is off while
+// the other runs.
+func TestRemotePageBoundAddressesRefreshAndBusyOSC(t *testing.T) {
+	busy, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	f := newFixture(t)
+	lang = "en"
+	p := f.ui.remote
+	p.addr, p.oscAddr = "127.0.0.1:0", busy.LocalAddr().String()
+	p.now, p.codeTTL = time.Now, 2*time.Second
+	// The test goroutine is the UI goroutine: what the page hands to
+	// fyne.Do from other goroutines runs here, in order.
+	queue := make(chan func(), 64)
+	p.uiDo = func(f func()) { queue <- f }
+	ui := func() {
+		for {
+			select {
+			case f := <-queue:
+				f()
+			default:
+				return
+			}
+		}
+	}
+	p.enable.SetChecked(true)
+	t.Cleanup(p.close)
+	if p.srv == nil {
+		t.Fatalf("remote control did not start: %s", p.info.Text)
+	}
+	info := p.info.Text
+	if !strings.Contains(info, "http://"+p.srv.Addr()+"/remote") || !strings.Contains(info, "OSC is off") ||
+		!strings.Contains(info, "address already in use") {
+		t.Fatalf("page: %s", info)
+	}
+	code := p.code.Text
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := remote.Pair(ctx, p.srv.Addr(), code, "平板", remote.RoleController); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		ui()
+		return len(p.devices.Objects) == 1 && p.code.Text != code
+	}, "the page lists the new device and a new code without a click")
+	// The code expires: the page shows a new one by itself.
+	before := p.code.Text
+	waitFor(t, func() bool {
+		ui()
+		return p.code.Text != before && len(p.code.Text) == 6
+	}, "a new code after expiry")
+	// OSC port free again: it binds and the page shows the bound address.
+	p.enable.SetChecked(false)
+	busy.Close()
+	p.enable.SetChecked(true)
+	if !strings.Contains(p.info.Text, "OSC (UDP): "+p.oscAddr) {
+		t.Fatalf("page after freeing the port: %s", p.info.Text)
 	}
 }

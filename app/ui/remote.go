@@ -51,6 +51,9 @@ type remotePage struct {
 	oscAddr string // --osc-addr ("" = the remote address's host, port 8888)
 	srv     *remote.Server
 	expiry  *time.Timer
+	codeTTL time.Duration // 0: the server's default (5 min)
+	// uiDo runs f on the UI goroutine (fyne.Do; tests queue it).
+	uiDo func(f func())
 	enable  *widget.Check
 	code    *canvas.Text
 	info    *widget.Label
@@ -86,9 +89,9 @@ func (p *remotePage) start() {
 	if p.srv != nil {
 		return
 	}
-	srv, err := remote.NewServer(remote.Config{Desk: p.desk, Addr: p.addr, OSCAddr: p.oscAddr, Tokens: p.tokens, Now: p.now, Logf: log.Printf,
+	srv, err := remote.NewServer(remote.Config{Desk: p.desk, Addr: p.addr, OSCAddr: p.oscAddr, Tokens: p.tokens, Now: p.now, Logf: log.Printf, CodeTTL: p.codeTTL,
 		// A new device shows in the list at once (the code is spent too).
-		OnPair: func(remote.Device) { fyne.Do(p.refresh) }})
+		OnPair: func(remote.Device) { p.onUI(p.refresh) }})
 	if err == nil {
 		err = srv.Start()
 	}
@@ -137,7 +140,7 @@ func (p *remotePage) refresh() {
 	wait := max(expires.Sub(p.now()), 0) + 200*time.Millisecond
 	srv := p.srv
 	p.expiry = time.AfterFunc(wait, func() {
-		fyne.Do(func() {
+		p.onUI(func() {
 			if p.srv == srv {
 				p.refresh()
 			}
@@ -195,6 +198,14 @@ func boundAddrs(addr, format string) []string {
 }
 
 func (p *remotePage) close() { p.stop() }
+
+func (p *remotePage) onUI(f func()) {
+	if p.uiDo != nil {
+		p.uiDo(f)
+		return
+	}
+	fyne.Do(f)
+}
 
 // lanAddrs lists this machine's IPv4 LAN addresses for the pairing screen.
 func lanAddrs() []string {

@@ -339,6 +339,7 @@ func TestRemotePagePairsListsAndRevokes(t *testing.T) {
 	f := newFixture(t)
 	p := f.ui.remote
 	p.addr, p.oscAddr = "127.0.0.1:0", "127.0.0.1:0"
+	p.uiDo = func(func()) {} // this test refreshes by hand
 	p.enable.SetChecked(true)
 	t.Cleanup(p.close)
 	if p.srv == nil {
