@@ -53,7 +53,7 @@ type remotePage struct {
 	expiry  *time.Timer
 	codeTTL time.Duration // 0: the server's default (5 min)
 	// uiDo runs f on the UI goroutine (fyne.Do; tests queue it).
-	uiDo func(f func())
+	uiDo    func(f func())
 	enable  *widget.Check
 	code    *canvas.Text
 	info    *widget.Label
