@@ -16,6 +16,7 @@ import (
 
 	"studiodesk/devices"
 	"studiodesk/studio"
+	"studiodesk/studio/danmaku"
 	"studiodesk/studio/platform/rehearsal"
 )
 
@@ -48,6 +49,7 @@ type studioRig struct {
 	*rig
 	light *countingLight
 	sim   *rehearsal.Sim
+	pipe  *danmaku.Pipeline
 }
 
 func newStudioRig(t *testing.T, oscAddr string) *studioRig {
@@ -65,7 +67,8 @@ func newStudioRig(t *testing.T, oscAddr string) *studioRig {
 		t.Fatal(err)
 	}
 	sim := rehearsal.New(rehearsal.Config{Seed: 1, Now: clk.Now})
-	desk := studio.New(studio.Config{Clock: clk, Journal: studio.NewMemoryJournal(), Rehearsal: true, Devices: reg, Presets: book,
+	pipe := danmaku.New(danmaku.Config{Now: clk.Now})
+	desk := studio.New(studio.Config{Clock: clk, Journal: studio.NewMemoryJournal(), Rehearsal: true, Devices: reg, Presets: book, Danmaku: pipe,
 		Interact: studio.InteractConfig{Platform: sim}, Logf: func(string, ...any) {}})
 	t.Cleanup(desk.Close)
 	for _, c := range append(studio.DemoInteractions(), studio.LoadShow{Show: testShow()}, studio.Start{},
@@ -89,7 +92,7 @@ func newStudioRig(t *testing.T, oscAddr string) *studioRig {
 			t.Logf("server log:\n%s", lg.dump())
 		}
 	})
-	return &studioRig{rig: &rig{desk: desk, clk: clk, srv: srv, log: lg, http: &http.Client{Timeout: 10 * time.Second}}, light: light, sim: sim}
+	return &studioRig{rig: &rig{desk: desk, clk: clk, srv: srv, log: lg, http: &http.Client{Timeout: 10 * time.Second}}, light: light, sim: sim, pipe: pipe}
 }
 
 // stays checks that f stays true for a while (a second effect would show).
