@@ -296,26 +296,6 @@ func (a *Action) Decode(raw map[string]any) (ArgValues, error) {
 	return v, nil
 }
 
-// DecodePositional maps positional arguments (OSC) onto the action's
-// arguments in catalogue order, then decodes them.
-func (a *Action) DecodePositional(pos []any, named map[string]any) (ArgValues, error) {
-	if len(pos) > len(a.Args) {
-		return nil, &ArgError{Action: a.Name, Msg: fmt.Sprintf("%d arguments, at most %d%s", len(pos), len(a.Args), a.argList())}
-	}
-	raw := make(map[string]any, len(pos)+len(named))
-	for k, x := range named {
-		raw[k] = x
-	}
-	for i, x := range pos {
-		name := a.Args[i].Name
-		if _, dup := raw[name]; dup {
-			return nil, &ArgError{Action: a.Name, Arg: name, Msg: "given twice"}
-		}
-		raw[name] = x
-	}
-	return a.Decode(raw)
-}
-
 func (a *Action) argList() string {
 	if len(a.Args) == 0 {
 		return " (takes none)"
