@@ -34,6 +34,15 @@ func (d *Desk) DanmakuLine(id string) (danmaku.Item, bool) {
 	return danmaku.Item{}, false
 }
 
+// Questions returns the top k question groups waiting for an answer
+// (answer_question takes their ids). Safe from any goroutine.
+func (d *Desk) Questions(k int) []danmaku.QuestionGroup {
+	if d.cfg.Danmaku == nil {
+		return nil
+	}
+	return d.cfg.Danmaku.Questions(k)
+}
+
 var _ ActionEnv = (*Desk)(nil)
 
 // applyActionCommand handles the commands added with the action catalogue;

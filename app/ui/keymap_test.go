@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -141,5 +142,38 @@ func TestRemotePageBoundAddressesRefreshAndBusyOSC(t *testing.T) {
 	p.enable.SetChecked(true)
 	if !strings.Contains(p.info.Text, "OSC (UDP): "+p.oscAddr) {
 		t.Fatalf("page after freeing the port: %s", p.info.Text)
+	}
+}
+
+// docs/control-api.md lists every catalogue action with its examples and
+// the desk key the keymap gives it.
+func TestControlAPIDocListsEveryActionAndKey(t *testing.T) {
+	b, err := os.ReadFile("../../docs/control-api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	for _, a := range studio.Actions() {
+		if !strings.Contains(doc, "#### `"+a.Name+"`") || !strings.Contains(doc, "/api/v1/"+a.Name) || !strings.Contains(doc, "/studiodesk/"+a.Name) {
+			t.Errorf("docs lack the examples of %s", a.Name)
+		}
+		var row string
+		for _, l := range strings.Split(doc, "\n") {
+			if strings.HasPrefix(l, "| `"+a.Name+"` |") {
+				row = l
+			}
+		}
+		if row == "" {
+			t.Errorf("docs lack the table row of %s", a.Name)
+			continue
+		}
+		if b, ok := binding(a.Name); ok && !strings.Contains(row, b.text) {
+			t.Errorf("docs row of %s lacks its key %s: %s", a.Name, b.text, row)
+		}
+		for _, x := range a.Args {
+			if !strings.Contains(row, "`"+x.Name+"`") {
+				t.Errorf("docs row of %s lacks argument %s", a.Name, x.Name)
+			}
+		}
 	}
 }

@@ -246,6 +246,7 @@
     });
     renderPresets();
     renderInteractions(el);
+    renderQuestions();
     $('btn-dm-pause').textContent = state.danmaku_paused ? '继续滚动 Resume' : '暂停滚动 Pause';
     updateButtons();
   }
@@ -277,6 +278,28 @@
       if (p.last && p.last.at_ms >= lastAt) { lastAt = p.last.at_ms; lastText = p.name + ' ' + p.last.text; }
     }
     setText('preset-result', lastText);
+  }
+
+  let qSig = '';
+  function renderQuestions() {
+    const sig = JSON.stringify(state.questions || []);
+    if (sig === qSig) return;
+    qSig = sig;
+    const ul = $('questions');
+    while (ul.firstChild) ul.removeChild(ul.firstChild);
+    for (const q of state.questions || []) {
+      const li = document.createElement('li');
+      const span = document.createElement('span');
+      span.textContent = (q.topic || '其他') + ' ×' + q.count + '：' + q.example;
+      li.appendChild(span);
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.textContent = '已答 Answered';
+      b.disabled = !(up && state.can_control);
+      b.addEventListener('click', () => act('answer_question', { id: q.id }));
+      li.appendChild(b);
+      ul.appendChild(li);
+    }
   }
 
   // Interactions card: rebuilt when the desk's list changes; in between

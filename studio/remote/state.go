@@ -66,6 +66,8 @@ type StateData struct {
 	// Devices are the studio devices and their health.
 	Devices       []DeviceState `json:"devices"`
 	DanmakuPaused bool          `json:"danmaku_paused"`
+	// Questions are the top question groups waiting for an answer.
+	Questions []QuestionState `json:"questions"`
 	// Deck holds ready-to-show texts for a Stream Deck key.
 	Deck DeckFields `json:"deck"`
 }
@@ -109,6 +111,14 @@ type InteractionState struct {
 	Error       string    `json:"error"`
 	// Text is one line for a key: "满300减50 · live · 02:59 · 120/500".
 	Text string `json:"text"`
+}
+
+// QuestionState is one question group (answer_question takes its id).
+type QuestionState struct {
+	ID      string `json:"id"`
+	Topic   string `json:"topic"`
+	Count   int    `json:"count"`
+	Example string `json:"example"`
 }
 
 // DeviceState is one device's status light.
@@ -343,6 +353,7 @@ func (d *decoder) decode(b []byte) (StateMsg, error) {
 		next.Presets = slices.Clone(next.Presets)
 		next.Interactions = slices.Clone(next.Interactions)
 		next.Devices = slices.Clone(next.Devices)
+		next.Questions = slices.Clone(next.Questions)
 	default:
 		return StateMsg{}, fmt.Errorf("remote: state message type %q", w.Type)
 	}
@@ -468,6 +479,14 @@ func (s *Server) stateAt(snap *studio.Snapshot, at time.Time) StateData {
 	}
 	s.extras.mu.Unlock()
 	d.DanmakuPaused = s.cfg.Desk.DanmakuPaused()
+	d.Questions = []QuestionState{}
+	for _, g := range s.cfg.Desk.Questions(5) {
+		q := QuestionState{ID: g.ID, Topic: g.Topic, Count: g.Count}
+		if n := len(g.Examples); n > 0 {
+			q.Example = g.Examples[n-1].Norm
+		}
+		d.Questions = append(d.Questions, q)
+	}
 	for _, v := range s.cfg.Desk.Interactions().Items {
 		d.Interactions = append(d.Interactions, interactionState(v, at))
 	}
