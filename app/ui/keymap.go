@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
 
 	"studiodesk/studio"
 )
@@ -209,4 +210,11 @@ func (d *deskUI) keyArgs(action string) (map[string]any, bool) {
 		return map[string]any{"id": d.danmaku.groups[0].ID}, true
 	}
 	return nil, true
+}
+
+// shortcutLabel shows the help line, wrapped so it never widens the window.
+func shortcutLabel() *widget.Label {
+	l := widget.NewLabel(shortcutHelp())
+	l.Wrapping = fyne.TextWrapWord
+	return l
 }

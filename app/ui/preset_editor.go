@@ -294,7 +294,7 @@ func (e *presetEditor) selectedID() (string, bool) {
 
 func (e *presetEditor) test() {
 	if id, ok := e.selectedID(); ok {
-		e.runner.do(studio.RecallPreset{ID: id})
+		e.runner.action(studio.ActRecallPreset, map[string]any{"preset": id})
 	}
 }
 
