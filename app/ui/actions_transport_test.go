@@ -65,6 +65,7 @@ func newSurfaceRig(t *testing.T) *surfaceRig {
 	t.Helper()
 	lang = "en"
 	a := test.NewTempApp(t)
+	a.Settings().SetTheme(newDeskTheme())
 	clk := studio.NewFakeClock(start)
 	pipe := danmaku.New(danmaku.Config{Now: clk.Now})
 	reg := studio.NewRegistry()

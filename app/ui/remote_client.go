@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"studiodesk/scripts"
@@ -263,7 +264,7 @@ func (v *remoteClientView) render(s remote.StateData, up bool) {
 	}
 	v.band.FillColor = col
 	v.band.Refresh()
-	v.segment.SetText(s.Deck.Segment + "   → " + s.Deck.Next + "   " + s.Deck.OverUnder)
+	v.segment.SetText(fmt.Sprintf("%s    %s：%s    %s", s.Deck.Segment, T("btn.next"), s.Deck.Next, s.Deck.OverUnder))
 	if s.PointText != "" {
 		v.point.SetText(T("say.now") + "：" + s.PointText)
 	} else {
@@ -285,7 +286,7 @@ func (v *remoteClientView) render(s remote.StateData, up bool) {
 			v.buttons = append(v.buttons, b)
 			bg := canvas.NewRectangle(parseColor(p.Colour))
 			bg.CornerRadius = 6
-			v.presets.Add(container.NewStack(bg, b))
+			v.presets.Add(container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(10, 10, 4, 4), b)))
 		}
 	}
 	v.ix = s.Interactions
