@@ -79,7 +79,7 @@ type Confirm string
 const (
 	ConfirmNone        Confirm = ""
 	ConfirmMoney       Confirm = "money"       // moves money: fire a coupon
-	ConfirmDestructive Confirm = "destructive" // cannot be taken back: end, rewind
+	ConfirmDestructive Confirm = "destructive" // cannot be taken back: end, rewind, cancel an interaction
 )
 
 // Action is one catalogue entry.
@@ -192,7 +192,7 @@ var catalogue = []Action{
 	{Name: ActEndVote, Group: "interaction", Help: "end the live vote early",
 		Args: []ActionArg{argID("vote id (default: the live vote)", false)}, build: buildInteraction(interact.KindVote, interact.Live, "live vote",
 			func(id string) Command { return EndVote{ID: id} })},
-	{Name: ActCancelInteraction, Group: "interaction", Help: "call off a coupon or vote",
+	{Name: ActCancelInteraction, Group: "interaction", Confirm: ConfirmDestructive, Help: "call off a coupon or vote",
 		Args: []ActionArg{argID("coupon or vote id", true), {Name: "reason", Type: ArgString, Help: "why (show log)"}},
 		build: func(v ArgValues, _ ActionEnv) (Command, error) {
 			reason, _ := v["reason"].(string)

@@ -127,7 +127,7 @@ func TestCatalogueRefusesBadArguments(t *testing.T) {
 			t.Errorf("%s: no build or help", a.Name)
 		}
 	}
-	for _, name := range []string{ActFireCoupon, ActEnd, ActRewind} {
+	for _, name := range []string{ActFireCoupon, ActEnd, ActRewind, ActCancelInteraction} {
 		if a, _ := LookupAction(name); a.Confirm == ConfirmNone {
 			t.Errorf("%s needs no confirmation", name)
 		}

@@ -60,6 +60,12 @@ func (r *actionRunner) confirmText(cmd studio.Command) string {
 			return fmt.Sprintf(T("ix.confirm_fire_detail"), v.Label, v.Coupon.Discount, v.Coupon.Stock, clock(v.Coupon.Window))
 		}
 		return fmt.Sprintf(T("ix.confirm_fire"), c.ID)
+	case studio.CancelInteraction:
+		label := c.ID
+		if v, ok := r.desk.Interactions().Get(c.ID); ok {
+			label = v.Label
+		}
+		return fmt.Sprintf(T("ix.confirm_cancel"), label)
 	}
 	return T("confirm.generic")
 }

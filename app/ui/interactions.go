@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"studiodesk/studio"
@@ -136,16 +135,7 @@ func (p *interactionsPane) cancel() {
 		p.runner.report(fmt.Errorf("%s", T("ix.select_first")))
 		return
 	}
-	do := func() { p.runner.action(studio.ActCancelInteraction, map[string]any{"id": v.ID}) }
-	if p.runner.skipConfirm || p.runner.win == nil {
-		do()
-		return
-	}
-	dialog.ShowConfirm(T("ix.cancel"), fmt.Sprintf(T("ix.confirm_cancel"), v.Label), func(ok bool) {
-		if ok {
-			do()
-		}
-	}, p.runner.win)
+	p.runner.action(studio.ActCancelInteraction, map[string]any{"id": v.ID}) // asks first
 }
 
 // hostLine is the live interaction on the host's screen: what it is, time

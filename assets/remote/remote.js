@@ -407,6 +407,7 @@
     fire_coupon: '确认发券？发出后不可撤回。\nFire this coupon? It cannot be taken back.',
     end: '结束本场直播？\nEnd the show?',
     rewind: '清除本次计时，重新彩排？\nDiscard this run and rehearse again?',
+    cancel_interaction: '取消这个互动？\nCall this off?',
   };
   let pendingConfirm = null;
   function act(action, args) {
