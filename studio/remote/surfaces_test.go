@@ -371,3 +371,52 @@ func TestOSCFeedback(t *testing.T) {
 		t.Fatal("unsubscribe")
 	}
 }
+
+// A busy HTTP port: OSC still runs, and the reason is reported.
+func TestBusyHTTPPortLeavesOSCWorking(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	clk := studio.NewFakeClock(t0)
+	desk := studio.New(studio.Config{Clock: clk, Logf: func(string, ...any) {}})
+	t.Cleanup(desk.Close)
+	if err := desk.Do(context.Background(), studio.LoadShow{Show: testShow()}); err != nil {
+		t.Fatal(err)
+	}
+	tokens := NewMemoryTokenStore()
+	token, sum, _ := newToken()
+	_ = tokens.Save(Device{ID: "d1", Name: "deck", Role: RoleController, TokenSHA256: sum, Paired: t0})
+	lg := &logSink{t: t}
+	srv, err := NewServer(Config{Desk: desk, Addr: busy.Addr().String(), OSCAddr: "127.0.0.1:0", Tokens: tokens, Now: clk.Now, Logf: lg.logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatalf("start with one transport up: %v", err)
+	}
+	defer srv.Close()
+	tr := srv.Transports()
+	if tr[0].Err == nil || !strings.Contains(tr[0].Err.Error(), "address already in use") || srv.Addr() != "" || tr[1].Addr == "" {
+		t.Fatalf("transports %+v", tr)
+	}
+	if !lg.has("HTTP listen") {
+		t.Fatalf("reason not logged:\n%s", lg.dump())
+	}
+	o := dialOSC(t, srv.OSCAddr())
+	if st, msg, _ := o.send(osc.NewMessage("/studiodesk/start", token)); st != "ok" {
+		t.Fatalf("osc start: %s", msg)
+	}
+	if !desk.Snapshot().State(clk.Now()).Started {
+		t.Fatal("OSC start not applied")
+	}
+	// Both busy: Start fails and says why.
+	busyUDP, _ := net.ListenPacket("udp", "127.0.0.1:0")
+	defer busyUDP.Close()
+	srv2, _ := NewServer(Config{Desk: desk, Addr: busy.Addr().String(), OSCAddr: busyUDP.LocalAddr().String(), Tokens: tokens, Now: clk.Now, Logf: lg.logf})
+	if err := srv2.Start(); err == nil || !strings.Contains(err.Error(), "HTTP listen") || !strings.Contains(err.Error(), "OSC listen") {
+		t.Fatalf("both busy: %v", err)
+	}
+	_ = srv2.Close()
+}
