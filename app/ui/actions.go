@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -70,7 +71,16 @@ func (r *actionRunner) confirmText(cmd studio.Command) string {
 	return T("confirm.generic")
 }
 
+// fail reports a refused action, saying in the user's language what
+// kind of error it is (the catalogue's message names the action and the
+// argument).
 func (r *actionRunner) fail(err error) {
+	switch {
+	case errors.Is(err, studio.ErrBadArgument):
+		err = fmt.Errorf("%s：%w", T("err.bad_argument"), err)
+	case errors.Is(err, studio.ErrUnknownAction):
+		err = fmt.Errorf("%s：%w", T("err.unknown_action"), err)
+	}
 	if r.report != nil {
 		r.report(err)
 	}

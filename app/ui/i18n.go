@@ -189,6 +189,8 @@ var messages = map[string][2]string{
 	"keys.select_segment":    {"先在流程表里选择一段", "Select a segment in the rundown first"},
 	"keys.no_question":       {"没有待答问题", "No question waiting"},
 	"confirm.generic":        {"确认执行？", "Go ahead?"},
+	"err.bad_argument":       {"参数有误", "Bad argument"},
+	"err.unknown_action":     {"没有这个操作", "Unknown action"},
 	"view.remote":            {"远程", "Remote"},
 	"remote.connected":       {"已连接中控台", "Connected to the desk"},
 	"remote.disconnected":    {"未连接 — 操作已停用，正在重连…", "Disconnected — controls disabled, reconnecting…"},

@@ -423,6 +423,11 @@ type extrasCache struct {
 	mu      sync.Mutex
 	ver     uint64
 	recalls map[string]RecallState
+	// ix is the interactions as of the last interaction event (fetched
+	// from the desk then, not for every state: countdowns are computed
+	// from their end time).
+	ix     []interact.View
+	haveIx bool
 }
 
 func (e *extrasCache) version() uint64 {
@@ -459,11 +464,23 @@ func (s *Server) noteEvent(ev studio.Event) {
 		s.extras.recalls[r.PresetID] = rs
 		s.extras.ver++
 		s.extras.mu.Unlock()
-	case studio.EventInteraction, studio.EventDanmakuPause, studio.EventWall:
+	case studio.EventInteraction:
+		s.refreshInteractions()
+	case studio.EventDanmakuPause, studio.EventWall:
 		s.extras.mu.Lock()
 		s.extras.ver++
 		s.extras.mu.Unlock()
 	}
+}
+
+// refreshInteractions fetches the interactions from the desk.
+func (s *Server) refreshInteractions() []interact.View {
+	items := s.cfg.Desk.Interactions().Items
+	s.extras.mu.Lock()
+	s.extras.ix, s.extras.haveIx = items, true
+	s.extras.ver++
+	s.extras.mu.Unlock()
+	return items
 }
 
 // stateAt is the whole state of snap at at: the snapshot's fields plus
@@ -477,7 +494,11 @@ func (s *Server) stateAt(snap *studio.Snapshot, at time.Time) StateData {
 			d.Presets[i].Last = &r
 		}
 	}
+	items, have := s.extras.ix, s.extras.haveIx
 	s.extras.mu.Unlock()
+	if !have {
+		items = s.refreshInteractions()
+	}
 	d.DanmakuPaused = s.cfg.Desk.DanmakuPaused()
 	d.Questions = []QuestionState{}
 	for _, g := range s.cfg.Desk.Questions(5) {
@@ -487,7 +508,7 @@ func (s *Server) stateAt(snap *studio.Snapshot, at time.Time) StateData {
 		}
 		d.Questions = append(d.Questions, q)
 	}
-	for _, v := range s.cfg.Desk.Interactions().Items {
+	for _, v := range items {
 		d.Interactions = append(d.Interactions, interactionState(v, at))
 	}
 	return d
