@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -175,5 +176,29 @@ func TestControlAPIDocListsEveryActionAndKey(t *testing.T) {
 				t.Errorf("docs row of %s lacks argument %s", a.Name, x.Name)
 			}
 		}
+	}
+}
+
+// --osc-addr reaches the remote server the Remote tab starts.
+func TestOSCAddrFlag(t *testing.T) {
+	o, err := parseOptions([]string{"--osc-addr", "127.0.0.1:0", "--remote-addr", "127.0.0.1:0"}, io.Discard)
+	if err != nil || o.OSCAddr != "127.0.0.1:0" {
+		t.Fatalf("%+v %v", o, err)
+	}
+	f := newFixture(t)
+	p := f.ui.remote
+	p.addr, p.oscAddr = o.RemoteAddr, o.OSCAddr
+	p.uiDo = func(func()) {}
+	p.enable.SetChecked(true)
+	t.Cleanup(p.close)
+	if p.srv == nil || p.srv.OSCAddr() == "" || !strings.HasPrefix(p.srv.OSCAddr(), "127.0.0.1:") {
+		t.Fatalf("OSC not on the flag's address: %+v", p.srv.Transports())
+	}
+	o, _ = parseOptions([]string{"--osc-addr", "off"}, io.Discard)
+	p.enable.SetChecked(false)
+	p.oscAddr = o.OSCAddr
+	p.enable.SetChecked(true)
+	if p.srv.OSCAddr() != "" || strings.Contains(p.info.Text, "OSC") {
+		t.Fatalf("--osc-addr off: %s", p.info.Text)
 	}
 }
