@@ -8,6 +8,7 @@ require (
 	github.com/ebitengine/oto/v3 v3.5.0
 	github.com/go-ego/gse v0.80.3
 	github.com/gorilla/websocket v1.5.3
+	github.com/hypebeast/go-osc v0.0.0-20220308234300-cec5a8a1e5f5
 	github.com/jeandeaual/go-locale v0.0.0-20250612000132-0ef82f21eade
 	github.com/petar-dambovaliev/aho-corasick v0.0.0-20250424160509-463d218d4745
 	github.com/pion/ice/v4 v4.4.8

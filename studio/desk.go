@@ -107,6 +107,8 @@ type Desk struct {
 	// than a second is a wall-clock step.
 	drift    time.Duration
 	driftSet bool
+	// feedPaused is the comment feed's pause (desk_actions.go).
+	feedPaused atomic.Bool
 }
 
 type request struct {
@@ -247,6 +249,9 @@ func (d *Desk) apply(cmd Command) error {
 		return err
 	}
 	if handled, err := d.applyInteractionCommand(cmd); handled {
+		return err
+	}
+	if handled, err := d.applyActionCommand(cmd); handled {
 		return err
 	}
 	if d.show == nil {

@@ -63,6 +63,7 @@ func (o *Options) Register(fs *flag.FlagSet) {
 	fs.StringVar(&o.OverlayAddr, "overlay", overlay.DefaultAddr, "OBS overlay server address (loopback)")
 	fs.BoolVar(&o.OverlayLAN, "overlay-lan", false, "also serve the OBS overlays on the LAN, with this desk's URL token (docs/overlays.md)")
 	fs.StringVar(&o.RemoteAddr, "remote-addr", remote.DefaultAddr, "LAN address for remote control")
+	fs.StringVar(&o.OSCAddr, "osc-addr", "", `UDP address for OSC control (default: the remote address's host, port 8888; "off" disables it)`)
 	o.Platform.register(fs)
 	fs.Float64Var(&o.Speed, "speed", 1, "rehearsal speed: 1 (real time) up to 20 (a dry run)")
 	fs.StringVar(&o.Pprof, "pprof", "", "serve CPU/heap profiles and runtime metrics on this loopback address (127.0.0.1:PORT); off by default")
@@ -274,6 +275,9 @@ func (a *App) OnDanmaku(f func()) { a.live.addOnLines(f) }
 // Viewers is the audience figure the platform last reported.
 func (a *App) Viewers() int { return a.live.viewers() }
 
+// OSCAddr is the OSC address from the options.
+func (a *App) OSCAddr() string { return a.opts.OSCAddr }
+
 // RemoteAddr is the remote-control address from the options.
 func (a *App) RemoteAddr() string { return a.opts.RemoteAddr }
 
@@ -282,16 +286,21 @@ func (a *App) Tokens() remote.TokenStore { return StoreTokens{St: a.Store} }
 
 // StartRemote starts the field-controller server (idempotent) on the
 // configured address and sends it the live danmaku.
-func (a *App) StartRemote() (*remote.Server, error) { return a.StartRemoteOn(a.opts.RemoteAddr) }
+func (a *App) StartRemote() (*remote.Server, error) { return a.StartRemoteOn(a.opts.RemoteAddr, nil) }
 
-// StartRemoteOn is StartRemote on addr.
-func (a *App) StartRemoteOn(addr string) (*remote.Server, error) {
+// StartRemoteOn is StartRemote on addr; tune (may be nil) adjusts the
+// server's configuration (pairing-code lifetime, pairing hook).
+func (a *App) StartRemoteOn(addr string, tune func(*remote.Config)) (*remote.Server, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.remote != nil {
 		return a.remote, nil
 	}
-	srv, err := remote.NewServer(remote.Config{Desk: a.Desk, Addr: addr, OSCAddr: a.opts.OSCAddr, Tokens: a.Tokens(), Now: a.Clock.Now, Logf: a.logf})
+	cfg := remote.Config{Desk: a.Desk, Addr: addr, OSCAddr: a.opts.OSCAddr, Tokens: a.Tokens(), Now: a.Clock.Now, Logf: a.logf}
+	if tune != nil {
+		tune(&cfg)
+	}
+	srv, err := remote.NewServer(cfg)
 	if err == nil {
 		err = srv.Start()
 	}

@@ -137,7 +137,7 @@ func (l *liveLink) setRemote(r *remote.Server) { l.remote.Store(r) }
 func remoteLines(items []danmaku.Item) []remote.DanmakuLine {
 	out := make([]remote.DanmakuLine, len(items))
 	for i, it := range items {
-		out[i] = remote.DanmakuLine{User: it.ViewerName, Text: it.Norm, Kind: it.Class.String()}
+		out[i] = remote.DanmakuLine{ID: it.ID, User: it.ViewerName, Text: it.Norm, Kind: it.Class.String()}
 	}
 	return out
 }

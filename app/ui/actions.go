@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -11,40 +12,10 @@ import (
 	"studiodesk/studio"
 )
 
-// liveAction is one control the field controller uses on air. Every live
-// action has a plain-key shortcut, shown on its button and in the help.
-type liveAction struct {
-	id      string
-	label   string // i18n key
-	keys    []fyne.KeyName
-	keyText string
-	command func() studio.Command
-	// confirm, when set, asks before acting (destructive or money-moving).
-	confirm string
-}
-
-var timerActions = []liveAction{
-	{id: "start", label: "btn.start", keys: []fyne.KeyName{fyne.KeyF5}, keyText: "F5",
-		command: func() studio.Command { return studio.Start{} }},
-	{id: "pause", label: "btn.pause", keys: []fyne.KeyName{fyne.KeySpace}, keyText: "Space",
-		command: func() studio.Command { return studio.TogglePause{} }},
-	{id: "prev", label: "btn.prev", keys: []fyne.KeyName{fyne.KeyLeft, fyne.KeyPageUp}, keyText: "←",
-		command: func() studio.Command { return studio.Previous{} }},
-	{id: "next", label: "btn.next", keys: []fyne.KeyName{fyne.KeyRight, fyne.KeyPageDown}, keyText: "→",
-		command: func() studio.Command { return studio.Next{} }},
-	{id: "extend", label: "btn.extend", keys: []fyne.KeyName{fyne.KeyEqual, fyne.KeyUp}, keyText: "+",
-		command: func() studio.Command { return studio.Adjust{Delta: 30 * time.Second} }},
-	{id: "shorten", label: "btn.shorten", keys: []fyne.KeyName{fyne.KeyMinus, fyne.KeyDown}, keyText: "−",
-		command: func() studio.Command { return studio.Adjust{Delta: -30 * time.Second} }},
-	{id: "window", label: "btn.window", keys: []fyne.KeyName{fyne.KeyW}, keyText: "W",
-		command: func() studio.Command { return studio.Adjust{Window: true} }},
-	{id: "end", label: "btn.end", keys: []fyne.KeyName{fyne.KeyE}, keyText: "E",
-		command: func() studio.Command { return studio.End{} }, confirm: "confirm.end"},
-	{id: "rewind", label: "btn.rewind", keys: []fyne.KeyName{fyne.KeyR}, keyText: "R",
-		command: func() studio.Command { return studio.Rewind{} }, confirm: "confirm.rewind"},
-}
-
-// actionRunner sends commands to the desk and reports refusals.
+// actionRunner runs catalogue actions (studio.Actions) for the desk's keys
+// and buttons, and reports refusals: the same dispatch path the remote
+// surfaces use, with a confirmation dialog for money-moving and
+// destructive actions.
 type actionRunner struct {
 	desk    *studio.Desk
 	win     fyne.Window
@@ -54,21 +25,65 @@ type actionRunner struct {
 	skipConfirm bool
 }
 
-func (r *actionRunner) label(a liveAction) string {
-	return fmt.Sprintf("%s  [%s]", T(a.label), a.keyText)
+// label is an action's button text with its key.
+func (r *actionRunner) label(action string) string {
+	return fmt.Sprintf("%s  [%s]", T(actionLabels[action]), keyText(action))
 }
 
-// run performs a with confirmation when it asks for one.
-func (r *actionRunner) run(a liveAction) {
-	if a.confirm != "" && !r.skipConfirm && r.win != nil {
-		dialog.ShowConfirm(T(a.label), T(a.confirm), func(ok bool) {
-			if ok {
-				r.do(a.command())
-			}
-		}, r.win)
+// action decodes, builds and applies one catalogue action, asking first
+// when the catalogue says it moves money or cannot be undone.
+func (r *actionRunner) action(name string, raw map[string]any) {
+	a, cmd, err := studio.BuildAction(name, raw, r.desk)
+	if err != nil {
+		r.fail(err)
 		return
 	}
-	r.do(a.command())
+	if a.Confirm == studio.ConfirmNone || r.skipConfirm || r.win == nil {
+		r.do(cmd)
+		return
+	}
+	dialog.ShowConfirm(T(actionLabels[a.Name]), r.confirmText(cmd), func(ok bool) {
+		if ok {
+			r.do(cmd)
+		}
+	}, r.win)
+}
+
+func (r *actionRunner) confirmText(cmd studio.Command) string {
+	switch c := cmd.(type) {
+	case studio.End:
+		return T("confirm.end")
+	case studio.Rewind:
+		return T("confirm.rewind")
+	case studio.FireCoupon:
+		v, ok := r.desk.Interactions().Get(c.ID)
+		if ok && v.Coupon != nil {
+			return fmt.Sprintf(T("ix.confirm_fire_detail"), v.Label, v.Coupon.Discount, v.Coupon.Stock, clock(v.Coupon.Window))
+		}
+		return fmt.Sprintf(T("ix.confirm_fire"), c.ID)
+	case studio.CancelInteraction:
+		label := c.ID
+		if v, ok := r.desk.Interactions().Get(c.ID); ok {
+			label = v.Label
+		}
+		return fmt.Sprintf(T("ix.confirm_cancel"), label)
+	}
+	return T("confirm.generic")
+}
+
+// fail reports a refused action, saying in the user's language what
+// kind of error it is (the catalogue's message names the action and the
+// argument).
+func (r *actionRunner) fail(err error) {
+	switch {
+	case errors.Is(err, studio.ErrBadArgument):
+		err = fmt.Errorf("%s：%w", T("err.bad_argument"), err)
+	case errors.Is(err, studio.ErrUnknownAction):
+		err = fmt.Errorf("%s：%w", T("err.unknown_action"), err)
+	}
+	if r.report != nil {
+		r.report(err)
+	}
 }
 
 // do applies cmd synchronously: the desk answers in milliseconds, and the
@@ -83,17 +98,4 @@ func (r *actionRunner) do(cmd studio.Command) {
 	if r.refresh != nil {
 		r.refresh()
 	}
-}
-
-// handleKey maps a typed key to its live action; true when handled.
-func (r *actionRunner) handleKey(k fyne.KeyName, actions []liveAction) bool {
-	for _, a := range actions {
-		for _, key := range a.keys {
-			if key == k {
-				r.run(a)
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -49,6 +49,10 @@ func (v *controllerView) addBelowRundown(o fyne.CanvasObject) {
 // addSide appends a panel (the preset grid) under the live controls.
 func (v *controllerView) addSide(o fyne.CanvasObject) { v.right.Add(o) }
 
+// timerButtons are the controller's timer buttons, in grid order.
+var timerButtons = []string{studio.ActStart, studio.ActTogglePause, studio.ActPrevious, studio.ActNext,
+	studio.ActExtend, studio.ActShorten, studio.ActUseWindow, studio.ActEnd, studio.ActRewind, studio.ActJump}
+
 var rundownCols = []string{"col.no", "col.segment", "col.kind", "col.planned", "col.actual", "col.start"}
 
 func newControllerView(runner *actionRunner) *controllerView {
@@ -85,23 +89,24 @@ func newControllerView(runner *actionRunner) *controllerView {
 			v.selected = id.Row - 1
 		}
 	}
-	jump := widget.NewButton(T("btn.jump")+"  [J]", func() { v.jumpSelected() })
-	v.buttons["jump"] = jump
-
 	grid := container.NewGridWithColumns(3)
-	for _, a := range timerActions {
-		a := a
-		b := widget.NewButton(runner.label(a), func() { runner.run(a) })
-		if a.id == "start" || a.id == "next" {
+	for _, a := range timerButtons {
+		b := widget.NewButton(runner.label(a), func() {
+			if a == studio.ActJump {
+				v.jumpSelected()
+				return
+			}
+			runner.action(a, nil)
+		})
+		switch a {
+		case studio.ActStart, studio.ActNext:
 			b.Importance = widget.HighImportance
-		}
-		if a.id == "end" || a.id == "rewind" {
+		case studio.ActEnd, studio.ActRewind:
 			b.Importance = widget.DangerImportance
 		}
-		v.buttons[a.id] = b
+		v.buttons[a] = b
 		grid.Add(b)
 	}
-	grid.Add(jump)
 
 	clockBlock := container.NewStack(v.band, v.remaining)
 	facts := container.NewGridWithColumns(2,
@@ -183,9 +188,10 @@ func (v *controllerView) cell(id widget.TableCellID, l *widget.Label) {
 
 func (v *controllerView) jumpSelected() {
 	if v.selected < 0 {
+		v.runner.report(fmt.Errorf("%s", T("keys.select_segment")))
 		return
 	}
-	v.runner.do(studio.Jump{Index: v.selected})
+	v.runner.action(studio.ActJump, map[string]any{"segment": v.selected + 1})
 }
 
 // render updates the view; called on the UI goroutine.
@@ -236,19 +242,19 @@ func (v *controllerView) updateButtons(st scripts.State) {
 			b.Disable()
 		}
 	}
-	set("start", !st.Started && v.rows() > 0)
-	set("pause", live)
-	set("next", live)
-	set("prev", live && st.Segment > 0)
-	set("extend", live)
-	set("shorten", live)
-	set("window", live && st.WindowsLeft > 0)
-	set("end", live)
-	set("jump", live)
-	pause := v.buttons["pause"]
-	want := v.runner.label(timerActions[1])
+	set(studio.ActStart, !st.Started && v.rows() > 0)
+	set(studio.ActTogglePause, live)
+	set(studio.ActNext, live)
+	set(studio.ActPrevious, live && st.Segment > 0)
+	set(studio.ActExtend, live)
+	set(studio.ActShorten, live)
+	set(studio.ActUseWindow, live && st.WindowsLeft > 0)
+	set(studio.ActEnd, live)
+	set(studio.ActJump, live)
+	pause := v.buttons[studio.ActTogglePause]
+	want := v.runner.label(studio.ActTogglePause)
 	if st.Paused {
-		want = fmt.Sprintf("%s  [%s]", T("btn.resume"), timerActions[1].keyText)
+		want = fmt.Sprintf("%s  [%s]", T("btn.resume"), keyText(studio.ActTogglePause))
 	}
 	if pause.Text != want {
 		pause.SetText(want)

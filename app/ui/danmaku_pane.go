@@ -39,6 +39,10 @@ type danmakuPane struct {
 	lines    []danmaku.Item
 	groups   []danmaku.QuestionGroup
 	selected int
+	// hold pauses this screen only (a line is picked); deskPaused is the
+	// desk's feed pause (pause_danmaku from any surface). The box shows
+	// either; syncing is set while it follows them, so nothing is sent.
+	hold, deskPaused, syncing bool
 }
 
 func newDanmakuPane(pipe *danmaku.Pipeline, runner *actionRunner) *danmakuPane {
@@ -54,7 +58,12 @@ func newDanmakuPane(pipe *danmaku.Pipeline, runner *actionRunner) *danmakuPane {
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(lineText(p.lines[i])) },
 	)
-	p.list.OnSelected = func(i widget.ListItemID) { p.selected = i; p.pause.SetChecked(true) }
+	p.list.OnSelected = func(i widget.ListItemID) {
+		// Hold the list still while a line is picked (this screen only).
+		p.selected = i
+		p.hold = true
+		p.syncPause(p.deskPaused)
+	}
 	p.questions = widget.NewList(
 		func() int { return len(p.groups) },
 		func() fyne.CanvasObject {
@@ -66,7 +75,7 @@ func newDanmakuPane(pipe *danmaku.Pipeline, runner *actionRunner) *danmakuPane {
 	)
 	p.questions.OnSelected = func(i widget.ListItemID) {
 		if i < len(p.groups) {
-			p.runner.do(studio.DismissQuestion{ID: p.groups[i].ID})
+			p.runner.action(studio.ActAnswerQuestion, map[string]any{"id": p.groups[i].ID})
 			p.questions.UnselectAll()
 		}
 	}
@@ -74,7 +83,13 @@ func newDanmakuPane(pipe *danmaku.Pipeline, runner *actionRunner) *danmakuPane {
 	for i, f := range classFilters {
 		names[i] = T(f.key)
 	}
-	p.pause = widget.NewCheck(T("dm.pause")+" [P]", func(on bool) {
+	p.pause = widget.NewCheck(runner.label(studio.ActPauseDanmaku), func(on bool) {
+		if !p.syncing {
+			if !on {
+				p.hold = false
+			}
+			runner.action(studio.ActPauseDanmaku, map[string]any{"paused": on})
+		}
 		if !on {
 			p.selected = -1
 			p.list.UnselectAll()
@@ -86,9 +101,9 @@ func newDanmakuPane(pipe *danmaku.Pipeline, runner *actionRunner) *danmakuPane {
 	p.filter = widget.NewSelect(names, func(string) { p.refresh() })
 	p.filter.SetSelectedIndex(0)
 	actions := container.NewHBox(
-		widget.NewButton(T("dm.pin")+" [Ctrl+P]", p.pin),
-		widget.NewButton(T("dm.hide")+" [Del]", p.hide),
-		widget.NewButton(T("dm.block")+" [Ctrl+B]", p.block),
+		widget.NewButton(runner.label(studio.ActPin), p.pin),
+		widget.NewButton(runner.label(studio.ActHide), p.hide),
+		widget.NewButton(runner.label(studio.ActBlock), p.block),
 	)
 	top := container.NewHBox(widget.NewLabelWithStyle(T("dm.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.filter, p.pause, p.stats)
 	right := container.NewBorder(container.NewVBox(widget.NewLabelWithStyle(T("dm.trending"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.trending,
@@ -160,22 +175,37 @@ func (p *danmakuPane) current() (danmaku.Item, bool) {
 	return p.lines[p.selected], true
 }
 
-func (p *danmakuPane) pin() {
+func (p *danmakuPane) pin() { p.onLine(studio.ActPin) }
+
+func (p *danmakuPane) hide() { p.onLine(studio.ActHide) }
+
+func (p *danmakuPane) block() { p.onLine(studio.ActBlock) }
+
+func (p *danmakuPane) onLine(action string) {
 	if it, ok := p.current(); ok {
-		p.runner.do(studio.PinDanmaku{ID: it.ID})
+		p.runner.action(action, map[string]any{"id": it.ID})
 	}
 }
 
-func (p *danmakuPane) hide() {
-	if it, ok := p.current(); ok {
-		p.runner.do(studio.HideDanmaku{ID: it.ID})
+// syncPause shows the desk's feed pause (set from any surface), or this
+// screen's hold.
+func (p *danmakuPane) syncPause(deskPaused bool) {
+	p.deskPaused = deskPaused
+	if on := p.hold || deskPaused; p.pause.Checked != on {
+		p.syncing = true
+		p.pause.SetChecked(on)
+		p.syncing = false
 	}
 }
 
-func (p *danmakuPane) block() {
-	if it, ok := p.current(); ok {
-		p.runner.do(studio.BlockViewer{ViewerID: it.ViewerID, ViewerName: it.ViewerName})
+// pauseArgs are pause_danmaku's arguments for the P key: the opposite of
+// what this screen shows (a hold is released too).
+func (p *danmakuPane) pauseArgs() map[string]any {
+	if p.pause.Checked {
+		p.hold = false
+		return map[string]any{"paused": false}
 	}
+	return map[string]any{"paused": true}
 }
 
 // hostQuestions is the line of top questions and trending words on the

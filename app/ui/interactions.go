@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"studiodesk/studio"
@@ -54,12 +53,12 @@ func newInteractionsPane(runner *actionRunner, now func() time.Time) *interactio
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(p.line(p.items[i])) },
 	)
 	p.list.OnSelected = func(i widget.ListItemID) { p.selected = i }
-	p.fireBtn = widget.NewButton(T("ix.fire")+" [C]", p.fire)
-	p.voteBtn = widget.NewButton(T("ix.start_vote")+" [V]", p.startVote)
+	p.fireBtn = widget.NewButton(runner.label(studio.ActFireCoupon), p.fire)
+	p.voteBtn = widget.NewButton(runner.label(studio.ActStartVote), p.startVote)
 	buttons := container.NewGridWithColumns(4,
 		p.fireBtn, p.voteBtn,
-		widget.NewButton(T("ix.end_vote")+" [X]", p.endVote),
-		widget.NewButton(T("ix.cancel"), p.cancel),
+		widget.NewButton(runner.label(studio.ActEndVote), p.endVote),
+		widget.NewButton(runner.label(studio.ActCancelInteraction), p.cancel),
 	)
 	p.root = container.NewBorder(widget.NewLabelWithStyle(T("ix.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), buttons, nil, nil,
 		container.NewGridWrap(fyne.NewSize(600, 150), p.list))
@@ -103,73 +102,40 @@ func (p *interactionsPane) set(ix studio.Interactions) {
 	p.list.Refresh()
 }
 
-// pick returns the selected interaction of kind k, or the armed one (its
-// node is on air) when nothing is selected.
-func (p *interactionsPane) pick(k interact.Kind) (interact.View, bool) {
-	if p.selected >= 0 && p.selected < len(p.items) && p.items[p.selected].Kind == k {
+// selectedView returns the selected interaction, if any.
+func (p *interactionsPane) selectedView() (interact.View, bool) {
+	if p.selected >= 0 && p.selected < len(p.items) {
 		return p.items[p.selected], true
 	}
-	for _, v := range p.items {
-		if v.Kind == k && v.State == interact.Armed {
-			return v, true
-		}
-	}
-	p.runner.report(fmt.Errorf("%s", T("ix.select_first")))
 	return interact.View{}, false
 }
 
+// byKind is the selected interaction's id as arguments when it is of kind
+// k; nil lets the catalogue take the armed (or live) one.
+func (p *interactionsPane) byKind(k interact.Kind) map[string]any {
+	if v, ok := p.selectedView(); ok && v.Kind == k {
+		return map[string]any{"id": v.ID}
+	}
+	return nil
+}
+
 func (p *interactionsPane) fire() {
-	v, ok := p.pick(interact.KindCoupon)
-	if !ok {
-		return
-	}
-	msg := fmt.Sprintf(T("ix.confirm_fire"), v.Label)
-	if v.Coupon != nil {
-		msg = fmt.Sprintf(T("ix.confirm_fire_detail"), v.Label, v.Coupon.Discount, v.Coupon.Stock, clock(v.Coupon.Window))
-	}
-	if p.runner.skipConfirm || p.runner.win == nil {
-		p.runner.do(studio.FireCoupon{ID: v.ID})
-		return
-	}
-	dialog.ShowConfirm(T("ix.fire"), msg, func(ok bool) {
-		if ok {
-			p.runner.do(studio.FireCoupon{ID: v.ID})
-		}
-	}, p.runner.win)
+	p.runner.action(studio.ActFireCoupon, p.byKind(interact.KindCoupon))
 }
 
 func (p *interactionsPane) startVote() {
-	if v, ok := p.pick(interact.KindVote); ok {
-		p.runner.do(studio.StartVote{ID: v.ID})
-	}
+	p.runner.action(studio.ActStartVote, p.byKind(interact.KindVote))
 }
 
-func (p *interactionsPane) endVote() {
-	for _, v := range p.items {
-		if v.Kind == interact.KindVote && v.State == interact.Live {
-			p.runner.do(studio.EndVote{ID: v.ID})
-			return
-		}
-	}
-	p.runner.report(fmt.Errorf("%s", T("ix.no_live_vote")))
-}
+func (p *interactionsPane) endVote() { p.runner.action(studio.ActEndVote, nil) }
 
 func (p *interactionsPane) cancel() {
-	if p.selected < 0 || p.selected >= len(p.items) {
+	v, ok := p.selectedView()
+	if !ok {
 		p.runner.report(fmt.Errorf("%s", T("ix.select_first")))
 		return
 	}
-	v := p.items[p.selected]
-	do := func() { p.runner.do(studio.CancelInteraction{ID: v.ID, Reason: "operator"}) }
-	if p.runner.skipConfirm || p.runner.win == nil {
-		do()
-		return
-	}
-	dialog.ShowConfirm(T("ix.cancel"), fmt.Sprintf(T("ix.confirm_cancel"), v.Label), func(ok bool) {
-		if ok {
-			do()
-		}
-	}, p.runner.win)
+	p.runner.action(studio.ActCancelInteraction, map[string]any{"id": v.ID}) // asks first
 }
 
 // hostLine is the live interaction on the host's screen: what it is, time

@@ -18,8 +18,8 @@ import (
 
 var (
 	presetColors = []string{"#1565C0", "#2E7D32", "#C62828", "#6A1B9A", "#EF6C00", "#AD1457", "#00838F", "#4E342E"}
-	// F5 is taken by Start, so presets cannot claim it.
-	presetKeys = []string{"", "1", "2", "3", "4", "5", "6", "7", "8", "9", "F1", "F2", "F3", "F4", "F6", "F7", "F8", "F9", "F10", "F11", "F12"}
+	// Keys a live action owns (F5 is Start's) are left out: see keymap.go.
+	presetKeys = freePresetKeys([]string{"", "1", "2", "3", "4", "5", "6", "7", "8", "9", "F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9", "F10", "F11", "F12"})
 )
 
 // presetEditor is the producer's scene-preset editor: per-device values,
@@ -234,6 +234,9 @@ func (e *presetEditor) selectPreset(i int) {
 func (e *presetEditor) formPreset() (studio.Preset, error) {
 	p := studio.Preset{Name: strings.TrimSpace(e.name.Text), Key: e.key.Selected, Color: e.colour.Selected,
 		Curve: devices.Curve(e.curve.Selected), Targets: map[string]devices.Target{}}
+	if err := checkPresetKey(p.Key); err != nil {
+		return p, fmt.Errorf("preset %q: %w", p.Name, err)
+	}
 	if e.sel >= 0 && e.sel < len(e.presets) {
 		p.ID = e.presets[e.sel].ID
 	}
@@ -291,7 +294,7 @@ func (e *presetEditor) selectedID() (string, bool) {
 
 func (e *presetEditor) test() {
 	if id, ok := e.selectedID(); ok {
-		e.runner.do(studio.RecallPreset{ID: id})
+		e.runner.action(studio.ActRecallPreset, map[string]any{"preset": id})
 	}
 }
 

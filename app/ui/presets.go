@@ -68,7 +68,7 @@ func (g *presetGrid) setPresets(ps []studio.Preset, reg *studio.Registry) {
 		if p.Key != "" {
 			label = fmt.Sprintf("%s  [%s]", p.Name, p.Key)
 		}
-		b := widget.NewButton(label, func() { g.runner.do(studio.RecallPreset{ID: id}) })
+		b := widget.NewButton(label, func() { g.runner.action(studio.ActRecallPreset, map[string]any{"preset": id}) })
 		bg := canvas.NewRectangle(parseColor(p.Color))
 		bg.CornerRadius = 6
 		g.grid.Add(container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(10, 10, 4, 4), b)))
@@ -76,11 +76,13 @@ func (g *presetGrid) setPresets(ps []studio.Preset, reg *studio.Registry) {
 	g.grid.Refresh()
 }
 
-// presetForKey maps 1-9 and F1-F12 to the preset bound to that key.
+// presetForKey maps 1-9 and F1-F12 to the preset bound to that key. A key
+// a live action owns (a preset saved before the keymap said so) is never
+// a preset's.
 func (g *presetGrid) presetForKey(k fyne.KeyName) (string, bool) {
 	name := string(k)
 	for _, p := range g.presets {
-		if p.Key != "" && p.Key == name {
+		if p.Key != "" && p.Key == name && checkPresetKey(p.Key) == nil {
 			return p.ID, true
 		}
 	}

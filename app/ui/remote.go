@@ -28,7 +28,12 @@ type remotePage struct {
 	desk    *studio.Desk
 	tokens  remote.TokenStore
 	addr    string
+	oscAddr string // --osc-addr ("" = the remote address's host, port 8888)
 	srv     *remote.Server
+	expiry  *time.Timer
+	codeTTL time.Duration // 0: the server's default (5 min)
+	// uiDo runs f on the UI goroutine (fyne.Do; tests queue it).
+	uiDo    func(f func())
 	enable  *widget.Check
 	code    *canvas.Text
 	info    *widget.Label
@@ -40,7 +45,7 @@ type remotePage struct {
 	now func() time.Time
 	// startServer and stopServer, when set, hand the server's lifecycle to
 	// the composition root (app/core), which also feeds it the danmaku.
-	startServer func(addr string) (*remote.Server, error)
+	startServer func(addr string, tune func(*remote.Config)) (*remote.Server, error)
 	stopServer  func(*remote.Server)
 }
 
@@ -70,10 +75,17 @@ func (p *remotePage) start() {
 	}
 	var srv *remote.Server
 	var err error
+	tune := func(c *remote.Config) {
+		c.CodeTTL = p.codeTTL
+		// A new device shows in the list at once (the code is spent too).
+		c.OnPair = func(remote.Device) { p.onUI(p.refresh) }
+	}
 	if p.startServer != nil {
-		srv, err = p.startServer(p.addr)
+		srv, err = p.startServer(p.addr, tune)
 	} else {
-		srv, err = remote.NewServer(remote.Config{Desk: p.desk, Addr: p.addr, Tokens: p.tokens, Now: p.now, Logf: log.Printf})
+		cfg := remote.Config{Desk: p.desk, Addr: p.addr, OSCAddr: p.oscAddr, Tokens: p.tokens, Now: p.now, Logf: log.Printf}
+		tune(&cfg)
+		srv, err = remote.NewServer(cfg)
 		if err == nil {
 			err = srv.Start()
 		}
@@ -91,6 +103,9 @@ func (p *remotePage) start() {
 }
 
 func (p *remotePage) stop() {
+	if p.expiry != nil {
+		p.expiry.Stop()
+	}
 	if p.srv != nil {
 		if p.onServer != nil {
 			p.onServer(nil)
@@ -108,7 +123,9 @@ func (p *remotePage) stop() {
 	p.devices.RemoveAll()
 }
 
-// refresh shows the current code, the addresses to use, and the devices.
+// refresh shows the current code, the addresses the server is bound to
+// (and why a transport is not), and the devices. It runs again when the
+// code expires and after every pairing.
 func (p *remotePage) refresh() {
 	if p.srv == nil {
 		return
@@ -116,12 +133,36 @@ func (p *remotePage) refresh() {
 	code, expires := p.srv.PairingCode()
 	p.code.Text = code
 	p.code.Refresh()
-	_, port, _ := net.SplitHostPort(p.srv.Addr())
-	var urls []string
-	for _, ip := range lanAddrs() {
-		urls = append(urls, fmt.Sprintf("http://%s/remote", net.JoinHostPort(ip, port)))
+	if p.expiry != nil {
+		p.expiry.Stop()
 	}
-	p.info.SetText(fmt.Sprintf(T("remote.info"), strings.Join(urls, "  "), expires.Local().Format("15:04:05"), p.srv.OSCAddr()))
+	// The code's expiry is on the desk's clock (accelerated in a fast
+	// rehearsal): look again at least every 10 s.
+	wait := min(max(expires.Sub(p.now()), 0)+200*time.Millisecond, 10*time.Second)
+	srv := p.srv
+	p.expiry = time.AfterFunc(wait, func() {
+		p.onUI(func() {
+			if p.srv == srv {
+				p.refresh()
+			}
+		})
+	})
+	var lines []string
+	for _, tr := range p.srv.Transports() {
+		switch {
+		case tr.Err != nil && tr.Name == "osc":
+			lines = append(lines, fmt.Sprintf(T("remote.osc_failed"), tr.Err))
+		case tr.Err != nil:
+			lines = append(lines, fmt.Sprintf(T("remote.http_failed"), tr.Err))
+		case tr.Addr == "":
+		case tr.Name == "osc":
+			lines = append(lines, fmt.Sprintf(T("remote.osc_bound"), strings.Join(boundAddrs(tr.Addr, ""), "  ")))
+		default:
+			lines = append(lines, fmt.Sprintf(T("remote.http_bound"), strings.Join(boundAddrs(tr.Addr, "http://%s/remote"), "  ")))
+		}
+	}
+	lines = append(lines, fmt.Sprintf(T("remote.info"), expires.Local().Format("15:04:05")))
+	p.info.SetText(strings.Join(lines, "\n"))
 	p.devices.RemoveAll()
 	for _, d := range p.srv.Devices() {
 		id := d.ID
@@ -136,7 +177,36 @@ func (p *remotePage) refresh() {
 	}
 }
 
+// boundAddrs lists where a listener bound to addr is reached: the bound
+// host itself, or each LAN address when it listens on all of them.
+func boundAddrs(addr, format string) []string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return []string{addr}
+	}
+	hosts := []string{host}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		hosts = lanAddrs()
+	}
+	out := make([]string, len(hosts))
+	for i, h := range hosts {
+		out[i] = net.JoinHostPort(h, port)
+		if format != "" {
+			out[i] = fmt.Sprintf(format, out[i])
+		}
+	}
+	return out
+}
+
 func (p *remotePage) close() { p.stop() }
+
+func (p *remotePage) onUI(f func()) {
+	if p.uiDo != nil {
+		p.uiDo(f)
+		return
+	}
+	fyne.Do(f)
+}
 
 // lanAddrs lists this machine's IPv4 LAN addresses for the pairing screen.
 func lanAddrs() []string {

@@ -19,7 +19,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
 	"studiodesk/app/core"
@@ -198,7 +197,7 @@ func showDesk(c *core.App, opts Options) {
 	d.overlays.attach(c.Overlay(), c.DataDir)
 	d.ix.setCapabilities(c.Platform.Name(), c.Platform.Capabilities())
 	d.viewers = c.Viewers
-	d.remote.addr = c.RemoteAddr()
+	d.remote.addr, d.remote.oscAddr = c.RemoteAddr(), c.OSCAddr()
 	d.remote.startServer = c.StartRemoteOn
 	d.remote.stopServer = func(*remote.Server) { c.StopRemote() }
 	if opts.RemoteControl {
@@ -308,7 +307,7 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 		}
 	})
 	tabs := container.NewAppTabs(
-		container.NewTabItem(T("view.controller"), container.NewBorder(nil, container.NewVBox(container.NewHBox(hostBtn, copyBtn, d.overlayURL), widget.NewLabel(shortcutHelp())), nil, nil, d.controller.root)),
+		container.NewTabItem(T("view.controller"), container.NewBorder(nil, container.NewVBox(container.NewHBox(hostBtn, copyBtn, d.overlayURL), shortcutLabel()), nil, nil, d.controller.root)),
 		container.NewTabItem(T("view.streamer"), d.streamer.root),
 		container.NewTabItem(T("view.producer"), producerTabs),
 		container.NewTabItem(T("view.remote"), d.remote.root),
@@ -331,54 +330,11 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 	w.SetContent(d.chrome(tabs, st))
 	w.Canvas().SetOnTypedKey(d.typedKey)
 	d.refresh()
-	w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyP, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { d.danmaku.pin() })
-	w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyB, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { d.danmaku.block() })
+	d.addShortcuts(w.Canvas())
 	if view == "presets" && len(d.editor.presets) > 0 {
 		d.editor.list.Select(0)
 	}
 	return d
-}
-
-func shortcutHelp() string {
-	parts := make([]string, 0, len(timerActions)+2)
-	for _, a := range timerActions {
-		parts = append(parts, "["+a.keyText+"] "+T(a.label))
-	}
-	parts = append(parts, "[J] "+T("btn.jump"), "[H] "+T("view.streamer"))
-	return T("shortcuts") + "：" + strings.Join(parts, " · ")
-}
-
-func (d *deskUI) typedKey(k *fyne.KeyEvent) {
-	switch k.Name {
-	case fyne.KeyP:
-		d.danmaku.pause.SetChecked(!d.danmaku.pause.Checked)
-		return
-	case fyne.KeyDelete:
-		d.danmaku.hide()
-		return
-	case fyne.KeyC:
-		d.ix.fire()
-		return
-	case fyne.KeyV:
-		d.ix.startVote()
-		return
-	case fyne.KeyX:
-		d.ix.endVote()
-		return
-	}
-	if id, ok := d.presets.presetForKey(k.Name); ok {
-		d.runner.do(studio.RecallPreset{ID: id})
-		return
-	}
-	switch k.Name {
-	case fyne.KeyJ:
-		d.controller.jumpSelected()
-		return
-	case fyne.KeyH:
-		d.openHostWindow()
-		return
-	}
-	d.runner.handleKey(k.Name, timerActions)
 }
 
 // openHostWindow shows the host screen in its own window, full screen, for
@@ -392,6 +348,7 @@ func (d *deskUI) openHostWindow() {
 	hw := d.app.NewWindow(wmClass)
 	hw.SetContent(d.hostView.root)
 	hw.Canvas().SetOnTypedKey(d.typedKey)
+	d.addShortcuts(hw.Canvas())
 	hw.SetOnClosed(func() { d.hostWin, d.hostView = nil, nil })
 	hw.SetFullScreen(true)
 	d.hostWin = hw
@@ -422,6 +379,8 @@ func (d *deskUI) onEvent(ev studio.Event) {
 		d.controller.report(ev.Err)
 	case studio.EventInteraction:
 		d.ix.set(d.desk.Interactions())
+	case studio.EventDanmakuPause:
+		d.danmaku.syncPause(d.desk.DanmakuPaused())
 	case studio.EventRecall:
 		d.presets.showResult(ev.Recall)
 		d.presets.refreshLights()
@@ -502,6 +461,7 @@ func (d *deskUI) refresh() {
 		d.firstRun.update(s)
 	}
 	d.ix.set(d.desk.Interactions())
+	d.danmaku.syncPause(d.desk.DanmakuPaused())
 	d.render(d.now())
 }
 

@@ -125,8 +125,8 @@ func TestShortcutsDriveTheShow(t *testing.T) {
 	if s.remaining.Text != "04:55" {
 		t.Fatalf("paused clock moved: %q", s.remaining.Text)
 	}
-	if !strings.Contains(c.buttons["pause"].Text, T("btn.resume")) {
-		t.Fatalf("pause button reads %q while paused", c.buttons["pause"].Text)
+	if !strings.Contains(c.buttons["toggle_pause"].Text, T("btn.resume")) {
+		t.Fatalf("pause button reads %q while paused", c.buttons["toggle_pause"].Text)
 	}
 	f.key(fyne.KeySpace) // resume
 	f.key(fyne.KeyEqual) // +30 s
@@ -189,13 +189,13 @@ func TestParsePhasesRoundTrip(t *testing.T) {
 // Every key the UI asks for must have a translation: a missing one would
 // show the raw key on air.
 func TestEveryMessageKeyIsTranslated(t *testing.T) {
-	for _, a := range timerActions {
-		for _, k := range []string{a.label, a.confirm} {
-			if k != "" {
-				if _, ok := messages[k]; !ok {
-					t.Errorf("no translation for %q", k)
-				}
-			}
+	for _, a := range studio.Actions() {
+		k, ok := actionLabels[a.Name]
+		if !ok {
+			t.Errorf("action %s has no label", a.Name)
+		}
+		if _, ok := messages[k]; !ok {
+			t.Errorf("no translation for %q", k)
 		}
 	}
 	for _, k := range []string{"prod.apply_segment", "prod.select_first", "prod.undone", "prod.deleted", "btn.resume", "btn.jump", "btn.host_window"} {
@@ -338,7 +338,8 @@ func TestDanmakuPaneShowsFiltersPinsAndHostSeesQuestions(t *testing.T) {
 func TestRemotePagePairsListsAndRevokes(t *testing.T) {
 	f := newFixture(t)
 	p := f.ui.remote
-	p.addr = "127.0.0.1:0"
+	p.addr, p.oscAddr = "127.0.0.1:0", "127.0.0.1:0"
+	p.uiDo = func(func()) {} // this test refreshes by hand
 	p.enable.SetChecked(true)
 	t.Cleanup(p.close)
 	if p.srv == nil {

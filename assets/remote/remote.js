@@ -50,6 +50,9 @@
     }
     $('btn-start').disabled = !(can && !state.started);
     if (live && state.segment === 0) $('btn-prev').disabled = true;
+    for (const b of document.querySelectorAll('#presets button, #interactions button, #danmaku button, #btn-vote-end, #btn-dm-pause')) {
+      b.disabled = !can;
+    }
   }
 
   // --- pairing ---
@@ -241,17 +244,131 @@
       else if (r.done) li.className = 'done';
       ol.appendChild(li);
     });
+    renderPresets();
+    renderInteractions(el);
+    renderQuestions();
+    $('btn-dm-pause').textContent = state.danmaku_paused ? '继续滚动 Resume' : '暂停滚动 Pause';
     updateButtons();
+  }
+
+  // Preset grid: rebuilt only when the presets change.
+  let presetSig = '';
+  function renderPresets() {
+    const ps = state.presets || [];
+    const sig = JSON.stringify(ps.map((p) => [p.id, p.name, p.key, p.colour, p.last && p.last.ok]));
+    if (sig === presetSig) return;
+    presetSig = sig;
+    const box = $('presets');
+    while (box.firstChild) box.removeChild(box.firstChild);
+    let lastText = '';
+    let lastAt = 0;
+    for (const p of ps) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.id = 'preset-' + p.id;
+      b.dataset.preset = p.id;
+      if (/^#[0-9a-fA-F]{6}$/.test(p.colour || '')) b.style.background = p.colour;
+      if (p.last && !p.last.ok) b.className = 'failed';
+      b.appendChild(document.createTextNode(p.name));
+      const small = document.createElement('small');
+      small.textContent = p.key ? '[' + p.key + ']' : '';
+      b.appendChild(small);
+      b.addEventListener('click', () => act('recall_preset', { preset: p.id }));
+      box.appendChild(b);
+      if (p.last && p.last.at_ms >= lastAt) { lastAt = p.last.at_ms; lastText = p.name + ' ' + p.last.text; }
+    }
+    setText('preset-result', lastText);
+  }
+
+  let qSig = '';
+  function renderQuestions() {
+    const sig = JSON.stringify(state.questions || []);
+    if (sig === qSig) return;
+    qSig = sig;
+    const ul = $('questions');
+    while (ul.firstChild) ul.removeChild(ul.firstChild);
+    for (const q of state.questions || []) {
+      const li = document.createElement('li');
+      const span = document.createElement('span');
+      span.textContent = (q.topic || '其他') + ' ×' + q.count + '：' + q.example;
+      li.appendChild(span);
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.textContent = '已答 Answered';
+      b.disabled = !(up && state.can_control);
+      b.addEventListener('click', () => act('answer_question', { id: q.id }));
+      li.appendChild(b);
+      ul.appendChild(li);
+    }
+  }
+
+  // Interactions card: rebuilt when the desk's list changes; in between
+  // only the countdowns move.
+  let ixSig = '';
+  let ixSpans = [];
+  function renderInteractions(elapsed) {
+    const sig = JSON.stringify(state.interactions || []);
+    if (sig === ixSig) {
+      for (const [span, x] of ixSpans) span.textContent = x.text.replace(x.countdown, fmt(Math.max(x.countdown_ms - elapsed, 0)));
+      return;
+    }
+    ixSig = sig;
+    ixSpans = [];
+    const ul = $('interactions');
+    while (ul.firstChild) ul.removeChild(ul.firstChild);
+    for (const x of state.interactions || []) {
+      if (x.state === 'closed' || x.state === 'cancelled') continue;
+      const li = document.createElement('li');
+      li.className = x.state;
+      li.id = 'ix-' + x.id;
+      const span = document.createElement('span');
+      let text = x.text;
+      if (x.state === 'live' && x.countdown_ms > 0) {
+        text = text.replace(x.countdown, fmt(Math.max(x.countdown_ms - elapsed, 0)));
+        ixSpans.push([span, x]);
+      }
+      span.textContent = text;
+      li.appendChild(span);
+      const button = (label, action, cls) => {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.textContent = label;
+        if (cls) b.className = cls;
+        b.addEventListener('click', () => act(action, { id: x.id }));
+        li.appendChild(b);
+        return b;
+      };
+      if (x.kind === 'coupon' && (x.state === 'armed' || x.state === 'draft')) button('发券 Fire', 'fire_coupon', 'danger').id = 'fire-' + x.id;
+      if (x.kind === 'vote' && (x.state === 'armed' || x.state === 'draft')) button('开始投票 Start', 'start_vote').id = 'vote-' + x.id;
+      if (x.kind === 'vote' && x.state === 'live') button('结束 End', 'end_vote');
+      button('取消 Cancel', 'cancel_interaction');
+      ul.appendChild(li);
+    }
   }
   setInterval(render, 200);
 
   function onDanmaku(raw) {
     let m;
     try { m = JSON.parse(raw); } catch (e) { return; }
+    if (state && state.danmaku_paused) return; // frozen while the desk says so
     const ul = $('danmaku');
+    const can = !!(up && state && state.can_control);
     for (const l of m.lines || []) {
       const li = document.createElement('li');
-      li.textContent = l.user + ': ' + l.text;
+      const span = document.createElement('span');
+      span.textContent = l.user + ': ' + l.text;
+      li.appendChild(span);
+      if (l.id) {
+        for (const [label, action] of [['置顶', 'pin'], ['隐藏', 'hide'], ['拉黑', 'block']]) {
+          const b = document.createElement('button');
+          b.type = 'button';
+          b.textContent = label;
+          b.title = action;
+          b.disabled = !can;
+          b.addEventListener('click', () => act(action, { id: l.id }));
+          li.appendChild(b);
+        }
+      }
       ul.insertBefore(li, ul.firstChild);
     }
     while (ul.children.length > 12) ul.removeChild(ul.lastChild);
@@ -284,12 +401,40 @@
     });
   }
 
-  for (const b of document.querySelectorAll('.controls button')) {
+  // Actions that move money or cannot be undone ask here first, then go
+  // with confirm: true (the desk refuses them otherwise).
+  const CONFIRM = {
+    fire_coupon: '确认发券？发出后不可撤回。\nFire this coupon? It cannot be taken back.',
+    end: '结束本场直播？\nEnd the show?',
+    rewind: '清除本次计时，重新彩排？\nDiscard this run and rehearse again?',
+    cancel_interaction: '取消这个互动？\nCall this off?',
+  };
+  let pendingConfirm = null;
+  function act(action, args) {
+    setText('cmd-error', '');
+    const run = (a) => command(action, a).catch((e) => setText('cmd-error', e.message));
+    if (!CONFIRM[action]) { run(args || {}); return; }
+    pendingConfirm = () => run(Object.assign({}, args || {}, { confirm: true }));
+    let what = '';
+    for (const x of (state && state.interactions) || []) {
+      if (args && x.id === args.id) what = x.label + '\n';
+    }
+    setText('confirm-text', what + CONFIRM[action]);
+    $('confirm').hidden = false;
+  }
+  $('confirm-yes').addEventListener('click', () => {
+    $('confirm').hidden = true;
+    const f = pendingConfirm;
+    pendingConfirm = null;
+    if (f) f();
+  });
+  $('confirm-no').addEventListener('click', () => { $('confirm').hidden = true; pendingConfirm = null; });
+
+  for (const b of document.querySelectorAll('.controls button, #btn-vote-end, #btn-dm-pause')) {
     b.addEventListener('click', () => {
       const args = {};
       if (b.dataset.seconds) args.seconds = Number(b.dataset.seconds);
-      setText('cmd-error', '');
-      command(b.dataset.action, args).catch((e) => setText('cmd-error', e.message));
+      act(b.dataset.action, args);
     });
   }
 

@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -15,64 +15,44 @@ import (
 	"studiodesk/studio"
 )
 
-// Action names: one set served over the data channel, HTTP and OSC.
-const (
-	ActionStart       = "start"
-	ActionPause       = "pause"
-	ActionResume      = "resume"
-	ActionTogglePause = "toggle_pause"
-	ActionNext        = "next"
-	ActionPrev        = "prev"
-	ActionJump        = "jump"
-	ActionExtend      = "extend"
-	ActionShorten     = "shorten"
-	ActionEnd         = "end"
-)
-
-// Actions lists every action in display order.
-var Actions = []string{ActionStart, ActionPause, ActionResume, ActionTogglePause,
-	ActionPrev, ActionNext, ActionJump, ActionExtend, ActionShorten, ActionEnd}
-
-// Sentinel errors callers branch on.
+// Sentinel errors callers branch on. Bad arguments are the catalogue's
+// (studio.ErrBadArgument), so every surface reports them alike.
 var (
-	ErrBadRequest    = errors.New("bad request")
-	ErrUnknownAction = errors.New("unknown action")
-	ErrReplay        = errors.New("command id already used")
-	ErrForbidden     = errors.New("viewer role may not change the show")
-	ErrUnauthorized  = errors.New("missing, wrong or revoked token")
-	ErrDisconnected  = errors.New("remote: disconnected from the desk")
-	ErrAckTimeout    = errors.New("remote: no acknowledgement from the desk")
+	ErrBadRequest      = errors.New("bad request")
+	ErrUnknownAction   = studio.ErrUnknownAction
+	ErrReplay          = errors.New("command id already used")
+	ErrForbidden       = errors.New("viewer role may not change the show")
+	ErrUnauthorized    = errors.New("missing, wrong or revoked token")
+	ErrDisconnected    = errors.New("remote: disconnected from the desk")
+	ErrAckTimeout      = errors.New("remote: no acknowledgement from the desk")
+	ErrConfirmRequired = errors.New("confirmation required")
 )
 
 // Limits on untrusted input.
 const (
 	maxCommandBytes = 4 << 10
 	maxIDLen        = 64
-	maxAdjust       = time.Hour
-	defaultAdjust   = 30 * time.Second
-	maxJumpIndex    = 100_000
 )
 
-// Args are an action's optional arguments.
-type Args struct {
-	// Index is the 0-based segment for jump.
-	Index *int `json:"index,omitempty"`
-	// Seconds is the amount for extend/shorten (default 30).
-	Seconds *float64 `json:"seconds,omitempty"`
-	// Window spends one of the show's adjustment windows.
-	Window bool `json:"window,omitempty"`
-}
+// Args are an action's arguments by name, as in the catalogue
+// (studio.Actions): numbers as JSON numbers or numeric strings. The
+// reserved name "confirm" (true) confirms a money-moving or destructive
+// action in the same request.
+type Args map[string]any
+
+// ArgConfirm is the reserved argument that confirms an action at once.
+const ArgConfirm = "confirm"
 
 // CommandMsg is a command on the cmd data channel.
 type CommandMsg struct {
 	ID     string `json:"id"`
 	Action string `json:"action"`
-	Args   Args   `json:"args"`
+	Args   Args   `json:"args,omitempty"`
 }
 
 // AckMsg answers a CommandMsg. Code classifies a failure: bad_request,
-// unknown_action, forbidden, unauthorized, replay, timeout or refused (the
-// desk said no in the current show state).
+// unknown_action, forbidden, unauthorized, replay, confirm_required,
+// timeout or refused (the desk said no in the current show state).
 type AckMsg struct {
 	ID    string `json:"id"`
 	OK    bool   `json:"ok"`
@@ -80,14 +60,14 @@ type AckMsg struct {
 	Error string `json:"error,omitempty"`
 }
 
-// errorCode classifies err for an AckMsg.
+// errorCode classifies err for an AckMsg, an HTTP answer or an OSC reply.
 func errorCode(err error) string {
 	switch {
 	case err == nil:
 		return ""
 	case errors.Is(err, ErrUnknownAction):
 		return "unknown_action"
-	case errors.Is(err, ErrBadRequest):
+	case errors.Is(err, ErrBadRequest), errors.Is(err, studio.ErrBadArgument):
 		return "bad_request"
 	case errors.Is(err, ErrForbidden):
 		return "forbidden"
@@ -95,8 +75,12 @@ func errorCode(err error) string {
 		return "unauthorized"
 	case errors.Is(err, ErrReplay):
 		return "replay"
+	case errors.Is(err, ErrConfirmRequired):
+		return "confirm_required"
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return "timeout"
+	case errors.Is(err, studio.ErrStorage):
+		return "storage"
 	}
 	return "refused"
 }
@@ -114,7 +98,7 @@ func (e *CommandError) Error() string {
 func (e *CommandError) Is(target error) bool {
 	switch e.Code {
 	case "bad_request":
-		return target == ErrBadRequest
+		return target == ErrBadRequest || target == studio.ErrBadArgument
 	case "unknown_action":
 		return target == ErrUnknownAction
 	case "forbidden":
@@ -123,79 +107,75 @@ func (e *CommandError) Is(target error) bool {
 		return target == ErrUnauthorized
 	case "replay":
 		return target == ErrReplay
+	case "confirm_required":
+		return target == ErrConfirmRequired
 	}
 	return false
 }
 
-// normalizeAction accepts the spellings used by the three transports:
-// "toggle-pause" (HTTP paths), "previous", any letter case.
-func normalizeAction(a string) (string, error) {
-	if len(a) > 32 {
-		return "", fmt.Errorf("%w: action name too long", ErrUnknownAction)
-	}
-	a = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(a)), "-", "_")
-	switch a {
-	case "previous":
-		return ActionPrev, nil
-	case "togglepause":
-		return ActionTogglePause, nil
-	}
-	for _, k := range Actions {
-		if a == k {
-			return a, nil
-		}
-	}
-	return "", fmt.Errorf("%w: %q", ErrUnknownAction, a)
+// call is one decoded action request from any surface.
+type call struct {
+	action  *studio.Action
+	values  studio.ArgValues
+	confirm bool
+	id      string // request id ("" = none)
 }
 
-// ToCommand turns an action and its arguments into a desk command,
-// validating the arguments.
-func ToCommand(action string, args Args) (studio.Command, error) {
-	a, err := normalizeAction(action)
+// parseCall looks the action up in the catalogue and decodes its
+// arguments; "confirm" is taken out first. raw may be nil.
+func parseCall(name string, raw map[string]any) (call, error) {
+	a, err := studio.LookupAction(name)
 	if err != nil {
-		return nil, err
+		return call{}, err
 	}
-	switch a {
-	case ActionStart:
-		return studio.Start{}, nil
-	case ActionPause:
-		return studio.Pause{}, nil
-	case ActionResume:
-		return studio.Resume{}, nil
-	case ActionTogglePause:
-		return studio.TogglePause{}, nil
-	case ActionNext:
-		return studio.Next{}, nil
-	case ActionPrev:
-		return studio.Previous{}, nil
-	case ActionEnd:
-		return studio.End{}, nil
-	case ActionJump:
-		if args.Index == nil {
-			return nil, fmt.Errorf("%w: jump: missing index", ErrBadRequest)
-		}
-		if *args.Index < 0 || *args.Index > maxJumpIndex {
-			return nil, fmt.Errorf("%w: jump: index %d out of range", ErrBadRequest, *args.Index)
-		}
-		return studio.Jump{Index: *args.Index}, nil
-	case ActionExtend, ActionShorten:
-		d := defaultAdjust
-		if args.Seconds != nil {
-			s := *args.Seconds
-			if math.IsNaN(s) || math.IsInf(s, 0) || s <= 0 || s > maxAdjust.Seconds() {
-				return nil, fmt.Errorf("%w: %s: seconds must be in (0, %d]", ErrBadRequest, a, int(maxAdjust.Seconds()))
-			}
-			d = time.Duration(s * float64(time.Second)).Round(time.Millisecond)
-			if d <= 0 {
-				return nil, fmt.Errorf("%w: %s: seconds too small", ErrBadRequest, a)
+	c := call{action: a}
+	if x, ok := raw[ArgConfirm]; ok {
+		rest := make(map[string]any, len(raw))
+		for k, v := range raw {
+			if k != ArgConfirm {
+				rest[k] = v
 			}
 		}
-		if a == ActionShorten {
-			d = -d
+		raw = rest
+		b, err := confirmValue(x)
+		if err != nil {
+			return c, &studio.ArgError{Action: a.Name, Arg: ArgConfirm, Msg: err.Error()}
 		}
-		return studio.Adjust{Delta: d, Window: args.Window}, nil
+		c.confirm = b
 	}
-	return nil, fmt.Errorf("%w: %q", ErrUnknownAction, a)
+	c.values, err = a.Decode(raw)
+	return c, err
+}
+
+func confirmValue(x any) (bool, error) {
+	spec := studio.ActionArg{Name: ArgConfirm, Type: studio.ArgBool}
+	a := studio.Action{Name: "confirm", Args: []studio.ActionArg{spec}}
+	v, err := a.Decode(map[string]any{ArgConfirm: x})
+	if err != nil {
+		var ae *studio.ArgError
+		if errors.As(err, &ae) {
+			return false, errors.New(ae.Msg)
+		}
+		return false, err
+	}
+	b, _ := v[ArgConfirm].(bool)
+	return b, nil
+}
+
+// key is the action and its arguments as text: a second press confirms
+// only the same action with the same arguments.
+func (c call) key() string {
+	names := make([]string, 0, len(c.values))
+	for k := range c.values {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	var b strings.Builder
+	b.WriteString(c.action.Name)
+	for _, k := range names {
+		fmt.Fprintf(&b, " %s=%v", k, c.values[k])
+	}
+	return b.String()
 }
 
 // validID reports whether a command or request id is acceptable:
@@ -218,27 +198,29 @@ func validID(id string) bool {
 
 // DecodeCommand parses one message from the cmd data channel. It never
 // panics; anything but a single well-formed command object is an error.
-func DecodeCommand(b []byte) (CommandMsg, studio.Command, error) {
+func DecodeCommand(b []byte) (CommandMsg, call, error) {
 	var m CommandMsg
 	if len(b) > maxCommandBytes {
-		return m, nil, fmt.Errorf("%w: command of %d bytes (max %d)", ErrBadRequest, len(b), maxCommandBytes)
+		return m, call{}, fmt.Errorf("%w: command of %d bytes (max %d)", ErrBadRequest, len(b), maxCommandBytes)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
+	dec.UseNumber()
 	if err := dec.Decode(&m); err != nil {
-		return CommandMsg{}, nil, fmt.Errorf("%w: command: %w", ErrBadRequest, err)
+		return CommandMsg{}, call{}, fmt.Errorf("%w: command: %w", ErrBadRequest, err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return CommandMsg{}, nil, fmt.Errorf("%w: command: trailing data", ErrBadRequest)
+		return CommandMsg{}, call{}, fmt.Errorf("%w: command: trailing data", ErrBadRequest)
 	}
 	if !validID(m.ID) {
-		return CommandMsg{}, nil, fmt.Errorf("%w: command id must be 1-%d characters of [A-Za-z0-9._:-]", ErrBadRequest, maxIDLen)
+		return CommandMsg{}, call{}, fmt.Errorf("%w: command id must be 1-%d characters of [A-Za-z0-9._:-]", ErrBadRequest, maxIDLen)
 	}
-	cmd, err := ToCommand(m.Action, m.Args)
+	c, err := parseCall(m.Action, m.Args)
 	if err != nil {
-		return m, nil, fmt.Errorf("command %s: %w", m.ID, err)
+		return m, call{}, err
 	}
-	return m, cmd, nil
+	c.id = m.ID
+	return m, c, nil
 }
 
 // replayGuard remembers the ids each device used, so a command is never
@@ -284,5 +266,43 @@ func (g *replayGuard) first(device, id string) bool {
 func (g *replayGuard) forget(device string) {
 	g.mu.Lock()
 	delete(g.devices, device)
+	g.mu.Unlock()
+}
+
+// DefaultConfirmWindow is how long a first press of a money-moving or
+// destructive action waits for the second press that confirms it.
+const DefaultConfirmWindow = 5 * time.Second
+
+// confirmGuard holds, per device, the action awaiting its second press.
+type confirmGuard struct {
+	mu      sync.Mutex
+	pending map[string]pendingConfirm
+}
+
+type pendingConfirm struct {
+	key   string
+	until time.Time
+}
+
+func newConfirmGuard() *confirmGuard {
+	return &confirmGuard{pending: make(map[string]pendingConfirm)}
+}
+
+// press records a press of key by device at now and reports whether it is
+// the confirming second press (same action and arguments within window).
+func (g *confirmGuard) press(device, key string, now time.Time, window time.Duration) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if p, ok := g.pending[device]; ok && p.key == key && !now.After(p.until) {
+		delete(g.pending, device)
+		return true
+	}
+	g.pending[device] = pendingConfirm{key: key, until: now.Add(window)}
+	return false
+}
+
+func (g *confirmGuard) forget(device string) {
+	g.mu.Lock()
+	delete(g.pending, device)
 	g.mu.Unlock()
 }

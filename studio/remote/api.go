@@ -2,12 +2,12 @@ package remote
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"studiodesk/studio"
@@ -20,12 +20,17 @@ const (
 
 // APIRequest is a parsed control API request.
 type APIRequest struct {
-	// State is set for GET /api/v1/state; otherwise Action is set.
+	// State is set for GET /api/v1/state, Catalogue for GET
+	// /api/v1/actions; otherwise Action is set.
 	State     bool
+	Catalogue bool
 	Action    string
-	Args      Args
 	Token     string
+	// TokenVia says where the token came from: "bearer", "x-api-key" or
+	// "query" (the last is logged as less safe: URLs end up in logs).
+	TokenVia  string
 	RequestID string
+	call      call
 }
 
 // APIError carries the HTTP status a parse error maps to.
@@ -39,64 +44,132 @@ func (e *APIError) Unwrap() error { return e.Err }
 
 func apiErr(status int, err error) error { return &APIError{Status: status, Err: err} }
 
-// ParseAPIRequest parses a control API request from its method, path,
-// Authorization and X-Request-Id headers and body. It never panics. When
-// the Authorization header held a bearer token, Token is set even if a
-// later part of the request is bad, so the caller authenticates first.
-func ParseAPIRequest(method, path, authorization, requestID string, body []byte) (APIRequest, error) {
+// statusFor maps an error to its HTTP status.
+func statusFor(err error) int {
+	switch errorCode(err) {
+	case "":
+		return http.StatusOK
+	case "unknown_action":
+		return http.StatusNotFound
+	case "bad_request":
+		return http.StatusBadRequest
+	case "forbidden":
+		return http.StatusForbidden
+	case "unauthorized":
+		return http.StatusUnauthorized
+	case "replay":
+		return http.StatusConflict
+	case "confirm_required":
+		return http.StatusPreconditionRequired
+	case "timeout":
+		return http.StatusGatewayTimeout
+	case "storage":
+		return http.StatusInsufficientStorage // not recorded: the disk refused the write
+	}
+	return http.StatusUnprocessableEntity // the desk refused it in this show state
+}
+
+// apiToken finds the token: Authorization: Bearer, X-Api-Key, or the
+// token query parameter, in that order.
+func apiToken(h http.Header, q url.Values) (tok, via string) {
+	if scheme, t, ok := strings.Cut(strings.TrimSpace(h.Get("Authorization")), " "); ok && strings.EqualFold(scheme, "Bearer") && strings.TrimSpace(t) != "" {
+		return strings.TrimSpace(t), "bearer"
+	}
+	if t := strings.TrimSpace(h.Get("X-Api-Key")); t != "" {
+		return t, "x-api-key"
+	}
+	if t := strings.TrimSpace(q.Get("token")); t != "" {
+		return t, "query"
+	}
+	return "", ""
+}
+
+// ParseAPIRequest parses a control API request. It never panics. When a
+// token was given, Token is set even if a later part of the request is
+// bad, so the caller authenticates first. Arguments come from a JSON
+// object body and from query parameters (other than token and
+// request_id); numbers may be numeric strings.
+func ParseAPIRequest(method, path string, h http.Header, query string, body []byte) (APIRequest, error) {
 	var req APIRequest
+	q, qerr := url.ParseQuery(query)
+	req.Token, req.TokenVia = apiToken(h, q)
 	if !strings.HasPrefix(path, apiPrefix) {
 		return req, apiErr(http.StatusNotFound, fmt.Errorf("%w: path %q", ErrUnknownAction, clip(path)))
 	}
-	scheme, tok, ok := strings.Cut(strings.TrimSpace(authorization), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
+	if req.Token == "" {
 		return req, apiErr(http.StatusUnauthorized, ErrUnauthorized)
 	}
-	req.Token = strings.TrimSpace(tok)
+	if qerr != nil {
+		return req, apiErr(http.StatusBadRequest, fmt.Errorf("%w: query: %w", ErrBadRequest, qerr))
+	}
 	name := strings.TrimPrefix(path, apiPrefix)
-	if name == "state" {
+	switch name {
+	case "state", "actions":
 		if method != http.MethodGet && method != http.MethodHead {
-			return req, apiErr(http.StatusMethodNotAllowed, fmt.Errorf("%w: state: GET only", ErrBadRequest))
+			return req, apiErr(http.StatusMethodNotAllowed, fmt.Errorf("%w: %s: GET only", ErrBadRequest, name))
 		}
-		req.State = true
+		req.State, req.Catalogue = name == "state", name == "actions"
 		return req, nil
 	}
-	action, err := normalizeAction(name)
-	if err != nil || strings.Contains(name, "/") {
-		return req, apiErr(http.StatusNotFound, fmt.Errorf("%w: %q", ErrUnknownAction, clip(name)))
+	if strings.Contains(name, "/") {
+		return req, apiErr(http.StatusNotFound, &studio.UnknownActionError{Name: clip(name)})
 	}
+	a, err := studio.LookupAction(name)
+	if err != nil {
+		return req, apiErr(http.StatusNotFound, err)
+	}
+	req.Action = a.Name
 	if method != http.MethodPost {
-		return req, apiErr(http.StatusMethodNotAllowed, fmt.Errorf("%w: %s: POST only", ErrBadRequest, action))
+		return req, apiErr(http.StatusMethodNotAllowed, fmt.Errorf("%w: %s: POST only", ErrBadRequest, a.Name))
 	}
-	req.Action = action
-	if requestID != "" {
-		if !validID(requestID) {
-			return req, apiErr(http.StatusBadRequest, fmt.Errorf("%w: X-Request-Id must be 1-%d characters of [A-Za-z0-9._:-]", ErrBadRequest, maxIDLen))
+	rid := h.Get("X-Request-Id")
+	if rid == "" {
+		rid = q.Get("request_id")
+	}
+	if rid != "" {
+		if !validID(rid) {
+			return req, apiErr(http.StatusBadRequest, fmt.Errorf("%w: request id must be 1-%d characters of [A-Za-z0-9._:-]", ErrBadRequest, maxIDLen))
 		}
-		req.RequestID = requestID
+		req.RequestID = rid
 	}
 	if len(body) > maxAPIBodySize {
 		return req, apiErr(http.StatusRequestEntityTooLarge, fmt.Errorf("%w: body over %d bytes", ErrBadRequest, maxAPIBodySize))
 	}
-	if len(bytes.TrimSpace(body)) > 0 {
+	raw := map[string]any{}
+	if b := bytes.TrimSpace(body); len(b) > 0 && !bytes.Equal(b, []byte("null")) {
 		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req.Args); err != nil {
-			return req, apiErr(http.StatusBadRequest, fmt.Errorf("%w: %s: body: %w", ErrBadRequest, action, err))
+		dec.UseNumber()
+		if err := dec.Decode(&raw); err != nil || raw == nil {
+			if err == nil {
+				err = errors.New("null")
+			}
+			return req, apiErr(http.StatusBadRequest, fmt.Errorf("%w: %s: body must be a JSON object: %w", ErrBadRequest, a.Name, err))
 		}
 		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-			return req, apiErr(http.StatusBadRequest, fmt.Errorf("%w: %s: body: trailing data", ErrBadRequest, action))
+			return req, apiErr(http.StatusBadRequest, fmt.Errorf("%w: %s: body: trailing data", ErrBadRequest, a.Name))
 		}
 	}
-	if _, err := ToCommand(action, req.Args); err != nil {
-		return req, apiErr(http.StatusBadRequest, err)
+	for k, vs := range q {
+		if k == "token" || k == "request_id" {
+			continue
+		}
+		if _, dup := raw[k]; dup || len(vs) != 1 {
+			return req, apiErr(http.StatusBadRequest, &studio.ArgError{Action: a.Name, Arg: clip(k), Msg: "given twice"})
+		}
+		raw[k] = vs[0]
 	}
+	c, err := parseCall(a.Name, raw)
+	if err != nil {
+		return req, apiErr(statusFor(err), err)
+	}
+	c.id = req.RequestID
+	req.call = c
 	return req, nil
 }
 
 func clip(s string) string {
 	if len(s) > 64 {
-		return s[:64] + "…"
+		return strings.ToValidUTF8(s[:64], "") + "…"
 	}
 	return s
 }
@@ -105,6 +178,7 @@ func clip(s string) string {
 type apiResult struct {
 	OK     bool   `json:"ok"`
 	Action string `json:"action,omitempty"`
+	Code   string `json:"code,omitempty"`
 	Error  string `json:"error,omitempty"`
 	// Kind is "storage" when the desk could not record the command.
 	Kind   string     `json:"kind,omitempty"`
@@ -120,18 +194,22 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, "unreadable body")
 		return
 	}
-	req, perr := ParseAPIRequest(r.Method, r.URL.Path, r.Header.Get("Authorization"), r.Header.Get("X-Request-Id"), body)
+	req, perr := ParseAPIRequest(r.Method, r.URL.Path, r.Header, r.URL.RawQuery, body)
 	if req.Token == "" {
-		s.cfg.Logf("remote: api %s %s from %s rejected: no bearer token", r.Method, clip(r.URL.Path), from)
+		s.cfg.Logf("remote: api %s %s from %s rejected: no token", r.Method, clip(r.URL.Path), from)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="studiodesk"`)
-		writeErr(w, http.StatusUnauthorized, "Authorization: Bearer <token> required")
+		writeJSON(w, http.StatusUnauthorized, apiResult{Code: "unauthorized",
+			Error: "a token is required: Authorization: Bearer <token>, X-Api-Key: <token> or ?token=<token>"})
 		return
 	}
 	dev, err := s.authenticate(req.Token, "api "+clip(r.URL.Path), from)
 	if err != nil {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="studiodesk", error="invalid_token"`)
-		writeErr(w, http.StatusUnauthorized, "wrong or revoked token")
+		writeJSON(w, http.StatusUnauthorized, apiResult{Code: "unauthorized", Error: "wrong or revoked token"})
 		return
+	}
+	if req.TokenVia == "query" {
+		s.cfg.Logf("remote: api %s from device %s (%q): token in the URL (less safe than a header)", clip(r.URL.Path), dev.ID, dev.Name)
 	}
 	if perr != nil {
 		status := http.StatusBadRequest
@@ -140,43 +218,30 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 			status = ae.Status
 		}
 		s.cfg.Logf("remote: api %s %s from device %s (%q) rejected: %v", r.Method, clip(r.URL.Path), dev.ID, dev.Name, perr)
-		writeErr(w, status, perr.Error())
+		writeJSON(w, status, apiResult{Action: req.Action, Code: errorCode(perr), Error: perr.Error()})
+		return
+	}
+	if req.Catalogue {
+		writeJSON(w, http.StatusOK, studio.Actions())
 		return
 	}
 	if req.State {
-		st := stateFrom(s.cfg.Desk.Snapshot(), s.cfg.Now())
+		st := s.stateNow()
 		st.CanControl = dev.Role == RoleController
 		writeJSON(w, http.StatusOK, st)
 		return
 	}
-	cmd, err := ToCommand(req.Action, req.Args)
-	if err != nil { // validated by ParseAPIRequest; kept for safety
-		writeErr(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	err = s.execute(r.Context(), dev, req.RequestID, cmd, "api", from)
-	res := apiResult{OK: err == nil, Action: req.Action}
-	status := http.StatusOK
-	switch {
-	case err == nil:
-	case errors.Is(err, ErrForbidden):
-		status = http.StatusForbidden
-	case errors.Is(err, ErrUnauthorized):
-		status = http.StatusUnauthorized
-	case errors.Is(err, ErrReplay):
-		status, res.Replay = http.StatusConflict, true
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		status = http.StatusGatewayTimeout
-	case errors.Is(err, studio.ErrStorage):
-		status, res.Kind = http.StatusInsufficientStorage, "storage" // not recorded: the disk refused the write
-	default:
-		status = http.StatusUnprocessableEntity // the desk refused it in this show state
+	err = s.execute(r.Context(), dev, req.call, "api", from)
+	res := apiResult{OK: err == nil, Action: req.Action, Code: errorCode(err)}
+	if res.Code == "storage" {
+		res.Kind = "storage" // not recorded: the disk refused the write
 	}
 	if err != nil {
 		res.Error = err.Error()
+		res.Replay = errors.Is(err, ErrReplay)
 	}
-	st := stateFrom(s.cfg.Desk.Snapshot(), s.cfg.Now())
+	st := s.stateNow()
 	st.CanControl = dev.Role == RoleController
 	res.State = &st
-	writeJSON(w, status, res)
+	writeJSON(w, statusFor(err), res)
 }

@@ -8,6 +8,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hypebeast/go-osc/osc"
+
+	"studiodesk/studio"
 )
 
 func TestControlAPI(t *testing.T) {
@@ -64,7 +68,7 @@ func TestControlAPI(t *testing.T) {
 		{"/api/v1/shorten", `{"seconds":10}`, func() bool {
 			return r.desk.Snapshot().State(r.clk.Now()).SegmentPlanned == 5*time.Minute+20*time.Second
 		}},
-		{"/api/v1/jump", `{"index":3}`, func() bool { return r.segment() == 3 }},
+		{"/api/v1/jump", `{"segment":4}`, func() bool { return r.segment() == 3 }},
 		{"/api/v1/previous", "", func() bool { return r.segment() == 2 }},
 		{"/api/v1/toggle-pause", "", func() bool { return r.desk.Snapshot().State(r.clk.Now()).Paused }},
 		{"/api/v1/resume", "", func() bool { return !r.desk.Snapshot().State(r.clk.Now()).Paused }},
@@ -103,9 +107,11 @@ func TestControlAPI(t *testing.T) {
 		{http.MethodPost, "/api/v1/explode", "", http.StatusNotFound},
 		{http.MethodGet, "/api/v1/next", "", http.StatusMethodNotAllowed},
 		{http.MethodPost, "/api/v1/state", "", http.StatusMethodNotAllowed},
-		{http.MethodPost, "/api/v1/jump", `{"index":-1}`, http.StatusBadRequest},
+		{http.MethodPost, "/api/v1/jump", `{"segment":0}`, http.StatusBadRequest},
+		{http.MethodPost, "/api/v1/jump", `{"segment":9}`, http.StatusBadRequest},
 		{http.MethodPost, "/api/v1/jump", `{}`, http.StatusBadRequest},
-		{http.MethodPost, "/api/v1/extend", `{"seconds":"30"}`, http.StatusBadRequest},
+		{http.MethodPost, "/api/v1/extend", `{"seconds":"abc"}`, http.StatusBadRequest},
+		{http.MethodPost, "/api/v1/extend", `[1]`, http.StatusBadRequest},
 		{http.MethodPost, "/api/v1/extend", `{"secs":30}`, http.StatusBadRequest},
 		{http.MethodPost, "/api/v1/next", strings.Repeat(" ", 5000), http.StatusRequestEntityTooLarge},
 	} {
@@ -120,46 +126,106 @@ func TestControlAPI(t *testing.T) {
 	}
 }
 
+func TestTokenHeadersAndQuery(t *testing.T) {
+	r := newRig(t)
+	ctrl := r.pair(t, "companion", RoleController)
+	for _, tc := range []struct {
+		name string
+		hdr  map[string]string
+		path string
+	}{
+		{"bearer", map[string]string{"Authorization": "Bearer " + ctrl.Token}, "/api/v1/state"},
+		{"x-api-key", map[string]string{"X-Api-Key": ctrl.Token}, "/api/v1/state"},
+		{"query", nil, "/api/v1/state?token=" + ctrl.Token},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, r.url(tc.path), nil)
+		for k, v := range tc.hdr {
+			req.Header.Set(k, v)
+		}
+		if st, body := r.do(t, req); st != http.StatusOK || !strings.Contains(string(body), `"deck"`) {
+			t.Errorf("%s: %d %s", tc.name, st, body)
+		}
+	}
+	if !r.log.has("token in the URL (less safe") {
+		t.Fatalf("query token not logged as less safe:\n%s", r.log.dump())
+	}
+	// Arguments in the query, numbers as strings (header-less tools).
+	r.mustDo(t, studio.Start{})
+	if st, body := r.post(t, "/api/v1/jump?segment=3&token="+ctrl.Token, "", "", nil); st != http.StatusOK || r.segment() != 2 {
+		t.Fatalf("jump by query: %d %s segment %d", st, body, r.segment())
+	}
+}
+
 func TestParseAPIRequest(t *testing.T) {
-	req, err := ParseAPIRequest("POST", "/api/v1/toggle-pause", "bearer abc", "id-1", nil)
-	if err != nil || req.Action != ActionTogglePause || req.Token != "abc" || req.RequestID != "id-1" {
+	h := func(kv ...string) http.Header {
+		x := http.Header{}
+		for i := 0; i < len(kv); i += 2 {
+			x.Set(kv[i], kv[i+1])
+		}
+		return x
+	}
+	req, err := ParseAPIRequest("POST", "/api/v1/toggle-pause", h("Authorization", "bearer abc", "X-Request-Id", "id-1"), "", nil)
+	if err != nil || req.Action != studio.ActTogglePause || req.Token != "abc" || req.RequestID != "id-1" {
 		t.Fatalf("%+v %v", req, err)
 	}
-	req, err = ParseAPIRequest("POST", "/api/v1/jump", "Bearer abc", "", []byte(`{"index":2}`))
-	if err != nil || *req.Args.Index != 2 {
+	req, err = ParseAPIRequest("POST", "/api/v1/jump", h("X-Api-Key", "abc"), "", []byte(`{"segment":"2"}`))
+	if err != nil || req.call.values["segment"] != 2 || req.TokenVia != "x-api-key" {
 		t.Fatalf("%+v %v", req, err)
 	}
-	_, err = ParseAPIRequest("POST", "/api/v1/next", "Bearer abc", "bad id!", nil)
+	_, err = ParseAPIRequest("POST", "/api/v1/next", h("Authorization", "Bearer abc", "X-Request-Id", "bad id!"), "", nil)
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.Status != http.StatusBadRequest {
 		t.Fatalf("bad request id: %v", err)
 	}
-	_, err = ParseAPIRequest("POST", "/api/v1/next", "", "", nil)
+	_, err = ParseAPIRequest("POST", "/api/v1/next", http.Header{}, "", nil)
 	if !errors.Is(err, ErrUnauthorized) {
 		t.Fatalf("no auth: %v", err)
 	}
 }
 
-func oscSend(t *testing.T, conn net.Conn, m OSCMessage) OSCMessage {
+// oscConn is a test OSC peer: messages are built by the OSC library.
+type oscConn struct {
+	t    *testing.T
+	conn net.Conn
+}
+
+func dialOSC(t *testing.T, addr string) *oscConn {
 	t.Helper()
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &oscConn{t: t, conn: c}
+}
+
+// send sends m and returns the reply's (status, message, code).
+func (o *oscConn) send(m *osc.Message) (status, msg, code string) {
+	o.t.Helper()
 	b, err := m.MarshalBinary()
 	if err != nil {
-		t.Fatal(err)
+		o.t.Fatal(err)
 	}
-	if _, err := conn.Write(b); err != nil {
-		t.Fatal(err)
+	if _, err := o.conn.Write(b); err != nil {
+		o.t.Fatal(err)
 	}
-	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	buf := make([]byte, 2048)
-	n, err := conn.Read(buf)
+	return o.reply(m.Address)
+}
+
+func (o *oscConn) reply(what string) (status, msg, code string) {
+	o.t.Helper()
+	_ = o.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	buf := make([]byte, 4096)
+	n, err := o.conn.Read(buf)
 	if err != nil {
-		t.Fatalf("%s: no reply: %v", m.Address, err)
+		o.t.Fatalf("%s: no reply: %v", what, err)
 	}
-	msgs, err := ParseOSC(buf[:n])
-	if err != nil || len(msgs) != 1 || msgs[0].Address != "/studiodesk/reply" || len(msgs[0].Args) != 3 {
-		t.Fatalf("%s: reply %+v %v", m.Address, msgs, err)
+	p, err := osc.ParsePacket(string(buf[:n]))
+	rep, ok := p.(*osc.Message)
+	if err != nil || !ok || rep.Address != "/studiodesk/reply" || len(rep.Arguments) != 4 {
+		o.t.Fatalf("%s: reply %v %v", what, p, err)
 	}
-	return msgs[0]
+	return rep.Arguments[1].(string), rep.Arguments[2].(string), rep.Arguments[3].(string)
 }
 
 func TestOSC(t *testing.T) {
@@ -170,88 +236,95 @@ func TestOSC(t *testing.T) {
 	if err := r.srv.Revoke(gone.DeviceID); err != nil {
 		t.Fatal(err)
 	}
-	conn, err := net.Dial("udp", r.srv.OSCAddr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ok := func(m OSCMessage) {
+	o := dialOSC(t, r.srv.OSCAddr())
+	ok := func(addr string, args ...any) {
 		t.Helper()
-		if rep := oscSend(t, conn, m); rep.Args[1] != "ok" {
-			t.Fatalf("%s: %v", m.Address, rep.Args)
+		if st, msg, _ := o.send(osc.NewMessage(addr, args...)); st != "ok" {
+			t.Fatalf("%s %v: %s %s", addr, args, st, msg)
 		}
 	}
-	refused := func(m OSCMessage, why string) {
+	refused := func(why, addr string, args ...any) {
 		t.Helper()
-		rep := oscSend(t, conn, m)
-		if rep.Args[1] != "error" || !strings.Contains(rep.Args[2].(string), why) {
-			t.Fatalf("%s: %v (want %q)", m.Address, rep.Args, why)
+		st, msg, code := o.send(osc.NewMessage(addr, args...))
+		if st != "error" || !strings.Contains(msg+" "+code, why) {
+			t.Fatalf("%s %v: %s %s %s (want %q)", addr, args, st, msg, code, why)
 		}
 	}
 	before := r.log.count("osc")
-	refused(OSCMessage{Address: "/studiodesk/start"}, "token")
-	refused(OSCMessage{Address: "/studiodesk/start", Args: []any{"wrong"}}, "token")
-	refused(OSCMessage{Address: "/studiodesk/start", Args: []any{int32(1)}}, "token")
-	refused(OSCMessage{Address: "/studiodesk/start", Args: []any{gone.Token}}, "token")
-	refused(OSCMessage{Address: "/studiodesk/start", Args: []any{view.Token}}, "viewer")
+	refused("token", "/studiodesk/start")
+	refused("token", "/studiodesk/start", "wrong")
+	refused("token", "/studiodesk/start", int32(1))
+	refused("token", "/studiodesk/start", gone.Token)
+	refused("viewer", "/studiodesk/start", view.Token)
 	if r.desk.Snapshot().State(r.clk.Now()).Started || r.log.count("osc")-before < 5 {
 		t.Fatalf("rejections applied or not logged:\n%s", r.log.dump())
 	}
-	ok(OSCMessage{Address: "/studiodesk/start", Args: []any{ctrl.Token}})
-	ok(OSCMessage{Address: "/studiodesk/next", Args: []any{ctrl.Token}})
+	ok("/studiodesk/start", ctrl.Token)
+	ok("/studiodesk/next", ctrl.Token)
 	if r.segment() != 1 {
 		t.Fatalf("segment %d", r.segment())
 	}
-	ok(OSCMessage{Address: "/studiodesk/jump", Args: []any{ctrl.Token, int32(3)}})
-	ok(OSCMessage{Address: "/studiodesk/previous", Args: []any{ctrl.Token}})
-	ok(OSCMessage{Address: "/studiodesk/extend", Args: []any{ctrl.Token, float32(15)}})
+	ok("/studiodesk/jump", ctrl.Token, int32(4))
+	ok("/studiodesk/previous", ctrl.Token)
+	ok("/studiodesk/extend", ctrl.Token, float32(15))
 	st := r.desk.Snapshot().State(r.clk.Now())
 	if st.Segment != 2 || st.SegmentPlanned != 5*time.Minute+15*time.Second {
 		t.Fatalf("segment %d planned %v", st.Segment, st.SegmentPlanned)
 	}
-	ok(OSCMessage{Address: "/studiodesk/toggle_pause", Args: []any{ctrl.Token, "osc-1"}})
-	refused(OSCMessage{Address: "/studiodesk/toggle_pause", Args: []any{ctrl.Token, "osc-1"}}, "already used")
+	// A number sent as a string is a number, not a request id: "60" adds
+	// 60 s (not the default 30), and the next press is not a replay.
+	ok("/studiodesk/extend", ctrl.Token, "60")
+	ok("/studiodesk/extend", ctrl.Token, "60")
+	if got := r.desk.Snapshot().State(r.clk.Now()).SegmentPlanned; got != 7*time.Minute+15*time.Second {
+		t.Fatalf("after two \"60\" extends planned %v", got)
+	}
+	ok("/studiodesk/toggle_pause", ctrl.Token, "request_id=osc-1")
+	refused("already used", "/studiodesk/toggle_pause", ctrl.Token, "request_id=osc-1")
 	if !r.desk.Snapshot().State(r.clk.Now()).Paused {
 		t.Fatal("replayed OSC toggle applied twice")
 	}
-	refused(OSCMessage{Address: "/studiodesk/jump", Args: []any{ctrl.Token, int32(-2)}}, "index")
-	refused(OSCMessage{Address: "/studiodesk/fly", Args: []any{ctrl.Token}}, "unknown action")
+	refused("segment", "/studiodesk/jump", ctrl.Token, int32(-2))
+	refused("unknown action", "/studiodesk/fly", ctrl.Token)
 	// A bundle of two messages: both answered.
-	m1, _ := OSCMessage{Address: "/studiodesk/resume", Args: []any{ctrl.Token}}.MarshalBinary()
-	m2, _ := OSCMessage{Address: "/studiodesk/next", Args: []any{ctrl.Token}}.MarshalBinary()
-	bundle := append([]byte("#bundle\x00"), make([]byte, 8)...)
-	for _, m := range [][]byte{m1, m2} {
-		bundle = append(bundle, byte(len(m)>>24), byte(len(m)>>16), byte(len(m)>>8), byte(len(m)))
-		bundle = append(bundle, m...)
-	}
-	if _, err := conn.Write(bundle); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "bundle applied", func() bool { return r.segment() == 3 })
-	// Garbage is logged and dropped.
-	_, _ = conn.Write([]byte("garbage!"))
-	eventually(t, "garbage logged", func() bool { return r.log.has("malformed OSC") })
-}
-
-func TestOSCCodecRoundTrip(t *testing.T) {
-	m := OSCMessage{Address: "/studiodesk/jump", Args: []any{"tok", int32(-7), float32(1.5), int64(1) << 40, 2.25, []byte{1, 2, 3}, true, false, nil}}
-	b, err := m.MarshalBinary()
+	b := osc.NewBundle(time.Time{})
+	_ = b.Append(osc.NewMessage("/studiodesk/resume", ctrl.Token))
+	_ = b.Append(osc.NewMessage("/studiodesk/next", ctrl.Token))
+	raw, err := b.MarshalBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := ParseOSC(b)
-	if err != nil || len(got) != 1 {
+	if _, err := o.conn.Write(raw); err != nil {
+		t.Fatal(err)
+	}
+	o.reply("bundle 1")
+	o.reply("bundle 2")
+	eventually(t, "bundle applied", func() bool { return r.segment() == 3 })
+	// Garbage is logged and dropped.
+	_, _ = o.conn.Write([]byte("garbage!"))
+	eventually(t, "garbage logged", func() bool { return r.log.has("malformed OSC") })
+}
+
+func TestParseOSCLimits(t *testing.T) {
+	m, err := osc.NewMessage("/studiodesk/jump", "tok", int32(-7), float32(1.5), int64(1)<<40, 2.25, []byte{1, 2, 3}, true, false, nil).MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseOSC(m)
+	if err != nil || len(got) != 1 || got[0].Arguments[1] != int32(-7) || got[0].Arguments[4] != 2.25 {
 		t.Fatalf("%v %v", got, err)
 	}
-	g := got[0]
-	if g.Address != m.Address || len(g.Args) != len(m.Args) || g.Args[0] != "tok" || g.Args[1] != int32(-7) ||
-		g.Args[2] != float32(1.5) || g.Args[3] != int64(1)<<40 || g.Args[4] != 2.25 || string(g.Args[5].([]byte)) != "\x01\x02\x03" ||
-		g.Args[6] != true || g.Args[7] != false || g.Args[8] != nil {
-		t.Fatalf("round trip: %#v", g)
+	deep := osc.NewBundle(time.Time{})
+	for range 5 {
+		outer := osc.NewBundle(time.Time{})
+		_ = outer.Append(deep)
+		deep = outer
 	}
-	for _, bad := range [][]byte{nil, []byte("/a"), []byte("/a\x00\x00,z\x00\x00"), []byte("#bundle\x00"), []byte("/a\x00\x00,b\x00\x00\xff\xff\xff\xff")} {
+	_ = deep.Append(osc.NewMessage("/studiodesk/next", "tok"))
+	db, _ := deep.MarshalBinary()
+	for _, bad := range [][]byte{nil, []byte("/a"), []byte("/a\x00\x00,z\x00\x00"), []byte("#bundle\x00"),
+		[]byte("/a\x00\x00,b\x00\x00\xff\xff\xff\xff"), []byte("xxxx"), make([]byte, maxOSCPacket+4), db} {
 		if _, err := ParseOSC(bad); !errors.Is(err, ErrOSC) {
-			t.Errorf("%q: %v", bad, err)
+			t.Errorf("%q: %v", clip(string(bad)), err)
 		}
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"studiodesk/studio"
+	"studiodesk/studio/danmaku"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -210,8 +211,8 @@ func TestBrowserRemote(t *testing.T) {
 		}
 		t.Fatalf("%s missing (apt-get install -y chromium, or set STUDIODESK_NO_BROWSER=1): %v", chromiumPath, err)
 	}
-	r := newRig(t)
-	r.mustDo(t, studio.Start{})
+	sr := newStudioRig(t, "off")
+	r := sr.rig
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 
@@ -270,6 +271,28 @@ func TestBrowserRemote(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
+	shot := func(name string) {
+		t.Helper()
+		var res struct {
+			Data string `json:"data"`
+		}
+		if err := c.call(ctx, "Page.captureScreenshot", map[string]any{"format": "png", "captureBeyondViewport": true}, &res); err != nil {
+			t.Fatal(err)
+		}
+		png, err := base64.StdEncoding.DecodeString(res.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := "/tmp/remote-shots"
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s (%d bytes)", p, len(png))
+	}
 	waitJS("pairing form shown", `!!document.getElementById('pair-form') && !document.getElementById('pair-view').hidden`)
 	code, _ := r.srv.PairingCode()
 	if _, err := c.eval(ctx, fmt.Sprintf(`(() => {
@@ -299,32 +322,55 @@ func TestBrowserRemote(t *testing.T) {
 	})
 	r.clk.Advance(75 * time.Second)
 	r.mustDo(t, studio.Adjust{Delta: -time.Second}) // publish a fresh state at the new time
-	r.srv.PublishDanmaku([]DanmakuLine{{User: "小米", Text: "这个精华液适合油皮吗？"}, {User: "阿珍", Text: "上链接！"}})
 	waitJS("clock shows the desk's time", `['04:14', '04:13', '04:12'].includes(document.getElementById('clock').textContent)`)
+
+	// Recall a preset from the grid: the light moves once, the page shows
+	// the result.
+	waitJS("preset grid", `!!document.getElementById('preset-wide') && !document.getElementById('preset-wide').disabled`)
+	if _, err := c.eval(ctx, `document.getElementById('preset-wide').click(), true`); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "light moved by the browser", func() bool { return sr.light.count() == 1 })
+	waitJS("recall result shown", `document.getElementById('preset-result').textContent.includes('✓')`)
+
+	// Fire the armed coupon: the page asks first; the platform issues it
+	// once after the confirmation.
+	waitJS("coupon card", `!!document.getElementById('fire-coupon-1')`)
+	if _, err := c.eval(ctx, `document.getElementById('fire-coupon-1').click(), true`); err != nil {
+		t.Fatal(err)
+	}
+	waitJS("confirmation asked", `!document.getElementById('confirm').hidden`)
+	time.Sleep(100 * time.Millisecond)
+	if n := sr.sim.IssuedCount("coupon-1"); n != 0 {
+		t.Fatalf("coupon issued %d times before the confirmation", n)
+	}
+	shot("remote-confirm.png")
+	if _, err := c.eval(ctx, `document.getElementById('confirm-yes').click(), true`); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "coupon issued from the browser", func() bool { return sr.sim.IssuedCount("coupon-1") == 1 })
+	waitJS("coupon shown live", `!!document.getElementById('ix-coupon-1') && document.getElementById('ix-coupon-1').className === 'live'`)
+
+	// Pin a comment from the danmaku list.
+	sr.pipe.Ingest(danmaku.Message{ID: "m1", ViewerID: "v1", ViewerName: "小米", Text: "这个精华液适合油皮吗？", Time: r.clk.Now()})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		r.srv.PublishDanmaku([]DanmakuLine{{ID: "m1", User: "小米", Text: "这个精华液适合油皮吗？"}, {User: "阿珍", Text: "上链接！"}})
+		v, _ := c.eval(ctx, `!!document.querySelector('#danmaku button[title=pin]')`)
+		if string(v) == "true" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("danmaku never reached the page")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, err := c.eval(ctx, `document.querySelector('#danmaku button[title=pin]').click(), true`); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "comment pinned from the browser", func() bool { w := sr.pipe.Wall(); return len(w) == 1 && w[0].ID == "m1" })
 	time.Sleep(300 * time.Millisecond)
 
-	shot := func(name string) {
-		t.Helper()
-		var res struct {
-			Data string `json:"data"`
-		}
-		if err := c.call(ctx, "Page.captureScreenshot", map[string]any{"format": "png"}, &res); err != nil {
-			t.Fatal(err)
-		}
-		png, err := base64.StdEncoding.DecodeString(res.Data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir := "/tmp/remote-shots"
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s (%d bytes)", p, len(png))
-	}
 	shot("remote.png")
 
 	// The link drops: buttons disabled, "disconnected" shown; then back.

@@ -137,16 +137,30 @@ func (c *Client) DoID(ctx context.Context, id, action string, args Args) error {
 	if !validID(id) {
 		return fmt.Errorf("remote: %s: %w: command id %q", action, ErrBadRequest, clip(id))
 	}
-	if _, err := ToCommand(action, args); err != nil {
-		return fmt.Errorf("remote: %w", err)
+	if _, err := parseCall(action, args); err != nil {
+		return err
 	}
+	a, err := c.SendRaw(ctx, CommandMsg{ID: id, Action: action, Args: args})
+	if err != nil {
+		return err
+	}
+	if a.OK {
+		return nil
+	}
+	return &CommandError{ID: id, Action: action, Code: a.Code, Msg: a.Error}
+}
+
+// SendRaw sends a command as it is, without checking it first, and
+// returns the desk's acknowledgement.
+func (c *Client) SendRaw(ctx context.Context, m CommandMsg) (AckMsg, error) {
 	l := c.link()
 	if l == nil || !l.up.Load() {
-		return ErrDisconnected
+		return AckMsg{}, ErrDisconnected
 	}
-	b, err := json.Marshal(CommandMsg{ID: id, Action: action, Args: args})
+	id, action := m.ID, m.Action
+	b, err := json.Marshal(m)
 	if err != nil {
-		return fmt.Errorf("remote: %s: encode: %w", action, err)
+		return AckMsg{}, fmt.Errorf("remote: %s: encode: %w", action, err)
 	}
 	ch := make(chan AckMsg, 1)
 	l.ackMu.Lock()
@@ -158,22 +172,19 @@ func (c *Client) DoID(ctx context.Context, id, action string, args Args) error {
 		l.ackMu.Unlock()
 	}()
 	if err := l.cmd.SendText(string(b)); err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrDisconnected, action, err)
+		return AckMsg{}, fmt.Errorf("%w: %s: %w", ErrDisconnected, action, err)
 	}
 	t := time.NewTimer(c.cfg.ackTimeout)
 	defer t.Stop()
 	select {
 	case a := <-ch:
-		if a.OK {
-			return nil
-		}
-		return &CommandError{ID: id, Action: action, Code: a.Code, Msg: a.Error}
+		return a, nil
 	case <-l.ctx.Done():
-		return ErrDisconnected
+		return AckMsg{}, ErrDisconnected
 	case <-ctx.Done():
-		return fmt.Errorf("remote: %s: %w", action, ctx.Err())
+		return AckMsg{}, fmt.Errorf("remote: %s: %w", action, ctx.Err())
 	case <-t.C:
-		return fmt.Errorf("%w: %s (%s) after %v", ErrAckTimeout, action, id, c.cfg.ackTimeout)
+		return AckMsg{}, fmt.Errorf("%w: %s (%s) after %v", ErrAckTimeout, action, id, c.cfg.ackTimeout)
 	}
 }
 

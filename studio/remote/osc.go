@@ -1,325 +1,177 @@
 package remote
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"net"
+	"strconv"
 	"strings"
+
+	"github.com/hypebeast/go-osc/osc"
+
+	"studiodesk/studio"
 )
 
-// OSC 1.0 (opensoundcontrol.org/spec-1_0): the small subset Companion and
-// lighting desks send — messages and bundles with i f s b h d T F N I
-// arguments. Hand-written: it is ~150 lines and every byte comes from the
-// network, so it is fuzzed with the rest of the input parsers.
-
-// OSCMessage is one OSC message. Args hold int32, float32, string, []byte,
-// int64, float64, bool or nil.
-type OSCMessage struct {
-	Address string
-	Args    []any
-}
+// OSC 1.0 is read and written with github.com/hypebeast/go-osc, the most
+// used Go OSC implementation (MIT, no dependencies, every OSC 1.0 type).
+// Around it this file keeps what the network may not do: packets over
+// 8 KiB, bundles nested deeper than 4, more than 32 messages or arguments,
+// and any panic inside the decoder, all become ErrOSC.
 
 // ErrOSC marks a malformed OSC packet.
 var ErrOSC = errors.New("malformed OSC packet")
 
 const (
 	oscAddressPrefix = "/studiodesk/"
+	oscReplyAddress  = "/studiodesk/reply"
+	maxOSCPacket     = 8 << 10
 	maxOSCDepth      = 4
+	maxOSCMessages   = 32
 	maxOSCArgs       = 32
+	// ArgRequestID names an OSC request id: "request_id=btn-7-0001".
+	ArgRequestID = "request_id"
 )
 
-// ParseOSC decodes a packet: one message or a bundle of them.
-func ParseOSC(b []byte) ([]OSCMessage, error) {
-	var out []OSCMessage
-	if err := parseOSC(b, 0, &out); err != nil {
+// ParseOSC decodes a packet (one message or a bundle) into its messages.
+func ParseOSC(b []byte) (msgs []*osc.Message, err error) {
+	if len(b) == 0 || len(b)%4 != 0 || len(b) > maxOSCPacket {
+		return nil, fmt.Errorf("%w: size %d", ErrOSC, len(b))
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			msgs, err = nil, fmt.Errorf("%w: %v", ErrOSC, r)
+		}
+	}()
+	p, err := osc.ParsePacket(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrOSC, err)
+	}
+	if err := flattenOSC(p, 0, &msgs); err != nil {
 		return nil, err
 	}
-	return out, nil
+	return msgs, nil
 }
 
-func parseOSC(b []byte, depth int, out *[]OSCMessage) error {
-	if len(b) == 0 || len(b)%4 != 0 {
-		return fmt.Errorf("%w: size %d", ErrOSC, len(b))
-	}
-	if bytes.HasPrefix(b, []byte("#bundle\x00")) {
-		if depth >= maxOSCDepth {
+func flattenOSC(p osc.Packet, depth int, out *[]*osc.Message) error {
+	switch v := p.(type) {
+	case *osc.Message:
+		if v == nil || !strings.HasPrefix(v.Address, "/") {
+			return fmt.Errorf("%w: address", ErrOSC)
+		}
+		if len(v.Arguments) > maxOSCArgs {
+			return fmt.Errorf("%w: %d arguments", ErrOSC, len(v.Arguments))
+		}
+		if len(*out) >= maxOSCMessages {
+			return fmt.Errorf("%w: more than %d messages", ErrOSC, maxOSCMessages)
+		}
+		*out = append(*out, v)
+		return nil
+	case *osc.Bundle:
+		if v == nil || depth >= maxOSCDepth {
 			return fmt.Errorf("%w: bundles nested too deep", ErrOSC)
 		}
-		if len(b) < 16 {
-			return fmt.Errorf("%w: short bundle", ErrOSC)
-		}
-		rest := b[16:] // "#bundle\0" + 8-byte time tag (ignored: act now)
-		for len(rest) > 0 {
-			if len(rest) < 4 {
-				return fmt.Errorf("%w: bundle element size", ErrOSC)
-			}
-			n := binary.BigEndian.Uint32(rest)
-			rest = rest[4:]
-			if uint64(n) > uint64(len(rest)) {
-				return fmt.Errorf("%w: bundle element of %d bytes", ErrOSC, n)
-			}
-			if err := parseOSC(rest[:n], depth+1, out); err != nil {
+		for _, m := range v.Messages {
+			if err := flattenOSC(m, depth+1, out); err != nil {
 				return err
 			}
-			rest = rest[n:]
+		}
+		for _, b := range v.Bundles {
+			if err := flattenOSC(b, depth+1, out); err != nil {
+				return err
+			}
 		}
 		return nil
 	}
-	m, err := parseOSCMessage(b)
-	if err != nil {
-		return err
-	}
-	*out = append(*out, m)
-	return nil
+	return fmt.Errorf("%w: not a message or a bundle", ErrOSC)
 }
 
-// oscString reads a NUL-terminated string padded to 4 bytes.
-func oscString(b []byte) (string, []byte, error) {
-	i := bytes.IndexByte(b, 0)
-	if i < 0 {
-		return "", nil, fmt.Errorf("%w: unterminated string", ErrOSC)
-	}
-	n := (i + 4) &^ 3
-	if n > len(b) {
-		return "", nil, fmt.Errorf("%w: string padding", ErrOSC)
-	}
-	return string(b[:i]), b[n:], nil
-}
-
-func parseOSCMessage(b []byte) (OSCMessage, error) {
-	var m OSCMessage
-	addr, rest, err := oscString(b)
-	if err != nil {
-		return m, err
-	}
-	if !strings.HasPrefix(addr, "/") {
-		return m, fmt.Errorf("%w: address %q", ErrOSC, clip(addr))
-	}
-	m.Address = addr
-	if len(rest) == 0 {
-		return m, nil // OSC 1.0 allows a message without a type tag string
-	}
-	tags, rest, err := oscString(rest)
-	if err != nil {
-		return m, err
-	}
-	if !strings.HasPrefix(tags, ",") {
-		return m, fmt.Errorf("%w: type tags %q", ErrOSC, clip(tags))
-	}
-	tags = tags[1:]
-	if len(tags) > maxOSCArgs {
-		return m, fmt.Errorf("%w: %d arguments", ErrOSC, len(tags))
-	}
-	need := func(n int) error {
-		if len(rest) < n {
-			return fmt.Errorf("%w: argument truncated", ErrOSC)
-		}
-		return nil
-	}
-	for _, t := range []byte(tags) {
-		switch t {
-		case 'i':
-			if err := need(4); err != nil {
-				return m, err
-			}
-			m.Args = append(m.Args, int32(binary.BigEndian.Uint32(rest)))
-			rest = rest[4:]
-		case 'f':
-			if err := need(4); err != nil {
-				return m, err
-			}
-			m.Args = append(m.Args, math.Float32frombits(binary.BigEndian.Uint32(rest)))
-			rest = rest[4:]
-		case 'h':
-			if err := need(8); err != nil {
-				return m, err
-			}
-			m.Args = append(m.Args, int64(binary.BigEndian.Uint64(rest)))
-			rest = rest[8:]
-		case 'd':
-			if err := need(8); err != nil {
-				return m, err
-			}
-			m.Args = append(m.Args, math.Float64frombits(binary.BigEndian.Uint64(rest)))
-			rest = rest[8:]
-		case 's', 'S':
-			var s string
-			s, rest, err = oscString(rest)
-			if err != nil {
-				return m, err
-			}
-			m.Args = append(m.Args, s)
-		case 'b':
-			if err := need(4); err != nil {
-				return m, err
-			}
-			n := binary.BigEndian.Uint32(rest)
-			rest = rest[4:]
-			padded := (uint64(n) + 3) &^ 3
-			if padded > uint64(len(rest)) {
-				return m, fmt.Errorf("%w: blob of %d bytes", ErrOSC, n)
-			}
-			m.Args = append(m.Args, bytes.Clone(rest[:n]))
-			rest = rest[padded:]
-		case 'T':
-			m.Args = append(m.Args, true)
-		case 'F':
-			m.Args = append(m.Args, false)
-		case 'N', 'I':
-			m.Args = append(m.Args, nil)
-		default:
-			return m, fmt.Errorf("%w: type tag %q", ErrOSC, t)
-		}
-	}
-	return m, nil
-}
-
-func appendOSCString(b []byte, s string) []byte {
-	b = append(b, s...)
-	b = append(b, 0)
-	for len(b)%4 != 0 {
-		b = append(b, 0)
-	}
-	return b
-}
-
-// MarshalBinary encodes the message.
-func (m OSCMessage) MarshalBinary() ([]byte, error) {
-	if !strings.HasPrefix(m.Address, "/") || strings.IndexByte(m.Address, 0) >= 0 {
-		return nil, fmt.Errorf("osc: encode: address %q", clip(m.Address))
-	}
-	tags := []byte{','}
-	var args []byte
-	for i, a := range m.Args {
-		switch v := a.(type) {
-		case int32:
-			tags = append(tags, 'i')
-			args = binary.BigEndian.AppendUint32(args, uint32(v))
-		case int:
-			if v < math.MinInt32 || v > math.MaxInt32 {
-				return nil, fmt.Errorf("osc: encode %s: argument %d out of int32 range", m.Address, i)
-			}
-			tags = append(tags, 'i')
-			args = binary.BigEndian.AppendUint32(args, uint32(int32(v)))
-		case float32:
-			tags = append(tags, 'f')
-			args = binary.BigEndian.AppendUint32(args, math.Float32bits(v))
-		case int64:
-			tags = append(tags, 'h')
-			args = binary.BigEndian.AppendUint64(args, uint64(v))
-		case float64:
-			tags = append(tags, 'd')
-			args = binary.BigEndian.AppendUint64(args, math.Float64bits(v))
-		case string:
-			if strings.IndexByte(v, 0) >= 0 {
-				return nil, fmt.Errorf("osc: encode %s: argument %d holds NUL", m.Address, i)
-			}
-			tags = append(tags, 's')
-			args = appendOSCString(args, v)
-		case []byte:
-			tags = append(tags, 'b')
-			args = binary.BigEndian.AppendUint32(args, uint32(len(v)))
-			args = append(args, v...)
-			for len(args)%4 != 0 {
-				args = append(args, 0)
-			}
-		case bool:
-			if v {
-				tags = append(tags, 'T')
-			} else {
-				tags = append(tags, 'F')
-			}
-		case nil:
-			tags = append(tags, 'N')
-		default:
-			return nil, fmt.Errorf("osc: encode %s: argument %d of type %T", m.Address, i, a)
-		}
-	}
-	out := appendOSCString(nil, m.Address)
-	out = appendOSCString(out, string(tags))
-	return append(out, args...), nil
-}
-
-// oscRequest is an action parsed from an OSC message:
-// /studiodesk/<action> token [number] [request-id].
+// oscRequest is a message to /studiodesk/<name>: the token first, then the
+// action's arguments in catalogue order, or by name as "name=value"
+// strings. A number sent as a string ("60") is a number, never a request
+// id: the request id is only ever "request_id=…".
 type oscRequest struct {
-	action string
-	token  string
-	args   Args
-	id     string
+	name  string
+	token string
+	pos   []any
+	named map[string]any
+	id    string
 }
 
-func parseOSCRequest(m OSCMessage) (oscRequest, error) {
+func parseOSCRequest(m *osc.Message) (oscRequest, error) {
 	var r oscRequest
 	name, ok := strings.CutPrefix(m.Address, oscAddressPrefix)
-	if !ok {
-		return r, fmt.Errorf("%w: address %q (want %s<action>)", ErrUnknownAction, clip(m.Address), oscAddressPrefix)
+	if !ok || name == "" || strings.Contains(name, "/") {
+		return r, &studio.UnknownActionError{Name: clip(m.Address)}
 	}
-	if len(m.Args) > 0 {
-		if s, ok := m.Args[0].(string); ok {
+	r.name = name
+	args := m.Arguments
+	if len(args) > 0 {
+		if s, ok := args[0].(string); ok {
 			r.token = s
 		}
+		args = args[1:]
 	}
-	a, err := normalizeAction(name)
-	if err != nil {
-		return r, err
-	}
-	r.action = a
-	var num *float64
-	for _, arg := range m.Args[min(1, len(m.Args)):] {
-		var f float64
-		isNum := true
-		switch v := arg.(type) {
-		case int32:
-			f = float64(v)
-		case int64:
-			f = float64(v)
-		case float32:
-			f = float64(v)
-		case float64:
-			f = v
-		case string:
-			isNum = false
-			if r.id != "" {
-				return r, fmt.Errorf("%w: %s: too many string arguments", ErrBadRequest, a)
+	for _, a := range args {
+		s, isStr := a.(string)
+		k, v, named := strings.Cut(s, "=")
+		if !isStr || !named {
+			if _, ok := a.(osc.Timetag); ok {
+				return r, fmt.Errorf("%w: %s: time tag arguments are not used", ErrBadRequest, name)
 			}
-			if !validID(v) {
-				return r, fmt.Errorf("%w: %s: request id must be 1-%d characters of [A-Za-z0-9._:-]", ErrBadRequest, a, maxIDLen)
+			r.pos = append(r.pos, a)
+			continue
+		}
+		k = strings.TrimSpace(k)
+		if k == ArgRequestID {
+			if r.id != "" || !validID(v) {
+				return r, fmt.Errorf("%w: %s: request id must be 1-%d characters of [A-Za-z0-9._:-], given once", ErrBadRequest, name, maxIDLen)
 			}
 			r.id = v
-		default:
-			isNum = false
+			continue
 		}
-		if isNum {
-			if num != nil {
-				return r, fmt.Errorf("%w: %s: too many numeric arguments", ErrBadRequest, a)
-			}
-			num = &f
+		if r.named == nil {
+			r.named = map[string]any{}
 		}
-	}
-	if num != nil {
-		switch a {
-		case ActionJump:
-			if *num != math.Trunc(*num) || *num < 0 || *num > maxJumpIndex {
-				return r, fmt.Errorf("%w: jump: index %v", ErrBadRequest, *num)
-			}
-			i := int(*num)
-			r.args.Index = &i
-		case ActionExtend, ActionShorten:
-			r.args.Seconds = num
+		if _, dup := r.named[k]; dup {
+			return r, &studio.ArgError{Action: name, Arg: clip(k), Msg: "given twice"}
 		}
+		r.named[k] = v
 	}
 	return r, nil
 }
 
-// serveOSC handles datagrams until the socket is closed. Each command is
-// answered to its sender with /studiodesk/reply <action> "ok"|"error" <text>.
+// call decodes the request against the catalogue: positional arguments
+// fill the action's arguments in order.
+func (r oscRequest) call() (call, error) {
+	a, err := studio.LookupAction(r.name)
+	if err != nil {
+		return call{}, err
+	}
+	raw := make(map[string]any, len(r.pos)+len(r.named))
+	for k, v := range r.named {
+		raw[k] = v
+	}
+	if len(r.pos) > len(a.Args) {
+		return call{}, &studio.ArgError{Action: a.Name, Msg: fmt.Sprintf("%d arguments after the token, at most %d", len(r.pos), len(a.Args))}
+	}
+	for i, v := range r.pos {
+		n := a.Args[i].Name
+		if _, dup := raw[n]; dup {
+			return call{}, &studio.ArgError{Action: a.Name, Arg: n, Msg: "given twice"}
+		}
+		raw[n] = v
+	}
+	c, err := parseCall(a.Name, raw)
+	c.id = r.id
+	return c, err
+}
+
+// serveOSC handles datagrams until the socket is closed. Each message is
+// answered to its sender with
+// /studiodesk/reply <action> "ok"|"error" <message> <code>.
 func (s *Server) serveOSC(pc net.PacketConn) {
-	buf := make([]byte, 8<<10)
+	buf := make([]byte, maxOSCPacket+4)
 	for {
 		n, addr, err := pc.ReadFrom(buf)
 		if err != nil {
@@ -335,10 +187,10 @@ func (s *Server) serveOSC(pc net.PacketConn) {
 			continue
 		}
 		for _, m := range msgs {
-			action, rerr := s.handleOSC(m, from)
-			reply := OSCMessage{Address: "/studiodesk/reply", Args: []any{action, "ok", ""}}
+			action, rerr := s.handleOSC(m, addr)
+			reply := osc.NewMessage(oscReplyAddress, action, "ok", "", "")
 			if rerr != nil {
-				reply.Args = []any{action, "error", rerr.Error()}
+				reply = osc.NewMessage(oscReplyAddress, action, "error", rerr.Error(), errorCode(rerr))
 			}
 			if b, err := reply.MarshalBinary(); err == nil {
 				_, _ = pc.WriteTo(b, addr)
@@ -347,21 +199,77 @@ func (s *Server) serveOSC(pc net.PacketConn) {
 	}
 }
 
-func (s *Server) handleOSC(m OSCMessage, from string) (string, error) {
+func (s *Server) handleOSC(m *osc.Message, addr net.Addr) (string, error) {
+	from := addr.String()
 	req, perr := parseOSCRequest(m)
 	via := "osc " + clip(m.Address)
 	dev, err := s.authenticate(req.token, via, from)
 	if err != nil {
-		return req.action, err
+		return req.name, err
 	}
 	if perr != nil {
 		s.cfg.Logf("remote: %s from device %s (%q) rejected: %v", via, dev.ID, dev.Name, perr)
-		return req.action, perr
+		return req.name, perr
 	}
-	cmd, err := ToCommand(req.action, req.args)
+	switch req.name {
+	case "subscribe":
+		return req.name, s.oscSubscribe(dev, addr, req)
+	case "unsubscribe":
+		s.subs.remove(dev.ID, addr)
+		s.cfg.Logf("remote: OSC feedback to %s for device %s (%q) stopped", from, dev.ID, dev.Name)
+		return req.name, nil
+	}
+	c, err := req.call()
 	if err != nil {
 		s.cfg.Logf("remote: %s from device %s (%q) rejected: %v", via, dev.ID, dev.Name, err)
-		return req.action, err
+		name := req.name
+		if c.action != nil {
+			name = c.action.Name
+		}
+		return name, err
 	}
-	return req.action, s.execute(context.Background(), dev, req.id, cmd, "osc", from)
+	return c.action.Name, s.execute(context.Background(), dev, c, "osc", from)
+}
+
+// oscSubscribe registers addr's host at the given port (default: the
+// sender's port) for feedback messages.
+func (s *Server) oscSubscribe(dev Device, addr net.Addr, req oscRequest) error {
+	ua, ok := addr.(*net.UDPAddr)
+	if !ok {
+		return fmt.Errorf("%w: subscribe: not UDP", ErrBadRequest)
+	}
+	to := &net.UDPAddr{IP: ua.IP, Port: ua.Port, Zone: ua.Zone}
+	if len(req.pos) > 1 {
+		return fmt.Errorf("%w: subscribe: takes the token and at most a port", ErrBadRequest)
+	}
+	if len(req.pos) == 1 {
+		a := studio.Action{Name: "subscribe", Args: []studio.ActionArg{{Name: "port", Type: studio.ArgInt, Min: 1, Max: 65535}}}
+		v, err := a.Decode(map[string]any{"port": req.pos[0]})
+		if err != nil {
+			return err
+		}
+		to.Port = v["port"].(int)
+	}
+	if err := s.subs.add(dev.ID, to); err != nil {
+		return err
+	}
+	s.cfg.Logf("remote: OSC feedback to %s for device %s (%q)", to, dev.ID, dev.Name)
+	s.kickFeedback()
+	return nil
+}
+
+// oscArg turns a feedback value into an OSC argument.
+func oscArg(v any) any {
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return int32(1)
+		}
+		return int32(0)
+	case int:
+		return int32(x)
+	case string:
+		return x
+	}
+	return strconv.Quote(fmt.Sprint(v))
 }

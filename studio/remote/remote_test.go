@@ -117,11 +117,11 @@ func TestRoundTripAndStateSync(t *testing.T) {
 	waitState(t, c, "initial snapshot", func(d StateData) bool {
 		return d.ShowTitle == "测试专场" && len(d.Rundown) == 4 && !d.Started && d.CanControl
 	})
-	if err := c.Do(ctx, ActionStart, Args{}); err != nil {
+	if err := c.Do(ctx, studio.ActStart, nil); err != nil {
 		t.Fatalf("start: %v", err)
 	}
 	r.clk.Advance(30 * time.Second)
-	if err := c.Do(ctx, ActionNext, Args{}); err != nil {
+	if err := c.Do(ctx, studio.ActNext, nil); err != nil {
 		t.Fatalf("next: %v", err)
 	}
 	if got := r.segment(); got != 1 {
@@ -131,11 +131,11 @@ func TestRoundTripAndStateSync(t *testing.T) {
 	if d.SegmentTitle != "精华液" || !d.Started || d.Clock != "normal" || d.SegmentLeftMs != 5*60*1000 {
 		t.Fatalf("state %+v", d)
 	}
-	if err := c.Do(ctx, ActionExtend, Args{Seconds: ptr(30.0)}); err != nil {
+	if err := c.Do(ctx, studio.ActExtend, Args{"seconds": 30}); err != nil {
 		t.Fatalf("extend: %v", err)
 	}
 	waitState(t, c, "extended", func(d StateData) bool { return d.SegmentPlanMs == 330_000 })
-	if err := c.Do(ctx, ActionJump, Args{Index: ptr(3)}); err != nil {
+	if err := c.Do(ctx, studio.ActJump, Args{"segment": 4}); err != nil {
 		t.Fatalf("jump: %v", err)
 	}
 	waitState(t, c, "jumped", func(d StateData) bool { return d.Segment == 3 && d.SegmentTitle == "收尾" })
@@ -143,16 +143,16 @@ func TestRoundTripAndStateSync(t *testing.T) {
 	r.mustDo(t, studio.Pause{})
 	waitState(t, c, "paused", func(d StateData) bool { return d.Paused })
 	// The desk's refusal comes back as an error, not a timeout.
-	err = c.Do(ctx, ActionPause, Args{})
+	err = c.Do(ctx, studio.ActPause, nil)
 	var ce *CommandError
 	if !errors.As(err, &ce) || ce.Code != "refused" || !strings.Contains(ce.Msg, "paused") {
 		t.Fatalf("pause twice: %v", err)
 	}
 	// Bad arguments are refused before sending.
-	if err := c.Do(ctx, ActionJump, Args{}); !errors.Is(err, ErrBadRequest) {
+	if err := c.Do(ctx, studio.ActJump, nil); !errors.Is(err, studio.ErrBadArgument) {
 		t.Fatalf("jump without index: %v", err)
 	}
-	if err := c.Do(ctx, "explode", Args{}); !errors.Is(err, ErrUnknownAction) {
+	if err := c.Do(ctx, "explode", nil); !errors.Is(err, ErrUnknownAction) {
 		t.Fatalf("unknown: %v", err)
 	}
 }
@@ -167,7 +167,7 @@ func TestFourClients(t *testing.T) {
 	}
 	eventually(t, "4 sessions", func() bool { return r.srv.Sessions() == 4 })
 	for i, c := range clients {
-		if err := c.Do(context.Background(), ActionNext, Args{}); err != nil {
+		if err := c.Do(context.Background(), studio.ActNext, nil); err != nil {
 			t.Fatalf("client %d next: %v", i, err)
 		}
 		if r.segment() != i+1 && !(i == 3 && r.desk.Snapshot().State(r.clk.Now()).Ended) {
@@ -210,10 +210,10 @@ func TestReplayedCommandRejected(t *testing.T) {
 	p := r.pair(t, "tablet", RoleController)
 	c := r.dial(t, p.Token)
 	ctx := context.Background()
-	if err := c.DoID(ctx, "cmd-0001", ActionNext, Args{}); err != nil {
+	if err := c.DoID(ctx, "cmd-0001", studio.ActNext, nil); err != nil {
 		t.Fatalf("first: %v", err)
 	}
-	err := c.DoID(ctx, "cmd-0001", ActionNext, Args{})
+	err := c.DoID(ctx, "cmd-0001", studio.ActNext, nil)
 	if !errors.Is(err, ErrReplay) {
 		t.Fatalf("replay: %v", err)
 	}
@@ -231,7 +231,7 @@ func TestViewerRejected(t *testing.T) {
 	p := r.pair(t, "viewer", RoleViewer)
 	c := r.dial(t, p.Token)
 	waitState(t, c, "viewer snapshot", func(d StateData) bool { return d.Started && !d.CanControl })
-	err := c.Do(context.Background(), ActionNext, Args{})
+	err := c.Do(context.Background(), studio.ActNext, nil)
 	if !errors.Is(err, ErrForbidden) {
 		t.Fatalf("viewer next: %v", err)
 	}
@@ -315,7 +315,7 @@ func TestReconnectAfterDrop(t *testing.T) {
 		t.Fatal("client did not notice the drop")
 	}
 	start := time.Now()
-	err := c.Do(context.Background(), ActionNext, Args{})
+	err := c.Do(context.Background(), studio.ActNext, nil)
 	if c.Connected() {
 		t.Skip("reconnected before the disconnected Do could be observed")
 	}
@@ -323,7 +323,7 @@ func TestReconnectAfterDrop(t *testing.T) {
 		t.Fatalf("Do while down: %v after %v", err, time.Since(start))
 	}
 	eventually(t, "reconnected", c.Connected)
-	if err := c.Do(context.Background(), ActionNext, Args{}); err != nil {
+	if err := c.Do(context.Background(), studio.ActNext, nil); err != nil {
 		t.Fatalf("next after reconnect: %v", err)
 	}
 	if r.segment() != 1 {

@@ -57,25 +57,48 @@ type Config struct {
 	// Pages holds index.html, remote.js and remote.css for /remote
 	// (default: the embedded browser client).
 	Pages fs.FS
+	// ConfirmWindow is how long the first press of a money-moving or
+	// destructive action waits for the confirming second press (default 5 s).
+	ConfirmWindow time.Duration
+	// OnPair, if set, is told of every newly paired device (the pairing
+	// screen refreshes); it must not block.
+	OnPair func(Device)
+	// StateEvery is how often remotes and OSC subscribers get the state
+	// when nothing happens, for countdowns and device lights (default 1 s).
+	StateEvery time.Duration
+}
+
+// Transport is one listener's state: its bound address, or why it could
+// not listen.
+type Transport struct {
+	Name string // "http" (pairing, page, signalling, API) or "osc"
+	Addr string // the bound address ("" when it failed or is off)
+	Err  error  // why it could not listen
 }
 
 // Server serves remotes. Nothing listens until Start: the app starts it
 // only when remote control is enabled.
 type Server struct {
-	cfg    Config
-	reg    *registry
-	pair   *pairing
-	replay *replayGuard
-	api    *webrtc.API
-	states stateCache
+	cfg     Config
+	reg     *registry
+	pair    *pairing
+	replay  *replayGuard
+	confirm *confirmGuard
+	api     *webrtc.API
+	states  stateCache
+	extras  extrasCache
+	subs    *oscSubs
 
 	mu       sync.Mutex
 	sessions map[*session]struct{}
 	httpSrv  *http.Server
 	ln       net.Listener
 	osc      net.PacketConn
+	httpErr  error
+	oscErr   error
 	closed   bool
 	wg       sync.WaitGroup
+	stop     chan struct{}
 }
 
 // NewServer validates cfg and loads the paired devices. It does not listen.
@@ -107,6 +130,12 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.CommandTimeout <= 0 {
 		cfg.CommandTimeout = 2 * time.Second
 	}
+	if cfg.ConfirmWindow <= 0 {
+		cfg.ConfirmWindow = DefaultConfirmWindow
+	}
+	if cfg.StateEvery <= 0 {
+		cfg.StateEvery = time.Second
+	}
 	reg, err := newRegistry(cfg.Tokens)
 	if err != nil {
 		return nil, err
@@ -116,43 +145,62 @@ func NewServer(cfg Config) (*Server, error) {
 		reg:      reg,
 		pair:     newPairing(cfg.Now, cfg.CodeTTL),
 		replay:   newReplayGuard(),
+		confirm:  newConfirmGuard(),
 		api:      newAPI(cfg.AllowIP),
 		sessions: make(map[*session]struct{}),
+		subs:     newOSCSubs(),
+		stop:     make(chan struct{}),
 	}, nil
 }
 
 // Start listens on Addr (HTTP: pairing, signalling, control API, page) and
-// on the OSC address.
+// on the OSC address. Each transport binds on its own: one that cannot
+// listen (a busy port) is logged, and its reason is in Transports, while
+// the other runs. Start fails only when neither could listen.
 func (s *Server) Start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return errors.New("remote: start: server closed")
 	}
-	if s.ln != nil {
+	if s.ln != nil || s.osc != nil {
 		return errors.New("remote: start: already started")
 	}
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("remote: listen %s: %w", s.cfg.Addr, err)
+		s.httpErr = fmt.Errorf("remote: HTTP listen %s: %w", s.cfg.Addr, err)
+		s.cfg.Logf("%v", s.httpErr)
 	}
 	if s.cfg.OSCAddr != OSCOff {
-		oscAddr := s.cfg.OSCAddr
-		if oscAddr == "" {
-			host, _, _ := net.SplitHostPort(s.cfg.Addr)
-			oscAddr = net.JoinHostPort(host, fmt.Sprint(DefaultOSCPort))
-		}
+		oscAddr := s.oscListenAddr()
 		pc, err := net.ListenPacket("udp", oscAddr)
 		if err != nil {
-			_ = ln.Close()
-			return fmt.Errorf("remote: OSC listen %s: %w", oscAddr, err)
+			s.oscErr = fmt.Errorf("remote: OSC listen udp %s: %w", oscAddr, err)
+			s.cfg.Logf("%v (HTTP and the remote keep running)", s.oscErr)
+		} else {
+			s.osc = pc
+			s.wg.Add(2)
+			go func() {
+				defer s.wg.Done()
+				s.serveOSC(pc)
+			}()
+			go func() {
+				defer s.wg.Done()
+				s.feedback(pc)
+			}()
+			s.cfg.Logf("remote: OSC listening on udp %s", pc.LocalAddr())
 		}
-		s.osc = pc
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			s.serveOSC(pc)
-		}()
+	}
+	if ln == nil && s.osc == nil {
+		return errors.Join(s.httpErr, s.oscErr)
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.watch()
+	}()
+	if ln == nil {
+		return nil
 	}
 	s.ln = ln
 	s.httpSrv = &http.Server{
@@ -170,6 +218,48 @@ func (s *Server) Start() error {
 	}()
 	s.cfg.Logf("remote: listening on %s", ln.Addr())
 	return nil
+}
+
+// watch records what desk events add to the state (recall results), for
+// the HTTP API, the remotes and OSC feedback alike.
+func (s *Server) watch() {
+	sub := s.cfg.Desk.Subscribe(64)
+	defer sub.Close()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case ev := <-sub.C():
+			s.noteEvent(ev)
+		}
+	}
+}
+
+func (s *Server) oscListenAddr() string {
+	if s.cfg.OSCAddr != "" {
+		return s.cfg.OSCAddr
+	}
+	host, _, _ := net.SplitHostPort(s.cfg.Addr)
+	return net.JoinHostPort(host, fmt.Sprint(DefaultOSCPort))
+}
+
+// Transports reports each transport's bound address or why it could not
+// listen (after Start).
+func (s *Server) Transports() []Transport {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := Transport{Name: "http", Err: s.httpErr}
+	if s.ln != nil {
+		h.Addr = s.ln.Addr().String()
+	}
+	o := Transport{Name: "osc", Err: s.oscErr}
+	if s.osc != nil {
+		o.Addr = s.osc.LocalAddr().String()
+	}
+	if s.cfg.OSCAddr == OSCOff {
+		o.Err = nil
+	}
+	return []Transport{h, o}
 }
 
 type logWriter struct{ logf func(string, ...any) }
@@ -207,6 +297,7 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closed = true
+	close(s.stop)
 	srv, osc := s.httpSrv, s.osc
 	sessions := make([]*session, 0, len(s.sessions))
 	for ss := range s.sessions {
@@ -256,6 +347,8 @@ func (s *Server) Revoke(id string) error {
 		return err
 	}
 	s.replay.forget(id)
+	s.confirm.forget(id)
+	s.subs.dropDevice(id)
 	s.mu.Lock()
 	var doomed []*session
 	for ss := range s.sessions {
@@ -317,26 +410,52 @@ func (s *Server) authenticate(token, via, from string) (Device, error) {
 	return d, nil
 }
 
-// execute applies one command for a device: the one path shared by the
-// data channel, HTTP and OSC. id, when set, is checked against replays.
-func (s *Server) execute(ctx context.Context, dev Device, id string, cmd studio.Command, via, from string) error {
+// execute applies one catalogue call for a device: the one path shared by
+// the data channel, HTTP and OSC. The call's request id, when set, is
+// checked against replays; a money-moving or destructive action needs a
+// confirmation (confirm=true, or the same press again within the window).
+func (s *Server) execute(ctx context.Context, dev Device, c call, via, from string) error {
+	name := c.action.Name
 	if dev.Role != RoleController {
-		s.cfg.Logf("remote: %s %s from device %s (%q) at %s rejected: role %s", via, cmd.Name(), dev.ID, dev.Name, from, dev.Role)
-		return fmt.Errorf("%s: %w", cmd.Name(), ErrForbidden)
+		s.cfg.Logf("remote: %s %s from device %s (%q) at %s rejected: role %s", via, name, dev.ID, dev.Name, from, dev.Role)
+		return fmt.Errorf("%s: %w", name, ErrForbidden)
 	}
 	if !s.reg.has(dev.ID) {
-		s.cfg.Logf("remote: %s %s from device %s at %s rejected: revoked", via, cmd.Name(), dev.ID, from)
-		return fmt.Errorf("%s: %w", cmd.Name(), ErrUnauthorized)
+		s.cfg.Logf("remote: %s %s from device %s at %s rejected: revoked", via, name, dev.ID, from)
+		return fmt.Errorf("%s: %w", name, ErrUnauthorized)
 	}
-	if id != "" && !s.replay.first(dev.ID, id) {
-		s.cfg.Logf("remote: %s %s from device %s (%q) at %s rejected: replayed id %q", via, cmd.Name(), dev.ID, dev.Name, from, id)
-		return fmt.Errorf("%s %s: %w", cmd.Name(), id, ErrReplay)
+	if c.id != "" && !s.replay.first(dev.ID, c.id) {
+		s.cfg.Logf("remote: %s %s from device %s (%q) at %s rejected: replayed id %q", via, name, dev.ID, dev.Name, from, c.id)
+		return fmt.Errorf("%s %s: %w", name, c.id, ErrReplay)
+	}
+	if c.action.Confirm != studio.ConfirmNone {
+		switch {
+		case c.confirm:
+			s.cfg.Logf("remote: %s %s from device %s (%q) at %s: confirmed in the request (confirm=true)", via, c.key(), dev.ID, dev.Name, from)
+		case s.confirm.press(dev.ID, c.key(), s.cfg.Now(), s.cfg.ConfirmWindow):
+			s.cfg.Logf("remote: %s %s from device %s (%q) at %s: confirmed by a second press", via, c.key(), dev.ID, dev.Name, from)
+		default:
+			s.cfg.Logf("remote: %s %s from device %s (%q) at %s: awaiting confirmation (%s action)", via, c.key(), dev.ID, dev.Name, from, c.action.Confirm)
+			why := "it cannot be undone"
+			if c.action.Confirm == studio.ConfirmMoney {
+				why = "it moves money"
+			}
+			return fmt.Errorf("%s: %w: %s; send it again within %v, or with confirm=true", name, ErrConfirmRequired, why, s.cfg.ConfirmWindow)
+		}
+	}
+	cmd, err := c.action.Build(c.values, s.cfg.Desk)
+	if err != nil {
+		s.cfg.Logf("remote: %s %s from device %s (%q) rejected: %v", via, name, dev.ID, dev.Name, err)
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.CommandTimeout)
 	defer cancel()
 	if err := s.cfg.Desk.Do(ctx, cmd); err != nil {
-		s.cfg.Logf("remote: %s %s from device %s (%q) refused by the desk: %v", via, cmd.Name(), dev.ID, dev.Name, err)
+		s.cfg.Logf("remote: %s %s from device %s (%q) refused by the desk: %v", via, name, dev.ID, dev.Name, err)
 		return err
+	}
+	if c.action.Confirm != studio.ConfirmNone {
+		s.cfg.Logf("remote: %s %s from device %s (%q) applied", via, c.key(), dev.ID, dev.Name)
 	}
 	return nil
 }
@@ -503,5 +622,8 @@ func (s *Server) handlePair(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cfg.Logf("remote: paired device %s (%q, %s) from %s", d.ID, d.Name, d.Role, from)
+	if s.cfg.OnPair != nil {
+		s.cfg.OnPair(d)
+	}
 	writeJSON(w, http.StatusOK, PairResponse{Token: token, DeviceID: d.ID, Name: d.Name, Role: d.Role})
 }

@@ -290,7 +290,7 @@ func (ss *session) pumpState() {
 			behind = true
 			return true
 		}
-		f, err := ss.srv.states.get(snap, at)
+		f, err := ss.srv.states.get(snap, at, ss.srv.extras.version(), ss.srv.stateAt)
 		if err != nil {
 			ss.srv.cfg.Logf("remote: state for device %s: %v", ss.dev.ID, err)
 			return true
@@ -302,11 +302,20 @@ func (ss *session) pumpState() {
 		}
 		return ss.state.SendText(string(b)) == nil
 	}
+	tick := time.NewTicker(ss.srv.cfg.StateEvery)
+	defer tick.Stop()
 	for {
 		select {
 		case <-ss.ctx.Done():
 			return
+		case <-tick.C:
+			// Device lights and interaction countdowns change between
+			// desk events.
+			if !emit(desk.Snapshot(), ss.srv.cfg.Now()) {
+				return
+			}
 		case ev := <-sub.C():
+			ss.srv.noteEvent(ev)
 			// The state at the event's instant: the same for every remote,
 			// so it is computed once.
 			snap := ev.Snapshot
@@ -325,9 +334,9 @@ func (ss *session) pumpState() {
 }
 
 func (ss *session) onCommand(b []byte) {
-	m, cmd, err := DecodeCommand(b)
+	m, c, err := DecodeCommand(b)
 	if err == nil {
-		err = ss.srv.execute(ss.ctx, ss.dev, m.ID, cmd, "datachannel", ss.from)
+		err = ss.srv.execute(ss.ctx, ss.dev, c, "datachannel", ss.from)
 	} else {
 		ss.srv.cfg.Logf("remote: datachannel command from device %s (%q) rejected: %v", ss.dev.ID, ss.dev.Name, err)
 	}

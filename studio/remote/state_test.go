@@ -16,7 +16,7 @@ func TestStateDiffsMergeToWholeState(t *testing.T) {
 	var cache stateCache
 	step := func(full bool) (string, StateData) {
 		t.Helper()
-		f, err := cache.get(r.desk.Snapshot(), r.clk.Now())
+		f, err := cache.get(r.desk.Snapshot(), r.clk.Now(), r.srv.extras.version(), r.srv.stateAt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -28,7 +28,7 @@ func TestStateDiffsMergeToWholeState(t *testing.T) {
 		if err != nil {
 			t.Fatalf("decode %s: %v", b, err)
 		}
-		want := stateFrom(r.desk.Snapshot(), r.clk.Now())
+		want := r.srv.stateAt(r.desk.Snapshot(), r.clk.Now())
 		want.CanControl = true
 		if !reflect.DeepEqual(m.Data, want) {
 			t.Fatalf("merged %+v\nwant   %+v", m.Data, want)

@@ -88,6 +88,8 @@ type DeviceInfo struct {
 
 // DanmakuLine is one viewer comment forwarded to remotes (lossy).
 type DanmakuLine struct {
+	// ID names the line for pin, hide and block.
+	ID   string `json:"id,omitempty"`
 	User string `json:"user"`
 	Text string `json:"text"`
 	Kind string `json:"kind,omitempty"`
