@@ -28,7 +28,9 @@ func TestMillionSegmentYAMLRefusedEarly(t *testing.T) {
 	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "big.yaml") {
 		t.Fatalf("error %v", err)
 	}
-	if took > time.Second || alloc > 16<<20 {
+	// Memory is the real bound; the time only has to be far below the
+	// 12 s the full decode took (race detector on, a loaded CI machine).
+	if took > 5*time.Second || alloc > 16<<20 {
 		t.Fatalf("refusing %d bytes took %v and %d MB", len(data), took, alloc>>20)
 	}
 	t.Logf("%.1f MB, ~%d segments: refused in %v, %d KB allocated", float64(len(data))/1e6, strings.Count(b.String(), "\n- "), took, alloc>>10)

@@ -21,7 +21,6 @@ func serve(args []string, e env) int {
 	fs := newFlags("serve", e)
 	var o core.Options
 	o.Register(fs)
-	fs.StringVar(&o.OSCAddr, "osc-addr", "", "OSC control address, UDP (default: the remote address's host, port 8888; \"off\": none)")
 	noRemote := fs.Bool("no-remote", false, "do not serve the remote control (pairing, control API, OSC)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

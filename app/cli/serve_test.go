@@ -176,7 +176,8 @@ func TestServeRunsAShowThroughTheControlAPIAndStopsOnSIGTERM(t *testing.T) {
 		{"start", nil, func(s map[string]any) bool { return s["started"] == true && s["segment"] == 0.0 }},
 		{"next", nil, func(s map[string]any) bool { return s["segment"] == 1.0 }},
 		{"extend", map[string]any{"seconds": 60}, func(s map[string]any) bool { return s["segment_left_ms"].(float64) > 60_000 }},
-		{"end", nil, func(s map[string]any) bool { return s["ended"] == true }},
+		// end cannot be undone: the control API takes it with confirm=true.
+		{"end", map[string]any{"confirm": true}, func(s map[string]any) bool { return s["ended"] == true }},
 	} {
 		st, res := apiCall(t, http.MethodPost, base+"/api/v1/"+step.action, token, step.body)
 		if st != http.StatusOK || res["ok"] != true {

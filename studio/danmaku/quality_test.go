@@ -52,6 +52,10 @@ func qualityCorpus(t *testing.T) []platform.Event {
 		}
 		if err := sim.Generate(start, start.Add(room.dur), func(ev platform.Event) {
 			if ev.Kind == platform.KindDanmaku {
+				// Each simulated room numbers its messages from 1; one
+				// pipeline sees the three rooms, so their ids are kept
+				// apart as a real platform's would be.
+				ev.ID = room.profile + "/" + ev.ID
 				evs = append(evs, ev)
 			}
 		}); err != nil {
