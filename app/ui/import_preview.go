@@ -360,7 +360,7 @@ func (v *producerView) previewImport(name string, data []byte) *importPreview {
 	d = dialog.NewCustomWithoutButtons(T("imp.title")+" — "+name, p.root, v.win)
 	p.cancelBtn.OnTapped = d.Hide
 	size := v.win.Canvas().Size()
-	d.Resize(fyne.NewSize(size.Width*0.94, size.Height*0.92))
+	d.Resize(fyne.NewSize(size.Width*0.92, size.Height*0.84))
 	d.Show()
 	return p
 }

@@ -142,8 +142,13 @@ func TestHostViewShowsHostLines(t *testing.T) {
 	snap := f.desk.Snapshot()
 	snap.Show.Segments[0].HostLines = []string{"欢迎来到直播间", "先点个关注"}
 	v.render(snap, scripts.State{Segment: 0})
-	if a, b := v.lines[0].Text, v.lines[1].Text; a != "话术：欢迎来到直播间" || b != "先点个关注" {
-		t.Errorf("host view lines %q, %q", a, b)
+	if got := v.lines.Text; got != "话术：欢迎来到直播间　／　先点个关注" || !v.lines.Visible() {
+		t.Errorf("host view lines %q", got)
+	}
+	snap.Show.Segments[0].HostLines = nil
+	v.render(snap, scripts.State{Segment: 0})
+	if v.lines.Visible() {
+		t.Error("empty host lines take room")
 	}
 }
 
