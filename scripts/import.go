@@ -615,9 +615,7 @@ func (b *builder) addNotes(cur *segBuild, vals map[Field]string) {
 	if v := vals[FieldUnknown]; v != "" {
 		cur.notes = append(cur.notes, v)
 	}
-	for _, line := range splitLines(vals[FieldHostLines]) {
-		cur.seg.HostLines = append(cur.seg.HostLines, line)
-	}
+	cur.seg.HostLines = append(cur.seg.HostLines, splitLines(vals[FieldHostLines])...)
 }
 
 func (b *builder) continuationRow(cur *segBuild, vals map[Field]string, r int) {

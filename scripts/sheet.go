@@ -134,8 +134,9 @@ var containsWords = []struct {
 	{"duration", FieldDuration}, {"host", FieldHostLines}, {"selling", FieldPoints},
 }
 
-// durationFields are the fields read as durations, with a unit in the header.
-func (f Field) isDuration() bool {
+// IsDuration reports the fields read as lengths, whose unit a header
+// (or the producer) may give.
+func (f Field) IsDuration() bool {
 	return f == FieldDuration || f == FieldPhaseDuration || f == FieldPointDuration || f == FieldOffset
 }
 

@@ -266,7 +266,7 @@ func (p *importPreview) buildMapping() {
 			}
 		}
 		box := container.NewVBox(head, field)
-		if col.Field == scripts.FieldDuration || col.Field == scripts.FieldPhaseDuration || col.Field == scripts.FieldPointDuration {
+		if col.Field.IsDuration() {
 			unit := widget.NewSelect(unitNames, nil)
 			for i, u := range units {
 				if u.d == col.Unit {
