@@ -108,6 +108,17 @@ func (e *ImportError) Unwrap() []error {
 	return out
 }
 
+// extraSheetReaders read other sheets of a run-sheet workbook into the
+// show (an 互动 sheet of coupons and votes, say); they report problems on
+// the preview with AddProblem. Register them from init.
+var extraSheetReaders []func(wb *Workbook, s *Show, p *Preview)
+
+// extraSheetWriters add sheets to an exported workbook.
+var extraSheetWriters []func(f *excelize.File, s *Show) error
+
+// AddProblem records a problem found by an extra sheet reader.
+func (p *Preview) AddProblem(sev Severity, e *LoadError) { p.add(sev, e) }
+
 // Plausibility limits: beyond them the importer warns before importing.
 const (
 	plausibleSegment = time.Hour
@@ -816,6 +827,9 @@ func (b *builder) finish() {
 	}
 	if len(b.segs) > 0 && b.segs[0].hasStart && s.Start == "" {
 		s.Start = b.segs[0].start.String()
+	}
+	for _, read := range extraSheetReaders {
+		read(b.wb, s, b.p)
 	}
 	b.p.Show = s
 	b.plausibility(s)

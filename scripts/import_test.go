@@ -382,3 +382,39 @@ func TestCSVBlankLinesKeepRowNumbers(t *testing.T) {
 		t.Fatalf("errors %v; want one at B6", errs)
 	}
 }
+
+// TestExtraSheetHooks: another part of the package (the 互动 sheet) can
+// read its own sheet of the same workbook into the show and write it back.
+func TestExtraSheetHooks(t *testing.T) {
+	defer func(r []func(*Workbook, *Show, *Preview), w []func(*excelize.File, *Show) error) {
+		extraSheetReaders, extraSheetWriters = r, w
+	}(extraSheetReaders, extraSheetWriters)
+	extraSheetReaders = append(extraSheetReaders, func(wb *Workbook, s *Show, p *Preview) {
+		for _, sh := range wb.Sheets {
+			if sh.Name == "互动" {
+				p.AddProblem(SevNote, &LoadError{File: wb.File, Sheet: sh.Name, Cell: "A1", Err: errf("e.colon", "rows", strconv.Itoa(len(sh.Rows)))})
+			}
+		}
+	})
+	extraSheetWriters = append(extraSheetWriters, func(f *excelize.File, s *Show) error {
+		if _, err := f.NewSheet("互动"); err != nil {
+			return err
+		}
+		return f.SetCellStr("互动", "A1", "coupon-1")
+	})
+	var buf bytes.Buffer
+	if err := ExportXLSX(loadDemo(t), &buf); err != nil {
+		t.Fatal(err)
+	}
+	p := previewOf(t, buf.Bytes())
+	if _, err := p.Result(); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, pr := range p.Problems {
+		found = found || (pr.Sheet == "互动" && strings.Contains(pr.In(LangEN), "rows: 1"))
+	}
+	if !found || p.Mapping.Sheet != runSheetName {
+		t.Errorf("hook not run or 互动 taken as the rundown: %v %+v", p.Problems, p.Mapping)
+	}
+}

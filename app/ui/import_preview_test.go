@@ -236,3 +236,25 @@ func TestProducerEditsHostLines(t *testing.T) {
 		t.Errorf("form shows %q", p.hostLines.Text)
 	}
 }
+
+// TestExportFormats: each choice of the export dialog writes its format,
+// and each reads back as the same show.
+func TestExportFormats(t *testing.T) {
+	s := demoShow()
+	for _, ext := range []string{".xlsx", ".csv", ".yaml"} {
+		var buf bytes.Buffer
+		if err := writeScript(s, ext, &buf); err != nil {
+			t.Fatalf("%s: %v", ext, err)
+		}
+		got, err := importScript("show"+ext, buf.Bytes())
+		if err != nil {
+			t.Fatalf("%s: %v", ext, err)
+		}
+		if got.Total() != s.Total() || len(got.Segments) != len(s.Segments) {
+			t.Errorf("%s: read back %v in %d segments; want %v in %d", ext, got.Total(), len(got.Segments), s.Total(), len(s.Segments))
+		}
+	}
+	if _, err := importScript("show.txt", nil); err == nil || !strings.Contains(err.Error(), ".xlsx") {
+		t.Errorf("unknown type: %v", err)
+	}
+}
