@@ -320,8 +320,8 @@ func (wb *Workbook) DetectMapping() *Mapping {
 	var best *Mapping
 	bestScore := 0
 	for _, sh := range wb.Sheets {
-		if notRundownSheet(sh.Name) {
-			continue
+		if len(wb.Sheets) > 1 && notRundownSheet(sh.Name) {
+			continue // a sheet of something else next to the rundown
 		}
 		for r := 0; r < len(sh.Rows) && r < headerScanRows; r++ {
 			m, score, ok := rowMapping(sh, r)
