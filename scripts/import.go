@@ -549,7 +549,13 @@ func (b *builder) readRows() {
 		if nonEmpty == 1 {
 			mr, merged := b.sh.mergeAt(r, only)
 			wide := merged && mr.Col2 > mr.Col1 && mr.Row1 == r
-			if isNoteText(b.text(r, only)) || wide {
+			// A lone selling point or host line continues its segment
+			// whatever it starts with.
+			content := false
+			for _, c := range b.m.Columns {
+				content = content || (c.Index == only && (c.Field == FieldPoints || c.Field == FieldHostLines || c.Field == FieldPhase))
+			}
+			if wide || (!content && isNoteText(b.text(r, only))) {
 				b.warn(SevNote, only, r, M("w.note_row", r+1, b.text(r, only)))
 				continue
 			}

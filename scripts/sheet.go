@@ -366,7 +366,7 @@ func isTotalLabel(s string) bool {
 // isNoteText reports text that plainly is a note, not a segment.
 func isNoteText(s string) bool {
 	t := strings.TrimSpace(width.Fold.String(s))
-	for _, p := range []string{"注:", "注：", "备注:", "备注：", "说明:", "说明：", "提示:", "提示：", "ps", "PS", "Note", "note", "※", "*", "＊", "#", "【注", "[注", "（注", "(注"} {
+	for _, p := range []string{"注:", "注：", "备注:", "备注：", "说明:", "说明：", "提示:", "提示：", "ps:", "PS:", "ps：", "PS：", "Note:", "note:", "※", "*", "【注", "[注", "（注", "(注"} {
 		if strings.HasPrefix(t, p) {
 			return true
 		}
