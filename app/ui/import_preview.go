@@ -301,7 +301,12 @@ func (p *importPreview) segmentLine(i int) string {
 	if _, ok := messages["kind."+string(g.Kind)]; !ok {
 		kind = "?" + string(g.Kind)
 	}
-	parts := []string{fmt.Sprintf("%d. %s", i+1, g.Title), kind, clock(g.Planned()), "@" + clock(start)}
+	at := "@" + clock(start)
+	if t, err := time.Parse("15:04", s.Start); err == nil {
+		at = t.Add(start).Format("15:04:05")
+		at = strings.TrimSuffix(at, ":00")
+	}
+	parts := []string{fmt.Sprintf("%d. %s", i+1, g.Title), kind, clock(g.Planned()), at}
 	if n := countPoints(g); n > 0 {
 		parts = append(parts, fmt.Sprintf(T("imp.points"), n))
 	}
