@@ -42,6 +42,7 @@ func ReadCSV(name string, r io.Reader) (*Workbook, error) {
 	sheetName := strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
 	sh := &Sheet{Name: sheetName}
 	cells := 0
+	lastLine := 0 // the line the previous record ended on
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -55,7 +56,17 @@ func ReadCSV(name string, r io.Reader) (*Workbook, error) {
 			}
 			return nil, &LoadError{File: name, Line: line, Err: errf("e.not_csv", ErrSyntax, err)}
 		}
-		cells += len(rec)
+		// encoding/csv skips blank lines; a spreadsheet shows them as empty
+		// rows, so keep them and every cell keeps its row number.
+		if line, _ := cr.FieldPos(0); line > lastLine+1 {
+			for n := line - lastLine - 1; n > 0 && len(sh.Rows) < maxSheetCells; n-- {
+				sh.Rows = append(sh.Rows, nil)
+			}
+		}
+		if line, _ := cr.FieldPos(len(rec) - 1); line > 0 {
+			lastLine = line + strings.Count(rec[len(rec)-1], "\n")
+		}
+		cells += len(rec) + 1
 		if cells > maxSheetCells {
 			return nil, &LoadError{File: name, Err: errf("e.over_mib", ErrTooLarge, maxFileSize>>20)}
 		}

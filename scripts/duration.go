@@ -132,9 +132,7 @@ func parseUnits(t string) (time.Duration, bool) {
 		last = u
 		total += v * u
 		t = t[len(m[0]):]
-		if strings.HasPrefix(t, "钟") { // "5分钟30秒" spelt 5分钟
-			t = t[len("钟"):]
-		}
+		t = strings.TrimPrefix(t, "钟") // "5分钟30秒"
 	}
 	if total > maxDuration.Seconds()*2 {
 		return 0, false
@@ -207,11 +205,6 @@ func pad2(n int64) string {
 type clockText time.Duration
 
 func (c clockText) In(Lang) string { return FormatClock(time.Duration(c)) }
-
-// durText is a duration as Msg argument in Go form.
-type durText time.Duration
-
-func (c durText) In(Lang) string { return FormatDuration(time.Duration(c)) }
 
 // kindAliases maps the words run sheets use for a kind, in Chinese and
 // English, to kinds.

@@ -314,6 +314,11 @@ func ExportXLSX(s *Show, w io.Writer) (err error) {
 	if err := firstErr(f.SetColWidth(showSheetName, "A", "A", 12), f.SetColWidth(showSheetName, "B", "B", 32)); err != nil {
 		return wrap(err)
 	}
+	for _, write := range extraSheetWriters {
+		if err := write(f, s); err != nil {
+			return wrap(err)
+		}
+	}
 	var out bytes.Buffer
 	if _, err := f.WriteTo(&out); err != nil {
 		return wrap(err)

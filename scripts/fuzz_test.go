@@ -2,7 +2,9 @@ package scripts
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -129,6 +131,37 @@ func FuzzSheetMapper(f *testing.F) {
 			m.Columns[int(col)%len(m.Columns)].Field = Fields[int(field)%len(Fields)]
 			m.Columns[int(col)%len(m.Columns)].Unit = time.Duration(field%4) * time.Minute
 			check(wb.Preview(m))
+		}
+	})
+}
+
+// FuzzReadWorkbook: any bytes read as XLSX, ODS or CSV either fail with a
+// located error or give a preview; never a panic.
+func FuzzReadWorkbook(f *testing.F) {
+	for _, pat := range []string{"testdata/runsheets/*.ods", "testdata/runsheets/0*.xlsx"} {
+		files, _ := filepath.Glob(pat)
+		for _, p := range files {
+			if data, err := os.ReadFile(p); err == nil && len(data) < 64<<10 {
+				f.Add(data)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, read := range []func(string, io.Reader) (*Workbook, error){ReadXLSX, ReadODS, ReadCSV} {
+			wb, err := read("fuzz", bytes.NewReader(data))
+			if err != nil {
+				var le *LoadError
+				if !errors.As(err, &le) {
+					t.Fatalf("error %v is not located", err)
+				}
+				continue
+			}
+			p := wb.Preview(nil)
+			if s, err := p.Result(); err == nil {
+				if iss := checkStructure(s); iss != nil {
+					t.Fatalf("accepted a broken show: %v", iss.asError(s, "fuzz"))
+				}
+			}
 		}
 	})
 }

@@ -108,6 +108,17 @@ func (e *ImportError) Unwrap() []error {
 	return out
 }
 
+// extraSheetReaders read other sheets of a run-sheet workbook into the
+// show (an 互动 sheet of coupons and votes, say); they report problems on
+// the preview with AddProblem. Register them from init.
+var extraSheetReaders []func(wb *Workbook, s *Show, p *Preview)
+
+// extraSheetWriters add sheets to an exported workbook.
+var extraSheetWriters []func(f *excelize.File, s *Show) error
+
+// AddProblem records a problem found by an extra sheet reader.
+func (p *Preview) AddProblem(sev Severity, e *LoadError) { p.add(sev, e) }
+
 // Plausibility limits: beyond them the importer warns before importing.
 const (
 	plausibleSegment = time.Hour
@@ -538,7 +549,13 @@ func (b *builder) readRows() {
 		if nonEmpty == 1 {
 			mr, merged := b.sh.mergeAt(r, only)
 			wide := merged && mr.Col2 > mr.Col1 && mr.Row1 == r
-			if isNoteText(b.text(r, only)) || wide {
+			// A lone selling point or host line continues its segment
+			// whatever it starts with.
+			content := false
+			for _, c := range b.m.Columns {
+				content = content || (c.Index == only && (c.Field == FieldPoints || c.Field == FieldHostLines || c.Field == FieldPhase))
+			}
+			if wide || (!content && isNoteText(b.text(r, only))) {
 				b.warn(SevNote, only, r, M("w.note_row", r+1, b.text(r, only)))
 				continue
 			}
@@ -615,9 +632,7 @@ func (b *builder) addNotes(cur *segBuild, vals map[Field]string) {
 	if v := vals[FieldUnknown]; v != "" {
 		cur.notes = append(cur.notes, v)
 	}
-	for _, line := range splitLines(vals[FieldHostLines]) {
-		cur.seg.HostLines = append(cur.seg.HostLines, line)
-	}
+	cur.seg.HostLines = append(cur.seg.HostLines, splitLines(vals[FieldHostLines])...)
 }
 
 func (b *builder) continuationRow(cur *segBuild, vals map[Field]string, r int) {
@@ -818,6 +833,9 @@ func (b *builder) finish() {
 	}
 	if len(b.segs) > 0 && b.segs[0].hasStart && s.Start == "" {
 		s.Start = b.segs[0].start.String()
+	}
+	for _, read := range extraSheetReaders {
+		read(b.wb, s, b.p)
 	}
 	b.p.Show = s
 	b.plausibility(s)

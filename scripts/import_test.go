@@ -3,7 +3,9 @@ package scripts
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -284,15 +286,36 @@ func TestRundownDetection(t *testing.T) {
 	}
 }
 
-// TestCatalogue: every message has both languages with the same verbs.
+// TestCatalogue: every message has both languages, and each argument is
+// formatted the same way in both (%s and %q count as the same: Chinese
+// quotes its own way), whatever the order.
 func TestCatalogue(t *testing.T) {
-	verbs := regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z%]`)
+	verbs := regexp.MustCompile(`%(?:\[(\d+)\])?[-+# 0-9.]*([a-zA-Z%])`)
+	args := func(format string) map[int]string {
+		out := map[int]string{}
+		next := 1
+		for _, m := range verbs.FindAllStringSubmatch(format, -1) {
+			if m[2] == "%" {
+				continue
+			}
+			if m[1] != "" {
+				next, _ = strconv.Atoi(m[1])
+			}
+			v := m[2]
+			if v == "q" {
+				v = "s"
+			}
+			out[next] = v
+			next++
+		}
+		return out
+	}
 	for k, tr := range catalogue {
 		if tr.zh == "" || tr.en == "" {
 			t.Errorf("%s: missing a language", k)
 		}
-		if a, b := verbs.FindAllString(tr.zh, -1), verbs.FindAllString(tr.en, -1); len(a) != len(b) {
-			t.Errorf("%s: verbs %v vs %v", k, a, b)
+		if a, b := args(tr.zh), args(tr.en); !reflect.DeepEqual(a, b) {
+			t.Errorf("%s: arguments %v (zh) vs %v (en)", k, a, b)
 		}
 	}
 }
@@ -308,6 +331,13 @@ func TestValidateAndLintTranslated(t *testing.T) {
 	}
 	for _, h := range Lint(s, DefaultBannedTerms) {
 		zh = append(zh, h.In(LangZH))
+	}
+	var both []string
+	for _, w := range append(Validate(s), Validate(&Show{Segments: []Segment{{Kind: KindProduct, Phases: []Phase{{Name: "x", Duration: time.Second, Points: []SellingPoint{{Text: "", Duration: time.Hour}}}}}}})...) {
+		both = append(both, w.In(LangZH), w.In(LangEN))
+	}
+	if b := strings.Join(both, "\n"); strings.Contains(b, "%!") {
+		t.Errorf("bad format arguments:\n%s", b)
 	}
 	all := strings.Join(zh, "\n")
 	for _, want := range []string{"节目：环节列表：没有开场环节", "产品环节未按", "“全网最低” 出现在"} {
@@ -332,5 +362,59 @@ func TestKindNamesInteraction(t *testing.T) {
 	}
 	if g := s.Segments[2]; g.Kind != KindInteraction || g.Interaction != "vote-2" {
 		t.Errorf("投票 segment %+v", g)
+	}
+}
+
+// TestCSVBlankLinesKeepRowNumbers: blank lines are rows, so sheet!cell is
+// where a spreadsheet shows the cell; quoted line breaks stay in one row.
+func TestCSVBlankLinesKeepRowNumbers(t *testing.T) {
+	csv := "\ufeff直播脚本\r\n\r\n环节,时长,卖点\r\n开场,1分钟,\"a\nb\"\r\n\r\n收尾,5x,\r\n"
+	wb, err := ReadCSV("run.csv", strings.NewReader(csv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := wb.Preview(nil)
+	if p.Mapping.HeaderRow != 2 {
+		t.Errorf("header row %d; want 3rd", p.Mapping.HeaderRow+1)
+	}
+	errs := p.Errors()
+	if len(errs) != 1 || errs[0].Cell != "B6" {
+		t.Fatalf("errors %v; want one at B6", errs)
+	}
+}
+
+// TestExtraSheetHooks: another part of the package (the 互动 sheet) can
+// read its own sheet of the same workbook into the show and write it back.
+func TestExtraSheetHooks(t *testing.T) {
+	defer func(r []func(*Workbook, *Show, *Preview), w []func(*excelize.File, *Show) error) {
+		extraSheetReaders, extraSheetWriters = r, w
+	}(extraSheetReaders, extraSheetWriters)
+	extraSheetReaders = append(extraSheetReaders, func(wb *Workbook, s *Show, p *Preview) {
+		for _, sh := range wb.Sheets {
+			if sh.Name == "互动" {
+				p.AddProblem(SevNote, &LoadError{File: wb.File, Sheet: sh.Name, Cell: "A1", Err: errf("e.colon", "rows", strconv.Itoa(len(sh.Rows)))})
+			}
+		}
+	})
+	extraSheetWriters = append(extraSheetWriters, func(f *excelize.File, s *Show) error {
+		if _, err := f.NewSheet("互动"); err != nil {
+			return err
+		}
+		return f.SetCellStr("互动", "A1", "coupon-1")
+	})
+	var buf bytes.Buffer
+	if err := ExportXLSX(loadDemo(t), &buf); err != nil {
+		t.Fatal(err)
+	}
+	p := previewOf(t, buf.Bytes())
+	if _, err := p.Result(); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, pr := range p.Problems {
+		found = found || (pr.Sheet == "互动" && strings.Contains(pr.In(LangEN), "rows: 1"))
+	}
+	if !found || p.Mapping.Sheet != runSheetName {
+		t.Errorf("hook not run or 互动 taken as the rundown: %v %+v", p.Problems, p.Mapping)
 	}
 }

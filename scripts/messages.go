@@ -275,7 +275,7 @@ var catalogue = map[string]translation{
 	"v.points_over":            {"卖点需要 %s，但阶段“%s”只有 %s", "selling points need %s but phase %q is %s"},
 	"v.planned_phases":         {"计划 %s，但各阶段合计 %s", "planned %s but the phases add up to %s"},
 	"v.interactions":           {"共 %d 个互动节点；方案要求 %d 到 %d 个（每场3-5个固定互动节点）", "%d interaction nodes; the plan calls for %d to %d (每场3-5个固定互动节点)"},
-	"v.flagships":              {"前 %s 内开始的主推产品只有 %d 款；方案要求 %d 款（前5分钟展示3款主推）", "%d flagship products start within the first %s; the plan calls for %d (前5分钟展示3款主推)"},
+	"v.flagships":              {"前 %[2]s 内开始的主推产品只有 %[1]d 款；方案要求 %[3]d 款（前5分钟展示3款主推）", "%d flagship products start within the first %s; the plan calls for %d (前5分钟展示3款主推)"},
 	"v.no_opening":             {"没有开场环节", "no opening segment"},
 	"v.no_closing":             {"没有收尾环节", "no closing segment"},
 	"v.product_plan":           {"产品环节未按 1 分钟核心卖点 + 3 分钟场景演示 + 1 分钟对比 安排：%s", "product segment does not follow 1 min 核心卖点 + 3 min 场景演示 + 1 min 对比: %s"},

@@ -134,8 +134,9 @@ var containsWords = []struct {
 	{"duration", FieldDuration}, {"host", FieldHostLines}, {"selling", FieldPoints},
 }
 
-// durationFields are the fields read as durations, with a unit in the header.
-func (f Field) isDuration() bool {
+// IsDuration reports the fields read as lengths, whose unit a header
+// (or the producer) may give.
+func (f Field) IsDuration() bool {
 	return f == FieldDuration || f == FieldPhaseDuration || f == FieldPointDuration || f == FieldOffset
 }
 
@@ -319,8 +320,8 @@ func (wb *Workbook) DetectMapping() *Mapping {
 	var best *Mapping
 	bestScore := 0
 	for _, sh := range wb.Sheets {
-		if notRundownSheet(sh.Name) {
-			continue
+		if len(wb.Sheets) > 1 && notRundownSheet(sh.Name) {
+			continue // a sheet of something else next to the rundown
 		}
 		for r := 0; r < len(sh.Rows) && r < headerScanRows; r++ {
 			m, score, ok := rowMapping(sh, r)
@@ -365,7 +366,7 @@ func isTotalLabel(s string) bool {
 // isNoteText reports text that plainly is a note, not a segment.
 func isNoteText(s string) bool {
 	t := strings.TrimSpace(width.Fold.String(s))
-	for _, p := range []string{"注:", "注：", "备注:", "备注：", "说明:", "说明：", "提示:", "提示：", "ps", "PS", "Note", "note", "※", "*", "＊", "#", "【注", "[注", "（注", "(注"} {
+	for _, p := range []string{"注:", "注：", "备注:", "备注：", "说明:", "说明：", "提示:", "提示：", "ps:", "PS:", "ps：", "PS：", "Note:", "note:", "※", "*", "【注", "[注", "（注", "(注"} {
 		if strings.HasPrefix(t, p) {
 			return true
 		}

@@ -266,7 +266,7 @@ func (p *importPreview) buildMapping() {
 			}
 		}
 		box := container.NewVBox(head, field)
-		if col.Field == scripts.FieldDuration || col.Field == scripts.FieldPhaseDuration || col.Field == scripts.FieldPointDuration {
+		if col.Field.IsDuration() {
 			unit := widget.NewSelect(unitNames, nil)
 			for i, u := range units {
 				if u.d == col.Unit {
@@ -301,7 +301,12 @@ func (p *importPreview) segmentLine(i int) string {
 	if _, ok := messages["kind."+string(g.Kind)]; !ok {
 		kind = "?" + string(g.Kind)
 	}
-	parts := []string{fmt.Sprintf("%d. %s", i+1, g.Title), kind, clock(g.Planned()), "@" + clock(start)}
+	at := "@" + clock(start)
+	if t, err := time.Parse("15:04", s.Start); err == nil {
+		at = t.Add(start).Format("15:04:05")
+		at = strings.TrimSuffix(at, ":00")
+	}
+	parts := []string{fmt.Sprintf("%d. %s", i+1, g.Title), kind, clock(g.Planned()), at}
 	if n := countPoints(g); n > 0 {
 		parts = append(parts, fmt.Sprintf(T("imp.points"), n))
 	}
@@ -360,7 +365,7 @@ func (v *producerView) previewImport(name string, data []byte) *importPreview {
 	d = dialog.NewCustomWithoutButtons(T("imp.title")+" — "+name, p.root, v.win)
 	p.cancelBtn.OnTapped = d.Hide
 	size := v.win.Canvas().Size()
-	d.Resize(fyne.NewSize(size.Width*0.94, size.Height*0.92))
+	d.Resize(fyne.NewSize(size.Width*0.92, size.Height*0.84))
 	d.Show()
 	return p
 }

@@ -142,8 +142,13 @@ func TestHostViewShowsHostLines(t *testing.T) {
 	snap := f.desk.Snapshot()
 	snap.Show.Segments[0].HostLines = []string{"欢迎来到直播间", "先点个关注"}
 	v.render(snap, scripts.State{Segment: 0})
-	if a, b := v.lines[0].Text, v.lines[1].Text; a != "话术：欢迎来到直播间" || b != "先点个关注" {
-		t.Errorf("host view lines %q, %q", a, b)
+	if got := v.lines.Text; got != "话术：欢迎来到直播间　／　先点个关注" || !v.lines.Visible() {
+		t.Errorf("host view lines %q", got)
+	}
+	snap.Show.Segments[0].HostLines = nil
+	v.render(snap, scripts.State{Segment: 0})
+	if v.lines.Visible() {
+		t.Error("empty host lines take room")
 	}
 }
 
@@ -170,12 +175,6 @@ func TestImportPreviewScreenshots(t *testing.T) {
 			if pv.previewImport("春季专场.xlsx", previewSheet(t)) == nil {
 				t.Fatal(pv.status.Text)
 			}
-			if l == "zh" && size.Width == 1366 {
-				shot(t, f.win, filepath.Join(dir, "import-preview-errors-zh-1366x768.png"), func() {
-					csv := "\ufeff直播脚本 周五晚场\r\n\r\n环节,类型,时长,备注\r\n开场,开场,5,\r\n精华液,广告,10分钟,\r\n抽奖,福利,5x,\r\n收尾,收尾,2分钟,\r\n"
-					pv.previewImport("周五.csv", []byte(csv))
-				})
-			}
 			img := f.win.Canvas().Capture()
 			path := filepath.Join(dir, fmt.Sprintf("import-preview-%s-%dx%d.png", l, int(size.Width), int(size.Height)))
 			out, err := os.Create(path)
@@ -187,6 +186,15 @@ func TestImportPreviewScreenshots(t *testing.T) {
 			}
 			out.Close()
 			t.Logf("wrote %s", path)
+			if l == "zh" && size.Width == 1366 {
+				for _, o := range f.win.Canvas().Overlays().List() {
+					f.win.Canvas().Overlays().Remove(o)
+				}
+				shot(t, f.win, filepath.Join(dir, "import-preview-errors-zh-1366x768.png"), func() {
+					csv := "\ufeff直播脚本 周五晚场\r\n\r\n环节,类型,时长,备注\r\n开场,开场,5,\r\n精华液,广告,10分钟,\r\n抽奖,福利,5x,\r\n收尾,收尾,2分钟,\r\n"
+					pv.previewImport("周五.csv", []byte(csv))
+				})
+			}
 			lang = "zh"
 		}
 	}
@@ -226,5 +234,27 @@ func TestProducerEditsHostLines(t *testing.T) {
 	p.list.Select(0)
 	if p.hostLines.Text != "欢迎来到直播间\n先点个关注" {
 		t.Errorf("form shows %q", p.hostLines.Text)
+	}
+}
+
+// TestExportFormats: each choice of the export dialog writes its format,
+// and each reads back as the same show.
+func TestExportFormats(t *testing.T) {
+	s := demoShow()
+	for _, ext := range []string{".xlsx", ".csv", ".yaml"} {
+		var buf bytes.Buffer
+		if err := writeScript(s, ext, &buf); err != nil {
+			t.Fatalf("%s: %v", ext, err)
+		}
+		got, err := importScript("show"+ext, buf.Bytes())
+		if err != nil {
+			t.Fatalf("%s: %v", ext, err)
+		}
+		if got.Total() != s.Total() || len(got.Segments) != len(s.Segments) {
+			t.Errorf("%s: read back %v in %d segments; want %v in %d", ext, got.Total(), len(got.Segments), s.Total(), len(s.Segments))
+		}
+	}
+	if _, err := importScript("show.txt", nil); err == nil || !strings.Contains(err.Error(), ".xlsx") {
+		t.Errorf("unknown type: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"image/color"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -27,7 +28,7 @@ type streamerView struct {
 	point     *canvas.Text
 	pointLeft *canvas.Text
 	next      *canvas.Text
-	lines     [2]*canvas.Text // the segment's host lines (话术), first two
+	lines     *canvas.Text // the segment's host lines (话术)
 	progress  *canvas.Rectangle
 	progBg    *canvas.Rectangle
 	footer    *canvas.Text
@@ -64,9 +65,7 @@ func newStreamerView() *streamerView {
 		cue:       newText(40, colText, true),
 		questions: newText(26, colWarning, false),
 	}
-	for i := range v.lines {
-		v.lines[i] = newText(30, colText, false)
-	}
+	v.lines = newText(28, colText, false)
 	v.sayLabel.Text = T("say.now")
 	bg := canvas.NewRectangle(colBg)
 	v.barLayout = &progressLayout{}
@@ -76,7 +75,7 @@ func newStreamerView() *streamerView {
 		container.NewVBox(container.NewHBox(layout.NewSpacer(), v.badge), v.segment, bar),
 		container.NewVBox(v.cue, v.questions, v.footer),
 		nil, nil,
-		container.NewVBox(clockBlock, v.sayLabel, v.point, v.pointLeft, v.lines[0], v.lines[1], v.next),
+		container.NewVBox(clockBlock, v.sayLabel, v.point, v.pointLeft, v.lines, v.next),
 	)
 	v.root = container.NewStack(bg, container.NewPadded(content), v.flash)
 	return v
@@ -149,25 +148,21 @@ func (v *streamerView) render(snap *studio.Snapshot, st scripts.State) {
 	}
 }
 
-// setLines shows the segment's host lines under the selling point.
+// setLines shows the segment's host lines under the selling point, on one
+// line so the host view keeps its height.
 func (v *streamerView) setLines(lines []string) {
-	for i, t := range v.lines {
-		text := ""
-		if i < len(lines) {
-			text = lines[i]
-		}
-		if i == len(v.lines)-1 && len(lines) > len(v.lines) {
-			text += " …"
-		}
-		if i == 0 && text != "" {
-			text = T("say.lines") + "：" + text
-		}
-		setText(t, text)
-		if text == "" && t.Visible() {
-			t.Hide()
-		} else if text != "" && !t.Visible() {
-			t.Show()
-		}
+	text := ""
+	if len(lines) > 0 {
+		text = T("say.lines") + "：" + strings.Join(lines, "　／　")
+	}
+	if r := []rune(text); len(r) > 60 {
+		text = string(r[:59]) + "…"
+	}
+	setText(v.lines, text)
+	if text == "" && v.lines.Visible() {
+		v.lines.Hide()
+	} else if text != "" && !v.lines.Visible() {
+		v.lines.Show()
 	}
 }
 

@@ -479,6 +479,34 @@ def s15():
     ]})
 
 
+# 20 — the formats a Chinese-locale Excel/WPS offers for times: 时长 typed
+# 5:00 shown as 5时00分 (built-in Chinese time format), starts as 上午/下午
+# times with a [$-F400] locale tag; a merged two-line header title.
+def s20():
+    name = "20_chinese_time_formats"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "直播流程表"
+    title_row(ws, "双十一预热场 直播流程", 5)
+    ws.cell(row=2, column=1, value="编制：运营部")
+    header(ws, 3, ["开始", "环节名称", "环节类型", "时长", "主播话术"])
+    data = [((20, 0), "开场", "开播", (5, 0), "欢迎各位"), ((20, 5), "爆款面膜", "产品讲解", (10, 0), "一片顶三片"),
+            ((20, 15), "福袋", "福利", (2, 30), "福袋已上"), ((20, 17, 30), "下播", "下播", (2, 30), "晚安")]
+    for i, (st, t, k, (h, m), line) in enumerate(data):
+        r = 4 + i
+        c = ws.cell(row=r, column=1, value=dt.time(*st))
+        c.number_format = '[$-F400]h:mm:ss\\ AM/PM'
+        ws.cell(row=r, column=2, value=t)
+        ws.cell(row=r, column=3, value=k)
+        time_cell(ws, r, 4, h, m, 'h"时"mm"分"')
+        ws.cell(row=r, column=5, value=line)
+    save(wb, name)
+    kinds = ["opening", "product", "interaction", "closing"]
+    golden(name, {"id": name, "title": "双十一预热场 直播流程", "start": "20:00", "segments": [
+        {"id": "seg-%d" % (i + 1), "title": t, "kind": kinds[i], "duration": h * 60 + m, "host_lines": [line]}
+        for i, (st, t, k, (h, m), line) in enumerate(data)]}, ["w.time_as_mmss"])
+
+
 def libreoffice_resave(name, to="xlsx", src_name=None):
     """Open NAME.xlsx (or SRC_NAME.xlsx) in LibreOffice and save it as
     NAME.xlsx or NAME.ods."""
@@ -500,7 +528,7 @@ def copy_golden(src, dst):
 
 
 def main():
-    for f in (s01, s02, s03, s04, s05, s06, s07, s08, s09, s10, s11, s13, s14, s15):
+    for f in (s01, s02, s03, s04, s05, s06, s07, s08, s09, s10, s11, s13, s14, s15, s20):
         f()
     # 12 — the time-typed sheet, and the merged-rows sheet, saved again by
     # LibreOffice.
