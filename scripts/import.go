@@ -269,6 +269,12 @@ func (b *builder) build() {
 	b.readAbove()
 	b.decideTimeCells()
 	b.readRows()
+	// Work is bounded by structure, not only bytes: cells are capped while
+	// reading, segments here, before anything is built from them.
+	if len(b.segs) > MaxSegments {
+		b.p.add(SevError, checkSegmentCount(b.wb.File, len(b.segs)).(*LoadError))
+		return
+	}
 	b.finish()
 }
 

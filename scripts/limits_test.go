@@ -2,6 +2,7 @@ package scripts
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -48,5 +49,27 @@ func TestSegmentCountLimit(t *testing.T) {
 	b.WriteString("]\n")
 	if _, err := LoadYAML("many.yaml", []byte(b.String())); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("%d segments: %v", MaxSegments+1, err)
+	}
+}
+
+// A run sheet is bounded by its structure too: a sheet with more segments
+// than MaxSegments is refused by the importer, not built.
+func TestSheetSegmentCountLimit(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("环节,时长\r\n")
+	for i := 0; i <= MaxSegments; i++ {
+		fmt.Fprintf(&b, "段%d,1分钟\r\n", i)
+	}
+	_, err := ImportCSV("big.csv", strings.NewReader(b.String()))
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "big.csv") {
+		t.Fatalf("%d segments: error %v, want ErrTooLarge naming the file", MaxSegments+1, err)
+	}
+	b.Reset()
+	b.WriteString("环节,时长\r\n")
+	for i := 0; i < 3; i++ {
+		fmt.Fprintf(&b, "段%d,1分钟\r\n", i)
+	}
+	if _, err := ImportCSV("ok.csv", strings.NewReader(b.String())); err != nil {
+		t.Fatalf("3 segments: %v", err)
 	}
 }
