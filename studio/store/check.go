@@ -14,10 +14,10 @@ import (
 // pages and panics (or, worse, writes over live data through a damaged
 // freelist) when they are wrong. The check is sized to the file's
 // structure, not its data: both meta pages, the freelist, every branch
-// page, the leaves of the small document buckets, and only the 16-byte
-// header of each show-log leaf page. On a 1 GB log that is one short read
-// per page (see BenchmarkOpenCheck1GB). What it cannot see — a damaged
-// record inside a log leaf page — the chain check (Verify) finds and names.
+// page, the leaves of the small document buckets, and the 16-byte header
+// of each show-log leaf page (above fullScanMax only some of them; see
+// there and BenchmarkOpenCheck1GB). What it cannot see — a damaged record
+// inside a log leaf page — the chain check (Verify) finds and names.
 //
 // Layout (bbolt file format 2, little-endian, as go.etcd.io/bbolt writes it):
 // every page starts with {id u64, flags u16, count u16, overflow u32};
