@@ -1,6 +1,7 @@
 package studio
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -52,5 +53,20 @@ func TestRecordIsOneTransaction(t *testing.T) {
 	}
 	if ok, _ := st.Get("interactions", "c1", &v); !ok || v["claimed"] != 1 {
 		t.Fatal("joined state missing")
+	}
+}
+
+// A preset change the disk cannot record is taken back and refused.
+func TestPresetChangeNotRecordedIsUndone(t *testing.T) {
+	j := NewMemoryJournal()
+	d, _ := newTestDesk(t, j)
+	before := len(d.Snapshot().Presets)
+	j.Fail(&store.StorageError{Path: "desk.db", Free: 0, Err: errors.New("no space left on device")})
+	err := d.Do(context.Background(), SavePreset{Preset: Preset{ID: "p-new", Name: "新场景"}})
+	if !errors.Is(err, ErrStorage) {
+		t.Fatalf("save preset on a full disk: %v", err)
+	}
+	if n := len(d.Snapshot().Presets); n != before {
+		t.Fatalf("%d presets after a refused save, was %d", n, before)
 	}
 }
