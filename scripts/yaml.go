@@ -114,11 +114,11 @@ func LoadYAMLFile(path string) (*Show, error) {
 // LoadYAML decodes a show script. name is used in error messages only. It is
 // all-or-nothing: on any error the show is nil.
 func LoadYAML(name string, data []byte) (*Show, error) {
-	if i := invalidUTF8At(data); i >= 0 {
-		return nil, &LoadError{File: name, Line: 1 + bytes.Count(data[:i], []byte{'\n'}), Err: ErrBadUTF8}
-	}
 	if err := checkYAMLStructure(name, data); err != nil {
 		return nil, err
+	}
+	if i := invalidUTF8At(data); i >= 0 {
+		return nil, &LoadError{File: name, Line: 1 + bytes.Count(data[:i], []byte{'\n'}), Err: ErrBadUTF8}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node

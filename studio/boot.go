@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"studiodesk/studio/store"
@@ -35,8 +34,12 @@ type Boot struct {
 	Journal *StoreJournal
 	Speed   float64
 	opts    BootOptions
-	backing atomic.Bool
 	wg      sync.WaitGroup
+	mu      sync.Mutex
+	// busy while a copy runs; pending is the next reason asked meanwhile
+	// (only the latest is kept: one more copy covers all of them).
+	busy    bool
+	pending string
 }
 
 // OpenBoot opens the store in o.Dir (see store.Open for the errors: a
@@ -79,18 +82,31 @@ func (b *Boot) Config(rehearsal bool) Config {
 	}
 }
 
-// BackupAsync takes a hot copy in the background; one at a time (a copy
-// asked for while one runs is skipped).
+// BackupAsync takes a hot copy in the background, one at a time: a copy
+// asked for while one runs is taken right after it (the latest reason).
 func (b *Boot) BackupAsync(reason string) {
-	if !b.backing.CompareAndSwap(false, true) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.busy {
+		b.pending = reason
 		return
 	}
+	b.busy = true
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
-		defer b.backing.Store(false)
-		if _, err := b.Store.Backup(reason, b.opts.KeepBackups); err != nil {
-			b.opts.Logf("studiodesk: backup (%s): %v", reason, err)
+		for {
+			if _, err := b.Store.Backup(reason, b.opts.KeepBackups); err != nil {
+				b.opts.Logf("studiodesk: backup (%s): %v", reason, err)
+			}
+			b.mu.Lock()
+			if b.pending == "" {
+				b.busy = false
+				b.mu.Unlock()
+				return
+			}
+			reason, b.pending = b.pending, ""
+			b.mu.Unlock()
 		}
 	}()
 }

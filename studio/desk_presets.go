@@ -2,6 +2,7 @@ package studio
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -77,7 +78,14 @@ func (d *Desk) presetsChanged(cmd Command, err error, payload any) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", cmd.Name(), err)
 	}
-	if lerr := d.cfg.Journal.Append(d.run.ID, cmd.Name(), payload); lerr != nil {
+	if lerr := d.record(JournalEntry{Run: d.run.ID, Kind: cmd.Name(), Payload: payload}); lerr != nil {
+		// Not recorded: take the change back (every book change but an
+		// undo pushes one undo step) and refuse the command visibly.
+		if _, undo := cmd.(UndoPreset); !undo && errors.Is(lerr, ErrStorage) {
+			_ = d.cfg.Presets.Undo()
+			d.publishSnapshot()
+			return fmt.Errorf("%s: show log: %w", cmd.Name(), lerr)
+		}
 		d.cfg.Logf("desk: show log: %v", lerr)
 	}
 	if d.cfg.SavePresets != nil {

@@ -362,6 +362,12 @@ func reportCmd(args []string, e env) int {
 	}
 	run := pos[0]
 	st, code := openStore(e, *data)
+	partial := ""
+	if st == nil && code == exitDamaged {
+		var cleanup func()
+		st, partial, cleanup = salvageStore(e, *data, run)
+		defer cleanup()
+	}
 	if st == nil {
 		return code
 	}
@@ -388,6 +394,10 @@ func reportCmd(args []string, e env) int {
 	}
 	if code := writeHeadBeside(e, r, *htmlOut, *csvOut); code != ExitOK {
 		return code
+	}
+	if partial != "" {
+		fmt.Fprintln(e.stdout, partial)
+		return exitDamaged
 	}
 	if !r.Chain.OK {
 		fmt.Fprintf(e.stdout, "TAMPERED %s: record %d: %s (the report says so)\n", run, r.Chain.BrokenSeq, r.Chain.Reason)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
@@ -230,4 +231,54 @@ func salvageExport(e env, dataFlag, run, out string) int {
 		fmt.Fprintf(e.stdout, "  stopped at record %d: %s\n", res.Broken.Seq, res.Broken.Reason)
 	}
 	return exitDamaged
+}
+
+// salvageStore rebuilds what can be read of one run from a damaged file
+// in a temporary store (the records re-chain to the same hashes: a hash
+// covers only the record's own fields), so a report can be written from
+// it. partial says which records it covers.
+func salvageStore(e env, dataFlag, run string) (*store.Store, string, func()) {
+	none := func() {}
+	dir, err := store.ResolveDir(dataFlag)
+	if err != nil {
+		return nil, "", none
+	}
+	var buf bytes.Buffer
+	res, err := store.SalvageExport(filepath.Join(dir, store.FileName), run, &buf)
+	if err != nil || res.Records == 0 {
+		fmt.Fprintf(e.stderr, "studiodesk: report %s: nothing readable (%v)\n", run, err)
+		return nil, "", none
+	}
+	tmp, err := os.MkdirTemp("", "studiodesk-salvage-*")
+	if err != nil {
+		return nil, "", none
+	}
+	cleanup := func() { _ = os.RemoveAll(tmp) }
+	st, err := store.Open(tmp, store.Options{})
+	if err != nil {
+		cleanup()
+		return nil, "", none
+	}
+	var entries []store.Entry
+	for _, line := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
+		var rec struct {
+			Time    time.Time       `json:"time"`
+			Kind    string          `json:"kind"`
+			Payload json.RawMessage `json:"payload"`
+		}
+		if json.Unmarshal(line, &rec) != nil {
+			break
+		}
+		entries = append(entries, store.Entry{Kind: rec.Kind, Payload: rec.Payload, Time: rec.Time})
+	}
+	if _, err := st.AppendBatch(run, entries); err != nil {
+		_ = st.Close()
+		cleanup()
+		return nil, "", none
+	}
+	msg := fmt.Sprintf("PARTIAL report of %s from a damaged file: records 1-%d", run, res.LastSeq)
+	if res.Unreadable != "" {
+		msg += "; " + res.Unreadable
+	}
+	return st, msg, cleanup
 }

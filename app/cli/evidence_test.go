@@ -73,6 +73,26 @@ func TestKeyVerifySignedAndRestore(t *testing.T) {
 	if code != ExitTampered || !strings.Contains(out, "tail cut off") {
 		t.Fatalf("cut tail: %d\n%s", code, out)
 	}
+	// A zeroed header: the app refuses the file, the report is written
+	// from what survives (all of it here) and says it is partial.
+	dbPath := filepath.Join(dir, store.FileName)
+	good, _ := os.ReadFile(dbPath)
+	zeroed := append([]byte(nil), good...)
+	clear(zeroed[:4096])
+	if err := os.WriteFile(dbPath, zeroed, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	html := filepath.Join(t.TempDir(), "partial.html")
+	code, out, errOut = runCLI(t, "report", "--data", dir, run, "--script", writeScript(t), "--html", html)
+	if code != exitDamaged || !strings.Contains(out, "PARTIAL report of "+run) {
+		t.Fatalf("report of a damaged file: %d\nout: %s\nerr: %s", code, out, errOut)
+	}
+	if b, err := os.ReadFile(html); err != nil || !strings.Contains(string(b), run) {
+		t.Fatalf("partial report not written: %v", err)
+	}
+	if err := os.WriteFile(dbPath, good, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	// Damage a page: verify reads what it can, exit 3.
 	b, _ := os.ReadFile(filepath.Join(dir, store.FileName))
 	for i := 2 * 4096; i < 3*4096; i++ {

@@ -8,10 +8,11 @@ import (
 	"time"
 )
 
-// TestRandomDamageNeverPanics flips random bytes of a real desk.db, 300
-// times: the open-time check, salvage, a read-only open with verify, and a
-// read-write open with an append and a close all return (no panic, no
-// hang); a file Open refuses is left unchanged.
+// TestRandomDamageNeverPanics damages a real desk.db 300 times (bytes
+// changed, inserted, cut out or copied over): the open-time check,
+// salvage, a read-only open with verify, and a read-write open with an
+// append and a close all return (no panic, no hang); a file Open refuses
+// is left unchanged.
 func TestRandomDamageNeverPanics(t *testing.T) {
 	dir := t.TempDir()
 	s, err := Open(dir, Options{Now: testClock(1)})
@@ -32,8 +33,25 @@ func TestRandomDamageNeverPanics(t *testing.T) {
 	refused := 0
 	for n := 0; n < 300; n++ {
 		data := append([]byte(nil), seed...)
-		for k := 0; k < 1+rng.IntN(6); k++ {
-			data[rng.IntN(len(data))] = byte(rng.Uint32())
+		switch rng.IntN(4) {
+		case 0: // bytes inserted (every page after shifts)
+			at := rng.IntN(len(data))
+			ins := make([]byte, 1+rng.IntN(64))
+			for i := range ins {
+				ins[i] = byte(rng.Uint32())
+			}
+			data = append(data[:at], append(ins, data[at:]...)...)
+		case 1: // a range cut out
+			at := rng.IntN(len(data))
+			data = append(data[:at], data[min(len(data), at+1+rng.IntN(4096)):]...)
+		case 2: // one range copied over another (a misplaced write)
+			a, b := rng.IntN(len(data)), rng.IntN(len(data))
+			l := min(len(data)-a, len(data)-b, 1+rng.IntN(512))
+			copy(data[a:a+l], data[b:b+l])
+		default: // random bytes changed
+			for k := 0; k < 1+rng.IntN(6); k++ {
+				data[rng.IntN(len(data))] = byte(rng.Uint32())
+			}
 		}
 		d := t.TempDir()
 		path := filepath.Join(d, FileName)
