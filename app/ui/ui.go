@@ -64,7 +64,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	fs.StringVar(&o.View, "view", "controller", "first view: controller, streamer, producer, presets or devices")
 	size := fs.String("size", "1400x900", "window size WxH")
 	fs.BoolVar(&o.DemoRun, "demo-run", false, "start the loaded show immediately")
-	langFlag := fs.String("lang", "", "UI language: zh or en (default: from the locale)")
+	langFlag := fs.String("lang", "", "UI language: zh or en, remembered (default: the OS's preferred languages)")
 	fs.StringVar(&o.SimProfile, "sim-profile", "normal", "rehearsal simulator: quiet, normal, mega, hostile or flaky")
 	fs.Float64Var(&o.SimRate, "sim-rate", 0, "rehearsal danmaku per second (0: the profile's rate)")
 	fs.StringVar(&o.OverlayAddr, "overlay", overlay.DefaultAddr, "OBS overlay server address (loopback)")
