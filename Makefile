@@ -15,7 +15,7 @@ COMMIT  := $(shell git rev-parse --short HEAD 2>/dev/null)
 DIST    := dist
 PKGENV  := VERSION=$(VERSION) BUILD=$(BUILDNO) COMMIT=$(COMMIT) TAGS=$(TAGS) DIST=$(DIST)
 
-.PHONY: deps build run test bench screenshot package windows fuzz lint clean
+.PHONY: deps build run test bench screenshot package windows windows-smoke fuzz lint clean
 
 deps:
 	@command -v $(GO) >/dev/null || { echo "Go 1.26+ is required (https://go.dev/dl); put it on PATH"; exit 1; }
@@ -64,6 +64,12 @@ package: deps
 # directive), README.txt and the licences, cross-built with mingw-w64.
 windows: deps
 	$(PKGENV) bash packaging/windows.sh
+
+# Not in CI: runs the Windows build under Debian's wine and Xvfb (first run,
+# screenshot, second desk refused, export + verify of a rehearsal log).
+windows-smoke: windows
+	@command -v wine >/dev/null || { $(SUDO) apt-get install -y -qq wine wine64; }
+	$(PKGENV) bash packaging/wine-smoke.sh
 
 lint:
 	gofmt -l . | (! grep .) 

@@ -12,6 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${VERSION:?}" "${BUILD:=1}" "${COMMIT:=}" "${TAGS:=migrated_fynedo}" "${DIST:=dist}"
 id=com.studiodesk.desk
+# Reproducible: file times are the commit's, so two builds of one commit
+# give the same bytes.
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
 desktop=packaging/linux/$id.desktop
 desktop-file-validate "$desktop"
 mkdir -p "$DIST"
@@ -39,7 +42,8 @@ rm -rf "$tdir"
 layout "$tdir" ""
 install -m644 packaging/linux/Makefile "$tdir/Makefile"
 # gzip, not xz: a tenth of the time for a quarter more bytes.
-tar -C "$DIST" --owner=0 --group=0 --sort=name -czf "$DIST/$name.tar.gz" "$name"
+tar -C "$DIST" --owner=0 --group=0 --numeric-owner --sort=name --mtime=@"$SOURCE_DATE_EPOCH" -cf - "$name" |
+	gzip -n >"$DIST/$name.tar.gz"
 
 # The .deb: it depends on the Debian packages that hold the shared
 # libraries the binary names (GL, Wayland) and on the X11 libraries GLFW
@@ -64,12 +68,13 @@ Depends: libc6, $depends, libx11-6, libxcursor1, libxrandr2, libxinerama1, libxi
 Recommends: libasound2 | libasound2t64
 Section: video
 Priority: optional
-Installed-Size: $(du -sk "$deb/usr" | cut -f1)
+Installed-Size: $(du -sk --apparent-size "$deb/usr" | cut -f1)
 Description: live-commerce studio control desk (直播中控台)
  Runs a live-commerce show's script on the clock, cues the host, recalls
  scene presets across cameras, lights and OBS, and cleans the danmaku.
  Works offline in rehearsal mode against simulated devices.
 CONTROL
+find "$deb" -exec touch -h -d @"$SOURCE_DATE_EPOCH" {} +
 dpkg-deb --root-owner-group -Zgzip --build "$deb" "$DIST/studiodesk_${VERSION}-${BUILD}_amd64.deb" >/dev/null
 rm -rf "$deb"
 ls -l "$bin" "$DIST/$name.tar.gz" "$DIST/studiodesk_${VERSION}-${BUILD}_amd64.deb"

@@ -12,6 +12,8 @@ cd "$(dirname "$0")/.."
 : "${VERSION:?}" "${BUILD:=1}" "${COMMIT:=}" "${TAGS:=migrated_fynedo}" "${DIST:=dist}"
 CC=${CC:-x86_64-w64-mingw32-gcc}
 command -v "$CC" >/dev/null || { echo "windows: $CC not found (Debian package gcc-mingw-w64-x86-64)"; exit 1; }
+# Reproducible: file times are the commit's.
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
 name=studiodesk-$VERSION-windows-amd64
 stage=$DIST/$name
 rm -rf "$stage" "$DIST/$name.zip"
@@ -33,5 +35,6 @@ GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC="$CC" go build -trimpath \
 	-o "$stage/studiodesk.exe" ./app
 sed 's/$/\r/' packaging/windows/README.txt >"$stage/README.txt"
 bash packaging/licenses.sh windows amd64 "$TAGS" | sed 's/$/\r/' >"$stage/THIRD-PARTY-LICENSES.txt"
-(cd "$DIST" && zip -qr -X "$name.zip" "$name")
+find "$stage" -exec touch -h -d @"$SOURCE_DATE_EPOCH" {} +
+(cd "$DIST" && find "$name" | LC_ALL=C sort | TZ=UTC zip -q -X -@ "$name.zip")
 ls -l "$stage/studiodesk.exe" "$DIST/$name.zip"

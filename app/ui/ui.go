@@ -53,7 +53,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	o.Options.Register(fs)
 	fs.StringVar(&o.View, "view", "controller", "first view: controller, streamer, producer, presets or devices")
 	size := fs.String("size", "1400x900", "window size WxH")
-	langFlag := fs.String("lang", "", "UI language: zh or en (default: from the locale)")
+	langFlag := fs.String("lang", "", "UI language: zh or en, remembered (default: the OS's preferred languages)")
 	fs.BoolVar(&o.RemoteControl, "remote-control", false, "serve the field-controller remote on the LAN (also switchable in the Remote tab)")
 	fs.StringVar(&o.Remote, "remote", "", "run as the field controller's client of the desk at ADDR (host:port)")
 	fs.StringVar(&o.Pair, "pair", "", "with --remote: the desk's one-time pairing code")
