@@ -39,6 +39,8 @@ type danmakuPane struct {
 	lines    []danmaku.Item
 	groups   []danmaku.QuestionGroup
 	selected int
+	// rows the lists had at their last full refresh
+	shownLines, shownGroups int
 }
 
 func newDanmakuPane(pipe *danmaku.Pipeline, runner *actionRunner) *danmakuPane {
@@ -127,7 +129,7 @@ func (p *danmakuPane) refresh() {
 	}
 	snap := p.pipe.Snapshot()
 	p.groups = snap.Questions
-	p.questions.Refresh()
+	refreshList(p.questions, len(p.groups), &p.shownGroups)
 	terms := make([]string, 0, 10)
 	for i, t := range snap.Trending1m {
 		if i == 10 {
@@ -135,9 +137,9 @@ func (p *danmakuPane) refresh() {
 		}
 		terms = append(terms, fmt.Sprintf("%s %d", t.Text, t.Count))
 	}
-	p.trending.SetText(strings.Join(terms, " · "))
+	setLabel(p.trending, strings.Join(terms, " · "))
 	s := snap.Stats
-	p.stats.SetText(fmt.Sprintf(T("dm.stats"), s.Received, s.Shown, s.Links+s.Contact+s.Banned+s.Flood+s.Blocked))
+	setLabel(p.stats, fmt.Sprintf(T("dm.stats"), s.Received, s.Shown, s.Links+s.Contact+s.Banned+s.Flood+s.Blocked))
 	if p.pause.Checked {
 		return
 	}
@@ -149,7 +151,15 @@ func (p *danmakuPane) refresh() {
 			p.lines = append(p.lines, it)
 		}
 	}
-	p.list.Refresh()
+	refreshList(p.list, len(p.lines), &p.shownLines)
+}
+
+// refreshList redraws a list's rows. A full Refresh (Fyne builds a fresh
+// template row each time, kept a minute in its cache) is needed only when
+// the number of rows changed; otherwise each row is redrawn in place.
+func refreshList(l *widget.List, n int, shown *int) {
+	*shown = n
+	l.Refresh()
 }
 
 func (p *danmakuPane) current() (danmaku.Item, bool) {

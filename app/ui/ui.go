@@ -9,10 +9,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"os"
+	"os/signal"
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -187,7 +190,12 @@ func showDesk(c *core.App, opts Options) {
 		d.remote.enable.SetChecked(true)
 	}
 	defer d.remote.close()
-	d.player = newCuePlayer()
+	// The audio device is probed off the UI path: it can take a second or
+	// more where there is none, and the window must not wait for it.
+	go func() {
+		p := newCuePlayer()
+		fyne.Do(func() { d.player = p })
+	}()
 	w.Resize(opts.Size)
 	startTimes(a, w, c.Started)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -196,6 +204,19 @@ func showDesk(c *core.App, opts Options) {
 		onDanmaku: d.onDanmaku, next: d.nextRedraw, speed: opts.Speed}
 	c.OnDanmaku(b.danmakuChanged)
 	go b.run(ctx)
+	// SIGTERM or Ctrl-C in the terminal closes the window like its close
+	// button: the desk then stops and closes the show log.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	go func() {
+		select {
+		case <-sig:
+			log.Printf("studiodesk: stopping (signal)")
+			fyne.Do(a.Quit)
+		case <-ctx.Done():
+		}
+	}()
 	w.ShowAndRun()
 }
 
@@ -236,7 +257,17 @@ type deskUI struct {
 	viewers    func() int
 	devices    *devicesPage
 	dmSeen     int64 // danmaku received when the pane was last drawn
+	tab        int   // the main window's selected tab (tabController, …)
 }
+
+// The main window's tabs, in order.
+const (
+	tabController = iota
+	tabStreamer
+	tabProducer
+	tabRemote
+	tabData
+)
 
 func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, env studioEnv, view string, now func() time.Time) *deskUI {
 	d := &deskUI{app: a, desk: desk, win: w, now: now}
@@ -302,6 +333,12 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 	case "presets", "devices":
 		tabs.SelectIndex(2)
 		producerTabs.SelectIndex(map[string]int{"presets": 1, "devices": 2}[view])
+	}
+	d.tab = tabs.SelectedIndex()
+	tabs.OnSelected = func(*container.TabItem) {
+		// Hidden views are not redrawn; the one shown catches up at once.
+		d.tab = tabs.SelectedIndex()
+		d.onTick(d.now())
 	}
 	w.SetContent(tabs)
 	w.Canvas().SetOnTypedKey(d.typedKey)
@@ -434,8 +471,10 @@ func (d *deskUI) onSecond(now time.Time) {
 	if d.viewers != nil {
 		viewers = d.viewers()
 	}
-	d.data.tick(d.snap, d.snap.State(now), d.desk.Interactions(), viewers)
-	d.ix.list.Refresh() // countdowns
+	d.data.tick(d.snap, d.snap.State(now), d.desk.Interactions(), viewers, d.tab == tabData)
+	if d.tab == tabController {
+		d.ix.list.Refresh() // countdowns
+	}
 	if d.pipe != nil {
 		if n := d.pipe.Stats().Received; n != d.dmSeen {
 			d.onDanmaku()
@@ -449,7 +488,9 @@ func (d *deskUI) onDanmaku() {
 	if d.pipe != nil {
 		d.dmSeen = d.pipe.Stats().Received
 	}
-	d.danmaku.refresh()
+	if d.tab == tabController {
+		d.danmaku.refresh()
+	}
 	q := hostQuestions(d.pipe)
 	if line := d.ix.hostLine(); line != "" {
 		q = line + "    " + q
