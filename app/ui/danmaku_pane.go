@@ -47,11 +47,13 @@ func newDanmakuPane(pipe *danmaku.Pipeline, runner *actionRunner) *danmakuPane {
 	p := &danmakuPane{pipe: pipe, runner: runner, selected: -1,
 		trending: widget.NewLabel(""), stats: widget.NewLabel("")}
 	p.trending.Wrapping = fyne.TextWrapWord
+	// Rows are clipped, not ellipsised: an ellipsis is found by measuring
+	// the text again and again on every redraw of every row.
 	p.list = widget.NewList(
 		func() int { return len(p.lines) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("placeholder viewer: a line of danmaku text")
-			l.Truncation = fyne.TextTruncateEllipsis
+			l.Truncation = fyne.TextTruncateClip
 			return l
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(lineText(p.lines[i])) },
@@ -61,7 +63,7 @@ func newDanmakuPane(pipe *danmaku.Pipeline, runner *actionRunner) *danmakuPane {
 		func() int { return len(p.groups) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("尺码 ×12: placeholder question text")
-			l.Truncation = fyne.TextTruncateEllipsis
+			l.Truncation = fyne.TextTruncateClip
 			return l
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(groupText(p.groups[i])) },

@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -201,7 +202,8 @@ func showDesk(c *core.App, opts Options) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	b := &bridge{desk: c.Desk, now: c.Clock.Now, onEvent: d.onEvent, onClock: d.onClock, onSecond: d.onSecond,
-		onDanmaku: d.onDanmaku, next: d.nextRedraw, speed: opts.Speed}
+		onDanmaku: d.onDanmaku, next: d.nextRedraw, speed: opts.Speed,
+		live: func() bool { return d.shownTab.Load() == tabController }}
 	c.OnDanmaku(b.danmakuChanged)
 	go b.run(ctx)
 	// SIGTERM or Ctrl-C in the terminal closes the window like its close
@@ -258,6 +260,8 @@ type deskUI struct {
 	devices    *devicesPage
 	dmSeen     int64 // danmaku received when the pane was last drawn
 	tab        int   // the main window's selected tab (tabController, …)
+	// shownTab is tab for the bridge's goroutine
+	shownTab atomic.Int32
 }
 
 // The main window's tabs, in order.
@@ -335,9 +339,11 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 		producerTabs.SelectIndex(map[string]int{"presets": 1, "devices": 2}[view])
 	}
 	d.tab = tabs.SelectedIndex()
+	d.shownTab.Store(int32(d.tab))
 	tabs.OnSelected = func(*container.TabItem) {
 		// Hidden views are not redrawn; the one shown catches up at once.
 		d.tab = tabs.SelectedIndex()
+		d.shownTab.Store(int32(d.tab))
 		d.onTick(d.now())
 	}
 	w.SetContent(tabs)
