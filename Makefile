@@ -15,7 +15,7 @@ COMMIT  := $(shell git rev-parse --short HEAD 2>/dev/null)
 DIST    := dist
 PKGENV  := VERSION=$(VERSION) BUILD=$(BUILDNO) COMMIT=$(COMMIT) TAGS=$(TAGS) DIST=$(DIST)
 
-.PHONY: deps build run test bench screenshot package windows windows-smoke fuzz lint clean
+.PHONY: deps build run test bench bench-app screenshot package windows windows-smoke fuzz lint clean
 
 deps:
 	@command -v $(GO) >/dev/null || { echo "Go 1.26+ is required (https://go.dev/dl); put it on PATH"; exit 1; }
@@ -39,6 +39,13 @@ test: deps
 
 bench: deps
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...
+
+# The real binary as a whole: headless (serve) and GUI (Xvfb, software GL)
+# on the rehearsal simulator; CPU % of one core, RSS, peak RSS, exec → ready
+# and → first frame, allocations/s; medians of 3 runs. BENCHAPP_FLAGS adds
+# options, e.g. -before OLD_BINARY, -only NAME, -soak 1h -rate 2000 -gui=false.
+bench-app: build
+	$(GO) run ./app/internal/benchapp -bin $(BIN) $(BENCHAPP_FLAGS)
 
 # Each role view under Xvfb, captured with ImageMagick's import.
 screenshot: build

@@ -157,6 +157,8 @@ func Open(o Options) (*App, error) {
 		a.logf("studiodesk: %v", err)
 	}
 	a.Pipeline = danmaku.New(danmaku.Config{})
+	received := func() int64 { return a.Pipeline.Stats().Received }
+	pipelineStats.Store(&received)
 	// Offline first: the rehearsal simulator is the platform unless a real
 	// one is configured.
 	a.Clock = a.Boot.Clock

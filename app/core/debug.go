@@ -72,8 +72,12 @@ type Metrics struct {
 	HeapLive     uint64 `json:"heap_live"`     // live heap after the last GC
 	GCCycles     uint64 `json:"gc_cycles"`
 	Goroutines   uint64 `json:"goroutines"`
-	Frames       uint64 `json:"frames"` // windows painted (the GUI counts them; 0 headless)
+	Frames       uint64 `json:"frames"`  // windows painted (the GUI counts them; 0 headless)
+	Danmaku      int64  `json:"danmaku"` // danmaku received by the pipeline
 }
+
+// pipelineStats reports the running desk's danmaku count to the metrics.
+var pipelineStats atomic.Pointer[func() int64]
 
 // Frames counts painted frames; the GUI's frame probe adds to it.
 var Frames atomic.Uint64
@@ -93,7 +97,11 @@ func ReadMetrics() Metrics {
 		}
 		return 0
 	}
-	return Metrics{AllocBytes: v(0), AllocObjects: v(1), HeapLive: v(2), GCCycles: v(3), Goroutines: v(4), Frames: Frames.Load()}
+	m := Metrics{AllocBytes: v(0), AllocObjects: v(1), HeapLive: v(2), GCCycles: v(3), Goroutines: v(4), Frames: Frames.Load()}
+	if f := pipelineStats.Load(); f != nil {
+		m.Danmaku = (*f)()
+	}
+	return m
 }
 
 func serveMetrics(w http.ResponseWriter, _ *http.Request) {

@@ -35,8 +35,8 @@ const (
 //     in the same frame as the clock;
 //   - the danmaku pane (when the feed showed new lines) and the
 //     interactions card (when votes or claims changed) are redrawn with the
-//     next frame, or in a frame of their own at least coalesceGap after the
-//     last one;
+//     next frame, or — on the controller's view — in a frame of their own
+//     at least coalesceGap after the last one;
 //   - cues, errors and recalls are applied at once.
 type bridge struct {
 	desk      *studio.Desk
@@ -50,6 +50,10 @@ type bridge struct {
 	// rehearsal runs it faster than the wall clock).
 	next  func(time.Time) time.Duration
 	speed float64
+	// live says whether the view shown has a live danmaku pane; when not
+	// (the host's screen, the producer's), danmaku and interaction changes
+	// wait for the clock's frame instead of a frame of their own.
+	live func() bool
 
 	dirty chan struct{}
 }
@@ -107,7 +111,7 @@ func (b *bridge) run(ctx context.Context) {
 		coalescing            bool
 	)
 	schedule := func() {
-		if coalescing || !dmPending && !ixPending {
+		if coalescing || !dmPending && !ixPending || b.live != nil && !b.live() {
 			return
 		}
 		coalescing = true

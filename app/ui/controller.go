@@ -34,6 +34,7 @@ type controllerView struct {
 
 	snap     *studio.Snapshot
 	state    scripts.State
+	drawnRow int // the current segment when the rundown was last redrawn
 	selected int
 	right    *fyne.Container
 	left     *container.Split
@@ -206,27 +207,45 @@ func (v *controllerView) render(snap *studio.Snapshot, st scripts.State) {
 	var seg *scripts.Segment
 	if snap != nil && snap.Show != nil && len(snap.Show.Segments) > 0 {
 		seg = &snap.Show.Segments[clampIndex(st.Segment, len(snap.Show.Segments))]
-		v.segment.SetText(fmt.Sprintf("%d. %s · %s", st.Segment+1, seg.Title, kindText(seg.Kind)))
+		setLabel(v.segment, fmt.Sprintf("%d. %s · %s", st.Segment+1, seg.Title, kindText(seg.Kind)))
 	}
 	showClockFace(v.remaining, v.band, seg, st)
-	v.phase.SetText(phaseText(st))
+	setLabel(v.phase, phaseText(st))
 	if st.PointText != "" {
-		v.point.SetText(T("say.now") + "：" + st.PointText + "  (" + clock(st.PointLeft) + ")")
+		setLabel(v.point, T("say.now")+"："+st.PointText+"  ("+clock(st.PointLeft)+")")
 	} else {
-		v.point.SetText("")
+		setLabel(v.point, "")
 	}
-	v.showLeft.SetText(clock(st.ShowLeft))
+	setLabel(v.showLeft, clock(st.ShowLeft))
 	if st.Started {
-		v.projected.SetText(st.ProjectedEnd.Local().Format("15:04:05"))
-		v.overUnder.SetText(signed(st.OverUnder))
+		setLabel(v.projected, st.ProjectedEnd.Local().Format("15:04:05"))
+		setLabel(v.overUnder, signed(st.OverUnder))
 	} else {
-		v.projected.SetText("—")
-		v.overUnder.SetText("—")
+		setLabel(v.projected, "—")
+		setLabel(v.overUnder, "—")
 	}
-	v.windows.SetText(fmt.Sprintf("%d / %d", st.WindowsLeft, st.WindowsLeft+st.WindowsUsed))
+	setLabel(v.windows, fmt.Sprintf("%d / %d", st.WindowsLeft, st.WindowsLeft+st.WindowsUsed))
 	v.updateButtons(st)
-	if structural || st.Started {
+	// The whole rundown is redrawn when the show or the segment changes;
+	// between, only the current row's actual time moves.
+	row := st.Segment
+	if !st.Started || st.Ended {
+		row = -1
+	}
+	switch {
+	case structural || row != v.drawnRow:
 		v.rundown.Refresh()
+	case row >= 0:
+		v.rundown.RefreshItem(widget.TableCellID{Row: row + 1, Col: 4})
+	}
+	v.drawnRow = row
+}
+
+// setLabel changes a label's text only when it differs (SetText always
+// redraws).
+func setLabel(l *widget.Label, s string) {
+	if l.Text != s {
+		l.SetText(s)
 	}
 }
 

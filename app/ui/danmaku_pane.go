@@ -43,17 +43,21 @@ type danmakuPane struct {
 	// desk's feed pause (pause_danmaku from any surface). The box shows
 	// either; syncing is set while it follows them, so nothing is sent.
 	hold, deskPaused, syncing bool
+	// rows the lists had at their last full refresh
+	shownLines, shownGroups int
 }
 
 func newDanmakuPane(pipe *danmaku.Pipeline, runner *actionRunner) *danmakuPane {
 	p := &danmakuPane{pipe: pipe, runner: runner, selected: -1,
 		trending: widget.NewLabel(""), stats: widget.NewLabel("")}
 	p.trending.Wrapping = fyne.TextWrapWord
+	// Rows are clipped, not ellipsised: an ellipsis is found by measuring
+	// the text again and again on every redraw of every row.
 	p.list = widget.NewList(
 		func() int { return len(p.lines) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("placeholder viewer: a line of danmaku text")
-			l.Truncation = fyne.TextTruncateEllipsis
+			l.Truncation = fyne.TextTruncateClip
 			return l
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(lineText(p.lines[i])) },
@@ -68,7 +72,7 @@ func newDanmakuPane(pipe *danmaku.Pipeline, runner *actionRunner) *danmakuPane {
 		func() int { return len(p.groups) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("尺码 ×12: placeholder question text")
-			l.Truncation = fyne.TextTruncateEllipsis
+			l.Truncation = fyne.TextTruncateClip
 			return l
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(groupText(p.groups[i])) },
@@ -142,7 +146,7 @@ func (p *danmakuPane) refresh() {
 	}
 	snap := p.pipe.Snapshot()
 	p.groups = snap.Questions
-	p.questions.Refresh()
+	refreshList(p.questions, len(p.groups), &p.shownGroups)
 	terms := make([]string, 0, 10)
 	for i, t := range snap.Trending1m {
 		if i == 10 {
@@ -150,9 +154,9 @@ func (p *danmakuPane) refresh() {
 		}
 		terms = append(terms, fmt.Sprintf("%s %d", t.Text, t.Count))
 	}
-	p.trending.SetText(strings.Join(terms, " · "))
+	setLabel(p.trending, strings.Join(terms, " · "))
 	s := snap.Stats
-	p.stats.SetText(fmt.Sprintf(T("dm.stats"), s.Received, s.Shown, s.Links+s.Contact+s.Banned+s.Flood+s.Blocked))
+	setLabel(p.stats, fmt.Sprintf(T("dm.stats"), s.Received, s.Shown, s.Links+s.Contact+s.Banned+s.Flood+s.Blocked))
 	if p.pause.Checked {
 		return
 	}
@@ -164,7 +168,15 @@ func (p *danmakuPane) refresh() {
 			p.lines = append(p.lines, it)
 		}
 	}
-	p.list.Refresh()
+	refreshList(p.list, len(p.lines), &p.shownLines)
+}
+
+// refreshList redraws a list's rows. A full Refresh (Fyne builds a fresh
+// template row each time, kept a minute in its cache) is needed only when
+// the number of rows changed; otherwise each row is redrawn in place.
+func refreshList(l *widget.List, n int, shown *int) {
+	*shown = n
+	l.Refresh()
 }
 
 func (p *danmakuPane) current() (danmaku.Item, bool) {

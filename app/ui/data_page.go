@@ -38,6 +38,8 @@ type dataPage struct {
 	perSecond []int64 // received counts, one per second, last 30 min
 	lastRecv  int64
 	perMinute []int64
+	// chartStale: the chart changed while the page was hidden
+	chartStale bool
 }
 
 var dashboardFigures = []string{"dash.viewers", "dash.dpm", "dash.shown", "dash.filtered", "dash.questions", "dash.claims", "dash.votes", "dash.overunder"}
@@ -64,14 +66,18 @@ func newDataPage(a fyne.App, desk *studio.Desk, st *store.Store, pipe *danmaku.P
 }
 
 // tick updates the figures once a second; called on the UI goroutine.
-func (p *dataPage) tick(snap *studio.Snapshot, st scripts.State, ix studio.Interactions, viewers int) {
+// The per-second counts are kept whether or not the page is shown; the
+// figures and the chart are drawn only when it is (shown).
+func (p *dataPage) tick(snap *studio.Snapshot, st scripts.State, ix studio.Interactions, viewers int, shown bool) {
 	var stats danmaku.Stats
 	if p.pipe != nil {
 		stats = p.pipe.Stats()
 	}
 	p.perSecond = append(p.perSecond, stats.Received-p.lastRecv)
 	p.lastRecv = stats.Received
+	chartChanged := false
 	if len(p.perSecond) > 60 {
+		chartChanged = true
 		var sum int64
 		for _, n := range p.perSecond[:60] {
 			sum += n
@@ -81,6 +87,10 @@ func (p *dataPage) tick(snap *studio.Snapshot, st scripts.State, ix studio.Inter
 			p.perMinute = p.perMinute[1:]
 		}
 		p.perSecond = p.perSecond[60:]
+	}
+	if !shown {
+		p.chartStale = p.chartStale || chartChanged
+		return
 	}
 	var lastMinute int64
 	for _, n := range p.perSecond {
@@ -94,7 +104,11 @@ func (p *dataPage) tick(snap *studio.Snapshot, st scripts.State, ix studio.Inter
 			voters += v.Total
 		}
 	}
-	set := func(k, v string) { p.figures[k].SetText(v) }
+	set := func(k, v string) {
+		if l := p.figures[k]; l.Text != v {
+			l.SetText(v)
+		}
+	}
 	set("dash.viewers", fmt.Sprint(viewers))
 	set("dash.dpm", fmt.Sprint(lastMinute*60/int64(max(len(p.perSecond), 1))))
 	set("dash.shown", fmt.Sprint(stats.Shown))
@@ -107,7 +121,10 @@ func (p *dataPage) tick(snap *studio.Snapshot, st scripts.State, ix studio.Inter
 	if st.Started {
 		set("dash.overunder", signed(st.OverUnder))
 	}
-	p.drawChart()
+	if chartChanged || p.chartStale {
+		p.chartStale = false
+		p.drawChart()
+	}
 }
 
 // drawChart draws danmaku per minute as bars, newest on the right.

@@ -47,7 +47,7 @@ func newInteractionsPane(runner *actionRunner, now func() time.Time) *interactio
 		func() int { return len(p.items) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("placeholder coupon name · live · 02:59 · 500/500 · 0")
-			l.Truncation = fyne.TextTruncateEllipsis
+			l.Truncation = fyne.TextTruncateClip
 			return l
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(p.line(p.items[i])) },

@@ -11,9 +11,12 @@ import (
 	"io"
 	"log"
 	"os"
+	"os/signal"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -204,16 +207,37 @@ func showDesk(c *core.App, opts Options) {
 		d.remote.enable.SetChecked(true)
 	}
 	defer d.remote.close()
-	d.player = newCuePlayer()
-	d.controller.addStatusLight(newSoundLight(d.player).root)
+	// The audio device is probed off the UI path: it can take a second or
+	// more where there is none, and the window must not wait for it.
+	go func() {
+		p := newCuePlayer()
+		fyne.Do(func() {
+			d.player = p
+			d.controller.addStatusLight(newSoundLight(p).root)
+		})
+	}()
 	w.Resize(opts.Size)
 	startTimes(a, w, c.Started)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	b := &bridge{desk: c.Desk, now: c.Clock.Now, onEvent: d.onEvent, onClock: d.onClock, onSecond: d.onSecond,
-		onDanmaku: d.onDanmaku, next: d.nextRedraw, speed: opts.Speed}
+		onDanmaku: d.onDanmaku, next: d.nextRedraw, speed: opts.Speed,
+		live: func() bool { return d.shownTab.Load() == tabController }}
 	c.OnDanmaku(b.danmakuChanged)
 	go b.run(ctx)
+	// SIGTERM or Ctrl-C in the terminal closes the window like its close
+	// button: the desk then stops and closes the show log.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	go func() {
+		select {
+		case <-sig:
+			log.Printf("studiodesk: stopping (signal)")
+			fyne.Do(a.Quit)
+		case <-ctx.Done():
+		}
+	}()
 	showWindow(w, title)
 	a.Run()
 }
@@ -258,7 +282,19 @@ type deskUI struct {
 	dmSeen     int64 // danmaku received when the pane was last drawn
 	evidence   *evidenceUI
 	firstRun   *firstRunBar
+	tab        int // the main window's selected tab (tabController, …)
+	// shownTab is tab for the bridge's goroutine
+	shownTab atomic.Int32
 }
+
+// The main window's tabs, in order.
+const (
+	tabController = iota
+	tabStreamer
+	tabProducer
+	tabRemote
+	tabData
+)
 
 func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, env studioEnv, view string, now func() time.Time) *deskUI {
 	d := &deskUI{app: a, desk: desk, win: w, now: now}
@@ -326,6 +362,14 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 	case "presets", "devices":
 		tabs.SelectIndex(2)
 		producerTabs.SelectIndex(map[string]int{"presets": 1, "devices": 2}[view])
+	}
+	d.tab = tabs.SelectedIndex()
+	d.shownTab.Store(int32(d.tab))
+	tabs.OnSelected = func(*container.TabItem) {
+		// Hidden views are not redrawn; the one shown catches up at once.
+		d.tab = tabs.SelectedIndex()
+		d.shownTab.Store(int32(d.tab))
+		d.onTick(d.now())
 	}
 	w.SetContent(d.chrome(tabs, st))
 	w.Canvas().SetOnTypedKey(d.typedKey)
@@ -420,8 +464,10 @@ func (d *deskUI) onSecond(now time.Time) {
 	if d.viewers != nil {
 		viewers = d.viewers()
 	}
-	d.data.tick(d.snap, d.snap.State(now), d.desk.Interactions(), viewers)
-	d.ix.list.Refresh() // countdowns
+	d.data.tick(d.snap, d.snap.State(now), d.desk.Interactions(), viewers, d.tab == tabData)
+	if d.tab == tabController {
+		d.ix.list.Refresh() // countdowns
+	}
 	if d.pipe != nil {
 		if n := d.pipe.Stats().Received; n != d.dmSeen {
 			d.onDanmaku()
@@ -435,7 +481,9 @@ func (d *deskUI) onDanmaku() {
 	if d.pipe != nil {
 		d.dmSeen = d.pipe.Stats().Received
 	}
-	d.danmaku.refresh()
+	if d.tab == tabController {
+		d.danmaku.refresh()
+	}
 	q := hostQuestions(d.pipe)
 	if line := d.ix.hostLine(); line != "" {
 		q = line + "    " + q

@@ -474,7 +474,7 @@ func TestDataPageReportAndVerify(t *testing.T) {
 	clk.Advance(2*time.Minute + 10*time.Second)
 	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyRight})
 	pipe.Ingest(danmaku.Message{ID: "a", ViewerID: "v", ViewerName: "观众", Text: "多少钱？", Time: clk.Now()})
-	d.data.tick(d.desk.Snapshot(), d.desk.Snapshot().State(clk.Now()), d.desk.Interactions(), 1234)
+	d.data.tick(d.desk.Snapshot(), d.desk.Snapshot().State(clk.Now()), d.desk.Interactions(), 1234, true)
 	if d.data.figures["dash.viewers"].Text != "1234" || d.data.figures["dash.questions"].Text != "1" {
 		t.Fatalf("dashboard: viewers %q questions %q", d.data.figures["dash.viewers"].Text, d.data.figures["dash.questions"].Text)
 	}

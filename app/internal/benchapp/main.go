@@ -375,7 +375,8 @@ func measure(c config, s scenario, bin string) (result, error) {
 		res.allocMB = float64(m1.AllocBytes-m0.AllocBytes) / 1e6 / secs
 		res.allocK = float64(m1.AllocObjects-m0.AllocObjects) / 1e3 / secs
 	}
-	if err := p.stop(); err != nil {
+	if err := p.stop(); err != nil && !legacy {
+		// an older binary may not handle SIGTERM; it was killed
 		return result{}, err
 	}
 	return res, nil
