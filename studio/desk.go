@@ -54,6 +54,10 @@ type Config struct {
 	Devices       *Registry
 	Presets       *PresetBook
 	SavePresets   func(*PresetBook) error
+	// PresetsInLog writes the book in the same transaction as the change's
+	// show-log record (a store journal; SavePresets is then not called):
+	// the change is recorded if and only if it is saved.
+	PresetsInLog bool
 	DeviceTimeout time.Duration // per device in a recall (default 300 ms)
 	// Danmaku is the live comment pipeline (nil: none).
 	Danmaku *danmaku.Pipeline

@@ -3,6 +3,8 @@ package studio
 import (
 	"fmt"
 	"time"
+
+	"studiodesk/studio/danmaku"
 )
 
 // Danmaku commands: the controller curates what the host and the broadcast
@@ -52,37 +54,23 @@ var ErrUnknownLine = fmt.Errorf("no such line")
 
 func (d *Desk) applyDanmakuCommand(cmd Command) (handled bool, err error) {
 	p := d.cfg.Danmaku
-	var ok bool
+	var op danmaku.ModOp
+	var id string
 	var payload any
 	switch c := cmd.(type) {
 	case PinDanmaku:
-		if p != nil {
-			ok = p.Pin(c.ID)
-		}
-		payload = map[string]string{"id": c.ID}
+		op, id, payload = danmaku.ModPin, c.ID, map[string]string{"id": c.ID}
 	case UnpinDanmaku:
-		if p != nil {
-			ok = p.Unpin(c.ID)
-		}
-		payload = map[string]string{"id": c.ID}
+		op, id, payload = danmaku.ModUnpin, c.ID, map[string]string{"id": c.ID}
 	case HideDanmaku:
-		if p != nil {
-			ok = p.Hide(c.ID)
-		}
-		payload = map[string]string{"id": c.ID}
+		op, id, payload = danmaku.ModHide, c.ID, map[string]string{"id": c.ID}
 	case BlockViewer:
-		if p != nil {
-			p.Block(c.ViewerID)
-			ok = c.ViewerID != ""
-		}
-		payload = map[string]string{"viewer": c.ViewerID, "name": c.ViewerName}
+		op, id, payload = danmaku.ModBlock, c.ViewerID, map[string]string{"viewer": c.ViewerID, "name": c.ViewerName}
 	case DismissQuestion:
-		if p != nil {
-			ok = p.DismissQuestion(c.ID)
-		}
-		payload = map[string]string{"id": c.ID}
+		op, id, payload = danmaku.ModDismiss, c.ID, map[string]string{"id": c.ID}
 	case LogFigures:
 		if err := d.cfg.Journal.Append(d.run.ID, cmd.Name(), c.Figures); err != nil {
+			d.noteStorage(err)
 			return true, fmt.Errorf("%s: show log: %w", cmd.Name(), err)
 		}
 		return true, nil
@@ -92,11 +80,15 @@ func (d *Desk) applyDanmakuCommand(cmd Command) (handled bool, err error) {
 	if p == nil {
 		return true, fmt.Errorf("%s: %w", cmd.Name(), ErrNoDanmaku)
 	}
-	if !ok {
+	// The record is written first and the feed changes only once it is
+	// durable: a record exists if and only if the action took effect.
+	found, err := p.Moderate(op, id, func() error { return d.cfg.Journal.Append(d.run.ID, cmd.Name(), payload) })
+	if !found {
 		return true, fmt.Errorf("%s: %w", cmd.Name(), ErrUnknownLine)
 	}
-	if err := d.cfg.Journal.Append(d.run.ID, cmd.Name(), payload); err != nil {
-		d.cfg.Logf("desk: show log: %v", err)
+	d.noteStorage(err)
+	if err != nil {
+		return true, fmt.Errorf("%s: show log: %w", cmd.Name(), err)
 	}
 	d.hub.publish(Event{Kind: EventWall, At: d.cfg.Clock.Now()})
 	return true, nil

@@ -78,17 +78,22 @@ func (d *Desk) presetsChanged(cmd Command, err error, payload any) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", cmd.Name(), err)
 	}
-	if lerr := d.record(JournalEntry{Run: d.run.ID, Kind: cmd.Name(), Payload: payload}); lerr != nil {
-		// Not recorded: take the change back (every book change but an
-		// undo pushes one undo step) and refuse the command visibly.
-		if _, undo := cmd.(UndoPreset); !undo && errors.Is(lerr, ErrStorage) {
+	e := JournalEntry{Run: d.run.ID, Kind: cmd.Name(), Payload: payload}
+	if d.cfg.PresetsInLog {
+		e.Also = d.cfg.Presets.SaveTx
+	}
+	if lerr := d.record(e); lerr != nil {
+		// Neither recorded nor saved: take the change back (every book
+		// change but an undo pushes one undo step) and refuse the command
+		// visibly.
+		if _, undo := cmd.(UndoPreset); !undo && (d.cfg.PresetsInLog || errors.Is(lerr, ErrStorage)) {
 			_ = d.cfg.Presets.Undo()
 			d.publishSnapshot()
 			return fmt.Errorf("%s: show log: %w", cmd.Name(), lerr)
 		}
 		d.cfg.Logf("desk: show log: %v", lerr)
 	}
-	if d.cfg.SavePresets != nil {
+	if d.cfg.SavePresets != nil && !d.cfg.PresetsInLog {
 		if serr := d.cfg.SavePresets(d.cfg.Presets); serr != nil {
 			d.publishError(fmt.Errorf("%s: save presets: %w", cmd.Name(), serr))
 		}

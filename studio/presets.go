@@ -730,23 +730,29 @@ func (b *PresetBook) Save(st *store.Store) error {
 	if st == nil {
 		return errors.New("save presets: no store")
 	}
-	keys, err := st.Keys(store.BucketPresets)
+	return st.Commit(b.SaveTx)
+}
+
+// SaveTx writes the book within tx, so that a preset change and its
+// show-log record are committed together (Config.PresetsInLog).
+func (b *PresetBook) SaveTx(tx *store.Tx) error {
+	keys, err := tx.Keys(store.BucketPresets)
 	if err != nil {
 		return fmt.Errorf("save presets: %w", err)
 	}
 	order := make([]string, len(b.list))
 	for i, p := range b.list {
-		if err := st.Put(store.BucketPresets, p.ID, p); err != nil {
+		if err := tx.Put(store.BucketPresets, p.ID, p); err != nil {
 			return fmt.Errorf("save presets: preset %q: %w", p.label(), err)
 		}
 		order[i] = p.ID
 	}
-	if err := st.Put(store.BucketPresets, presetOrderKey, order); err != nil {
+	if err := tx.Put(store.BucketPresets, presetOrderKey, order); err != nil {
 		return fmt.Errorf("save presets: order: %w", err)
 	}
 	for _, k := range keys {
 		if k != presetOrderKey && b.index(k) < 0 {
-			if err := st.Delete(store.BucketPresets, k); err != nil {
+			if err := tx.Delete(store.BucketPresets, k); err != nil {
 				return fmt.Errorf("save presets: remove %q: %w", k, err)
 			}
 		}

@@ -172,6 +172,7 @@ func Open(o Options) (*App, error) {
 	st := a.Store
 	cfg := a.Boot.Config(o.Rehearsal)
 	cfg.Devices, cfg.Presets, cfg.SavePresets = a.Registry, a.Presets, func(b *studio.PresetBook) error { return b.Save(st) }
+	cfg.PresetsInLog = true // a preset change and its record: one transaction
 	cfg.Danmaku, cfg.Interact = a.Pipeline, studio.InteractConfig{Platform: a.Platform, Outbox: st}
 	a.Desk = studio.New(cfg)
 	for _, c := range studio.DemoInteractions() {

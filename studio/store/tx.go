@@ -198,3 +198,26 @@ func (s *Store) view(fn func(*bolt.Tx) error) (err error) {
 
 // ReadOnly reports whether the store was opened with OpenReadOnly.
 func (s *Store) ReadOnly() bool { return s.readOnly }
+
+// Keys lists a bucket's document keys within the transaction (see
+// Store.Keys).
+func (t *Tx) Keys(bucket string) ([]string, error) {
+	if err := checkDocBucket(bucket); err != nil {
+		return nil, err
+	}
+	var keys []string
+	b := t.tx.Bucket([]byte(bucket))
+	if b == nil {
+		return nil, nil
+	}
+	err := b.ForEach(func(k, v []byte) error {
+		if v != nil { // nil value means a nested bucket, not a document
+			keys = append(keys, string(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: bucket %q: keys: %w", bucket, err)
+	}
+	return keys, nil
+}
