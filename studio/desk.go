@@ -51,13 +51,13 @@ type Config struct {
 	Logf      func(format string, args ...any)
 	// Devices and Presets are the studio's devices and scene presets (empty
 	// when nil). SavePresets persists the book after every change.
-	Devices       *Registry
-	Presets       *PresetBook
-	SavePresets   func(*PresetBook) error
+	Devices     *Registry
+	Presets     *PresetBook
+	SavePresets func(*PresetBook) error
 	// PresetsInLog writes the book in the same transaction as the change's
 	// show-log record (a store journal; SavePresets is then not called):
 	// the change is recorded if and only if it is saved.
-	PresetsInLog bool
+	PresetsInLog  bool
 	DeviceTimeout time.Duration // per device in a recall (default 300 ms)
 	// Danmaku is the live comment pipeline (nil: none).
 	Danmaku *danmaku.Pipeline
