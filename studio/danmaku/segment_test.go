@@ -118,3 +118,26 @@ func TestCompactDictionaryRejectsDamage(t *testing.T) {
 }
 
 func mathLog(x float64) float64 { return math.Log(x) }
+
+var benchTexts = []string{"主播170斤穿什么码", "这个精华敏感肌能用吗", "什么时候发货包邮吗", "已拍两单等发货", "质量好回购第三次了", "上链接上链接", "口红色号显白吗"}
+
+// BenchmarkCutCompact and BenchmarkCutGse compare one cut on the compact
+// dictionary with gse's own (same output, see above).
+func BenchmarkCutCompact(b *testing.B) {
+	if err := LoadSegmenter(); err != nil {
+		b.Fatal(err)
+	}
+	d := sharedSeg.dict
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		d.cut(benchTexts[i%len(benchTexts)])
+	}
+}
+
+func BenchmarkCutGse(b *testing.B) {
+	ref := gseReference(b)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		ref.Cut(benchTexts[i%len(benchTexts)], true)
+	}
+}
