@@ -2,7 +2,11 @@
 // YAML and XLSX import/export, compliance lint, and the pure Timer.
 package scripts
 
-import "time"
+import (
+	"time"
+
+	"studiodesk/studio/interact"
+)
 
 // SegmentKind classifies a rundown segment.
 type SegmentKind string
@@ -37,6 +41,10 @@ type Show struct {
 	// AdjustmentWindows is how many re-plans the controller may make (0 → 3).
 	AdjustmentWindows int       `yaml:"adjustment_windows,omitempty" json:"adjustment_windows,omitempty"`
 	Segments          []Segment `yaml:"segments" json:"segments"`
+	// Coupons and Votes are the show's interactions; a segment's
+	// Interaction names one of them by id (see docs/script-format.md).
+	Coupons []interact.Coupon `yaml:"coupons,omitempty" json:"coupons,omitempty"`
+	Votes   []interact.Vote   `yaml:"votes,omitempty" json:"votes,omitempty"`
 }
 
 // Segment is one block of the rundown.

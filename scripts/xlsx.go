@@ -148,6 +148,9 @@ func ImportXLSX(name string, r io.Reader) (*Show, error) {
 	if iss := checkStructure(s); iss != nil {
 		return nil, x.located(s, iss, showSheet)
 	}
+	if err := x.readInteractions(s, sheets); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -650,6 +653,9 @@ func ExportXLSX(s *Show, w io.Writer) (err error) {
 	}
 	if err := f.SetColWidth(showSheetName, "B", "B", 32); err != nil {
 		return fmt.Errorf("scripts: export xlsx: %w", err)
+	}
+	if err := writeInteractSheet(f, s); err != nil {
+		return err
 	}
 	if _, err := f.WriteTo(w); err != nil {
 		return fmt.Errorf("scripts: export xlsx: %w", err)
