@@ -73,7 +73,7 @@ type Desk struct {
 	// inbox runs closures on the desk goroutine: background work (a
 	// platform acknowledgement, a timer) reports back through it.
 	inbox chan func()
-	ix    *interactState
+	ix    *interactEngine
 }
 
 type request struct {
@@ -115,6 +115,7 @@ func New(cfg Config) *Desk {
 	}
 	d.cueTimer = cfg.Clock.NewTimer(time.Hour)
 	d.cueTimer.Stop()
+	d.ix = newInteractEngine(d)
 	d.publishSnapshot()
 	go d.loop(ctx)
 	return d
@@ -196,7 +197,7 @@ func (d *Desk) apply(cmd Command) error {
 	if handled, err := d.applyDanmakuCommand(cmd); handled {
 		return err
 	}
-	if handled, err := d.applyInteractionCommand(cmd); handled {
+	if handled, err := d.ix.applyInteractionCommand(cmd); handled {
 		return err
 	}
 	if d.show == nil {
@@ -226,10 +227,10 @@ func (d *Desk) apply(cmd Command) error {
 	switch a.Kind {
 	case scripts.AnchorStart:
 		d.recallForSegment(0)
-		d.armForSegment(0)
+		d.ix.armForSegment(0)
 	case scripts.AnchorGoto:
 		d.recallForSegment(a.Segment)
-		d.armForSegment(a.Segment)
+		d.ix.armForSegment(a.Segment)
 	}
 	return nil
 }
