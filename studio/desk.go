@@ -226,6 +226,7 @@ func (d *Desk) apply(cmd Command) error {
 	d.schedule(now)
 	switch a.Kind {
 	case scripts.AnchorStart:
+		d.ix.newRun(now)
 		d.recallForSegment(0)
 		d.ix.armForSegment(0)
 	case scripts.AnchorGoto:
@@ -264,6 +265,7 @@ func (d *Desk) loadShow(s *scripts.Show, now time.Time) error {
 	d.lastCue = now
 	d.publishSnapshot()
 	d.schedule(now)
+	d.ix.loadShow(s, now)
 	return nil
 }
 
@@ -338,6 +340,7 @@ type MemoryJournal struct {
 	mu      sync.Mutex
 	records []JournalRecord
 	run     *Run
+	ix      *InteractState
 	// failNext makes the next Append fail (fault injection in tests).
 	failNext error
 }

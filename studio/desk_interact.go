@@ -37,6 +37,8 @@ type InteractConfig struct {
 	// OnChange, if set, receives every published interaction snapshot on
 	// the desk goroutine; it must not block (hand off, e.g. fyne.Do).
 	OnChange func(Interactions)
+	// Viewers, if set, returns the audience now (for participation).
+	Viewers func() int
 }
 
 // Interaction commands. Firing a coupon moves money: the UI confirms first.
@@ -120,6 +122,7 @@ type interactEngine struct {
 	expiry  ClockTimer
 	retry   ClockTimer
 	seq     uint64
+	claims  map[string]*claimMinute // open claims-per-minute counts by coupon
 }
 
 // outSend is an outbox command the desk is delivering.
@@ -198,7 +201,7 @@ func (e *interactEngine) applyInteractionCommand(cmd Command) (handled bool, err
 		if err := e.book.Arm(c.ID, now); err != nil {
 			return true, err
 		}
-		e.log(cmd.Name(), map[string]string{"id": c.ID})
+		e.log(interact.LogArm, interact.StateLog{ID: c.ID, State: interact.Armed, Node: e.nodeOnAir()})
 	case FireCoupon:
 		if err := e.fireCoupon(c.ID, now); err != nil {
 			return true, err
@@ -216,7 +219,8 @@ func (e *interactEngine) applyInteractionCommand(cmd Command) (handled bool, err
 		if err := ix.book.Cancel(c.ID, c.Reason, now); err != nil {
 			return true, err
 		}
-		e.log(cmd.Name(), map[string]string{"id": c.ID, "reason": c.Reason})
+		e.log(interact.LogCancel, interact.StateLog{ID: c.ID, State: interact.Cancelled, Reason: c.Reason, Node: e.nodeOnAir()})
+		e.flushClaims(c.ID)
 		e.dropQueued(c.ID)
 		e.armExpiry(now)
 	default:
@@ -240,7 +244,9 @@ func (e *interactEngine) platformFor(kind interact.Kind, label string, op intera
 	if p == nil {
 		return nil, fmt.Errorf("%s %q: %s: %w", kind, label, op, ErrNoPlatform)
 	}
-	if !need(p.Capabilities()) {
+	// Before the link is up (a bridge before its first welcome) the
+	// capabilities are not known yet: the command is queued, not refused.
+	if capsKnown(p) && !need(p.Capabilities()) {
 		return nil, fmt.Errorf("%s %q: %s: %w", kind, label, op, &UnsupportedError{Platform: p.Name()})
 	}
 	return p, nil
@@ -273,9 +279,10 @@ func (e *interactEngine) fireCoupon(id string, now time.Time) error {
 	if err := ix.book.Fire(id, key, now); err != nil {
 		return err // checked above; cannot happen
 	}
-	e.log("fire_coupon", map[string]any{"id": c.ID, "name": c.Label(), "key": key, "stock": c.Stock,
-		"per_viewer": c.PerViewer, "window_s": int(c.Window / time.Second), "face_value": c.FaceValue,
-		"threshold": c.Threshold, "discount": c.Discount, "price_protection": c.PriceProtection})
+	e.log(interact.LogFire, interact.FiredLog{ID: c.ID, Name: c.Label(), Key: key, Stock: c.Stock,
+		PerViewer: c.PerViewer, WindowS: int(c.Window / time.Second), FaceValue: c.FaceValue,
+		Threshold: c.Threshold, Discount: c.Discount, PriceProtection: c.PriceProtection,
+		PlannedNode: e.plannedNode(c.ID), Node: e.nodeOnAir(), Queued: !linkUp(e.d.cfg.Interact.Platform)})
 	e.enqueue(item, id)
 	return nil
 }
@@ -335,8 +342,13 @@ func (e *interactEngine) startVote(id string, now time.Time) error {
 	if err := ix.book.StartVote(id, key, now); err != nil {
 		return err
 	}
-	e.log("start_vote", map[string]any{"id": vo.ID, "question": vo.Question, "options": vo.Options,
-		"duration_s": int(vo.Duration / time.Second), "mode": vo.Mode, "change_rule": vo.ChangeRule, "key": key})
+	viewers := 0
+	if f := e.d.cfg.Interact.Viewers; f != nil {
+		viewers = f()
+	}
+	e.log(interact.LogStart, interact.StartedLog{ID: vo.ID, Question: vo.Question, Options: vo.Options,
+		DurationS: int(vo.Duration / time.Second), Mode: vo.Mode, ChangeRule: vo.ChangeRule, Key: key,
+		PlannedNode: e.plannedNode(vo.ID), Node: e.nodeOnAir(), Viewers: viewers})
 	if item != nil {
 		ix.book.SetDelivery(id, interact.Sending, "")
 		e.enqueue(*item, id)
@@ -362,7 +374,7 @@ func (e *interactEngine) endVote(id string, now time.Time) error {
 			e.enqueue(item, "")
 		}
 	}
-	e.logResult(id, "end_vote")
+	e.logResult(id, interact.LogEnd)
 	e.armExpiry(now)
 	return nil
 }
@@ -389,12 +401,13 @@ func (e *interactEngine) logResult(id, kind string) {
 		return
 	}
 	if v.Kind == interact.KindCoupon {
-		e.log(kind, map[string]any{"id": id, "name": v.Label, "claims": v.Claims, "stock_left": v.StockLeft,
-			"refused": v.Refused, "live_at": v.LiveAt, "ends_at": v.EndsAt})
+		e.flushClaims(id)
+		e.log(kind, interact.ResultLog{ID: id, Kind: v.Kind, Name: v.Label, Claims: v.Claims, StockLeft: v.StockLeft,
+			Stock: v.Coupon.Stock, Refused: v.Refused, LiveAt: v.LiveAt, EndsAt: v.EndsAt})
 		return
 	}
-	e.log(kind, map[string]any{"id": id, "question": v.Vote.Question, "options": v.Vote.Options,
-		"counts": v.Counts, "total": v.Total, "percent": v.Percent})
+	e.log(kind, interact.ResultLog{ID: id, Kind: v.Kind, Question: v.Vote.Question, Options: v.Vote.Options,
+		Counts: v.Counts, Total: v.Total, Percent: v.Percent, LiveAt: v.LiveAt, EndsAt: v.EndsAt})
 }
 
 // ixEnqueue starts delivering an outbox item now.
@@ -456,13 +469,13 @@ func (e *interactEngine) acked(key string, ack platform.Ack, sendErr error) {
 			e.d.cfg.Logf("desk: outbox done %s: %v", key, err)
 		}
 		delete(ix.pending, key)
-		e.log("interaction_ack", map[string]any{"key": key, "kind": s.item.Kind, "id": s.ref,
-			"duplicate": ack.Duplicate, "attempts": s.failures + 1, "result": ack.Result})
+		e.log(interact.LogAck, interact.DeliveryLog{Key: key, Kind: s.item.Kind, ID: s.ref,
+			Duplicate: ack.Duplicate, Attempts: s.failures + 1, Result: ack.Result})
 		if s.ref != "" {
 			ix.book.Delivered(s.ref, now)
 			e.armExpiry(now)
 		}
-	case sendErr == nil || errors.Is(sendErr, platform.ErrUnsupported):
+	case sendErr == nil || (errors.Is(sendErr, platform.ErrUnsupported) && capsKnown(e.d.cfg.Interact.Platform)):
 		// Refused: re-sending the same key gets the same answer.
 		reason := string(ack.Result)
 		if sendErr != nil {
@@ -472,7 +485,7 @@ func (e *interactEngine) acked(key string, ack platform.Ack, sendErr error) {
 			e.d.cfg.Logf("desk: outbox done %s: %v", key, err)
 		}
 		delete(ix.pending, key)
-		e.log("interaction_refused", map[string]any{"key": key, "kind": s.item.Kind, "id": s.ref, "reason": reason})
+		e.log(interact.LogRefused, interact.DeliveryLog{Key: key, Kind: s.item.Kind, ID: s.ref, Reason: reason})
 		if s.ref != "" {
 			ix.book.Refuse(s.ref, reason, now)
 			e.armExpiry(now)
@@ -496,7 +509,7 @@ func (e *interactEngine) acked(key string, ack platform.Ack, sendErr error) {
 			ix.book.SetDelivery(s.ref, interact.Queued, sendErr.Error())
 		}
 		if s.failures == 1 {
-			e.log("interaction_queued", map[string]any{"key": key, "kind": s.item.Kind, "id": s.ref, "error": sendErr.Error()})
+			e.log(interact.LogQueued, interact.DeliveryLog{Key: key, Kind: s.item.Kind, ID: s.ref, Error: sendErr.Error()})
 		}
 		e.armRetry(now)
 	}
@@ -542,7 +555,7 @@ func (e *interactEngine) expire() {
 	now := e.d.cfg.Clock.Now()
 	closed := ix.book.Expire(now)
 	for _, id := range closed {
-		e.logResult(id, "interaction_closed")
+		e.logResult(id, interact.LogClosed)
 	}
 	e.armExpiry(now)
 	if len(closed) > 0 {
@@ -607,6 +620,7 @@ func (e *interactEngine) publish(why string) {
 	ix := e
 	ix.seq++
 	snap := e.snapshot()
+	e.persist(snap.At)
 	e.d.hub.publish(Event{Kind: EventInteraction, At: snap.At, Message: why})
 	if f := e.d.cfg.Interact.OnChange; f != nil {
 		f(snap)
@@ -623,6 +637,7 @@ func (d *Desk) PlatformEvent(ev platform.Event) {
 		d.postAsync(func() {
 			ix := d.ix
 			if ix.book.Claim(ev.Ref, ev.ViewerID, ev.ID, ev.Time) {
+				ix.countClaim(ev.Ref, ev.Time)
 				d.ix.publish("claim")
 			}
 		})
@@ -825,18 +840,5 @@ func (e *interactEngine) armForSegment(index int) {
 	}
 	if _, err := e.applyInteractionCommand(ArmInteraction{ID: id}); err != nil {
 		e.d.publishError(err)
-	}
-}
-
-// DemoInteractions are the demo show's coupon and vote definitions, with
-// the ids its interaction nodes name.
-func DemoInteractions() []Command {
-	return []Command{
-		DefineCoupon{Coupon: interact.Coupon{ID: "coupon-1", Name: "精华液限时券", Discount: "满199减30", FaceValue: 3000, Threshold: 19900,
-			Stock: 500, PerViewer: 1, Window: 3 * time.Minute, PriceProtection: "直播间价保15天"}},
-		DefineVote{Vote: interact.Vote{ID: "vote-1", Question: "下一个想看哪款？扣数字投票", Options: []string{"玻尿酸面霜", "烟酰胺精华", "防晒喷雾"},
-			Duration: 2 * time.Minute, Mode: "digits", ChangeRule: "first"}},
-		DefineCoupon{Coupon: interact.Coupon{ID: "lottery-1", Name: "满赠礼盒券", Discount: "满299赠礼盒", FaceValue: 0, Threshold: 29900,
-			Stock: 100, PerViewer: 1, Window: 3 * time.Minute}},
 	}
 }

@@ -161,11 +161,6 @@ func Main(args []string) int {
 		Interact: studio.InteractConfig{Platform: plat, Outbox: st},
 	})
 	defer desk.Close()
-	for _, c := range studio.DemoInteractions() {
-		if err := desk.Do(context.Background(), c); err != nil {
-			log.Printf("studiodesk: %v", err)
-		}
-	}
 	// Anything fired but not acknowledged before a crash goes out again,
 	// with the same idempotency key.
 	desk.ResendPending()
