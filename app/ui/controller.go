@@ -37,6 +37,7 @@ type controllerView struct {
 	selected int
 	right    *fyne.Container
 	left     *container.Split
+	card     *fyne.Container // the interactions card, above the rundown
 	badge    *canvas.Text
 }
 
@@ -44,6 +45,13 @@ type controllerView struct {
 func (v *controllerView) addBelowRundown(o fyne.CanvasObject) {
 	v.left.Trailing = o
 	v.left.Refresh()
+}
+
+// setCard puts the interactions card above the rundown, outside any
+// scroll, so it is always in view.
+func (v *controllerView) setCard(o fyne.CanvasObject) {
+	v.card.Objects = []fyne.CanvasObject{o}
+	v.card.Refresh()
 }
 
 // addSide appends a panel (the preset grid) under the live controls.
@@ -116,7 +124,8 @@ func newControllerView(runner *actionRunner) *controllerView {
 	right := v.right
 	v.left = container.NewVSplit(v.rundown, container.NewStack())
 	v.left.Offset = 0.5
-	split := container.NewHSplit(v.left, container.NewVScroll(right))
+	v.card = container.NewStack()
+	split := container.NewHSplit(container.NewBorder(v.card, nil, nil, nil, v.left), container.NewVScroll(right))
 	split.Offset = 0.55
 	v.root = container.NewBorder(nil, v.status, nil, nil, split)
 	return v

@@ -319,7 +319,7 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 	d.devices = newDevicesPage(env.reg, st, env.cfgs, env.rehearsal)
 	d.controller.addSide(d.presets.root)
 	d.ix = newInteractionsPane(d.runner, now)
-	d.controller.addSide(d.ix.root)
+	d.controller.setCard(d.ix.root)
 	d.pipe = env.pipe
 	d.danmaku = newDanmakuPane(env.pipe, d.runner)
 	d.controller.addBelowRundown(d.danmaku.root)
@@ -497,14 +497,13 @@ func (d *deskUI) onTick(now time.Time) {
 	// Comments redraw at 3-4 Hz: readable, and cheap at any message rate.
 	if d.ticks%3 == 0 {
 		d.danmaku.refresh()
-		d.ix.list.Refresh() // countdowns
+		d.ix.tick() // countdowns
 		q := hostQuestions(d.pipe)
-		if line := d.ix.hostLine(); line != "" {
-			q = line + "    " + q
-		}
 		d.streamer.setQuestions(q)
+		d.streamer.ix.set(d.ix.items, now)
 		if d.hostView != nil {
 			d.hostView.setQuestions(q)
+			d.hostView.ix.set(d.ix.items, now)
 		}
 	}
 }
