@@ -299,6 +299,7 @@ type deskUI struct {
 	overlayURL *widget.Label
 	remote     *remotePage
 	ix         *interactionsPane
+	ixEditor   *ixEditor
 	data       *dataPage
 	viewers    func() int
 	devices    *devicesPage
@@ -314,6 +315,8 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 	d.streamer = newStreamerView()
 	d.controller = newControllerView(d.runner)
 	d.producer = newProducerView(desk, w, st)
+	d.ixEditor = newIxEditor(d.producer)
+	d.producer.onChange = d.ixEditor.reload
 	d.presets = newPresetGrid(d.runner)
 	d.editor = newPresetEditor(d.runner, env.reg)
 	d.devices = newDevicesPage(env.reg, st, env.cfgs, env.rehearsal)
@@ -339,6 +342,7 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 	d.remote.now = now
 	producerTabs := container.NewAppTabs(
 		container.NewTabItem(T("prod.script"), d.producer.root),
+		container.NewTabItem(T("ixe.tab"), d.ixEditor.root),
 		container.NewTabItem(T("prod.presets"), d.editor.root),
 		container.NewTabItem(T("prod.devices"), d.devices.root),
 	)
@@ -368,7 +372,7 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 		tabs.SelectIndex(4)
 	case "presets", "devices":
 		tabs.SelectIndex(2)
-		producerTabs.SelectIndex(map[string]int{"presets": 1, "devices": 2}[view])
+		producerTabs.SelectIndex(map[string]int{"presets": 2, "devices": 3}[view])
 	}
 	w.SetContent(tabs)
 	w.Canvas().SetOnTypedKey(d.typedKey)
