@@ -3,6 +3,7 @@ package scripts
 import (
 	"bytes"
 	"errors"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -248,6 +249,38 @@ func TestYuan(t *testing.T) {
 	for _, bad := range []string{"1.234", "abc", "NaN", "1e12"} {
 		if _, err := ParseYuan(bad); err == nil {
 			t.Errorf("ParseYuan(%q) accepted", bad)
+		}
+	}
+}
+
+// The complete example of docs/script-format.md loads, with its 2 coupons
+// and 2 votes attached to their nodes.
+func TestDocsInteractionsExampleLoads(t *testing.T) {
+	doc, err := os.ReadFile("../docs/script-format.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "## Interactions: coupons and votes")
+	if !ok {
+		t.Fatal("docs: no interactions section")
+	}
+	_, rest, _ = strings.Cut(rest, "```yaml\n")
+	example, _, ok := strings.Cut(rest, "```")
+	if !ok {
+		t.Fatal("docs: no YAML example")
+	}
+	s, err := LoadYAML("script-format.md", []byte(example))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Coupons) != 2 || len(s.Votes) != 2 {
+		t.Fatalf("%d coupons, %d votes", len(s.Coupons), len(s.Votes))
+	}
+	for _, g := range s.Segments {
+		if g.Kind == KindInteraction {
+			if c, v := s.FindInteraction(g.Interaction); c == nil && v == nil {
+				t.Fatalf("node %s names %q", g.ID, g.Interaction)
+			}
 		}
 	}
 }
