@@ -141,7 +141,6 @@ func (e *interactEngine) flushClaims(id string) {
 func (e *interactEngine) loadShow(s *scripts.Show, now time.Time) {
 	e.book = interact.NewBook()
 	e.claims = nil
-	def := interact.DefinedLog{Show: s.ID, Coupons: s.Coupons, Votes: s.Votes, Nodes: map[string]string{}}
 	for _, c := range s.Coupons {
 		if err := e.book.DefineCoupon(c); err != nil {
 			e.d.publishError(fmt.Errorf("load show %q: %w", s.ID, err))
@@ -152,12 +151,7 @@ func (e *interactEngine) loadShow(s *scripts.Show, now time.Time) {
 			e.d.publishError(fmt.Errorf("load show %q: %w", s.ID, err))
 		}
 	}
-	for _, g := range s.Segments {
-		if g.Interaction != "" {
-			def.Nodes[g.ID] = g.Interaction
-		}
-	}
-	e.log(interact.LogDefined, def)
+	e.log(interact.LogDefined, definedLog(s))
 	hadItems := e.seq > 0
 	e.restore(s, now)
 	e.armExpiry(now)
@@ -205,6 +199,9 @@ func (e *interactEngine) newRun(now time.Time) {
 	}
 	old := e.book
 	e.book = interact.NewBook()
+	if len(e.d.show.Coupons)+len(e.d.show.Votes) > 0 {
+		e.log(interact.LogDefined, definedLog(e.d.show))
+	}
 	for _, c := range e.d.show.Coupons {
 		_ = e.book.DefineCoupon(c)
 	}
@@ -236,4 +233,15 @@ func (e *interactEngine) persist(now time.Time) {
 		e.d.cfg.Logf("desk: %v", err)
 		e.d.hub.publish(Event{Kind: EventError, At: now, Err: err, Message: err.Error()})
 	}
+}
+
+// definedLog is the show's interactions as loaded, with their nodes.
+func definedLog(s *scripts.Show) interact.DefinedLog {
+	def := interact.DefinedLog{Show: s.ID, Coupons: s.Coupons, Votes: s.Votes, Nodes: map[string]string{}}
+	for _, g := range s.Segments {
+		if g.Interaction != "" {
+			def.Nodes[g.ID] = g.Interaction
+		}
+	}
+	return def
 }

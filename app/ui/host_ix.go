@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -60,4 +61,17 @@ func (h *hostIxPanel) set(items []interact.View, now time.Time) {
 	if !h.root.Visible() {
 		h.root.Show()
 	}
+}
+
+// viewerCount hands the live feed's audience to the desk, which starts
+// before the feed (participation = voters / viewers in the show log).
+type viewerCount struct{ f atomic.Pointer[func() int] }
+
+func (v *viewerCount) set(f func() int) { v.f.Store(&f) }
+
+func (v *viewerCount) get() int {
+	if f := v.f.Load(); f != nil {
+		return (*f)()
+	}
+	return 0
 }

@@ -153,18 +153,20 @@ func Main(args []string) int {
 		fmt.Fprintln(os.Stderr, "studiodesk:", err)
 		return 2
 	}
+	audience := &viewerCount{} // the live feed's audience, once it runs
 	desk := studio.New(studio.Config{
 		Clock:   clk,
 		Journal: studio.NewStoreJournal(st), Rehearsal: opts.Rehearsal,
 		Devices: env.reg, Presets: env.book, SavePresets: func(b *studio.PresetBook) error { return b.Save(st) },
 		Danmaku:  env.pipe,
-		Interact: studio.InteractConfig{Platform: plat, Outbox: st},
+		Interact: studio.InteractConfig{Platform: plat, Outbox: st, Viewers: audience.get},
 	})
 	defer desk.Close()
 	// Anything fired but not acknowledged before a crash goes out again,
 	// with the same idempotency key.
 	desk.ResendPending()
 	live := startLive(desk, env.pipe, plat, opts.OverlayAddr)
+	audience.set(live.viewers)
 	defer live.stop()
 	show, err := loadCurrentShow(st)
 	if err != nil {
