@@ -23,14 +23,15 @@ type hostIxPanel struct {
 }
 
 func newHostIxPanel() *hostIxPanel {
-	h := &hostIxPanel{title: newText(34, colWarning, true), count: newText(56, colText, true), bars: newVoteBars(26)}
+	h := &hostIxPanel{title: newText(28, colWarning, true), count: newText(40, colWarning, true), bars: newVoteBars(20)}
 	h.root = container.NewVBox(h.title, h.count, h.bars.root)
 	h.root.Hide()
 	return h
 }
 
-// set shows the live interaction (a live coupon first), or hides the panel.
-func (h *hostIxPanel) set(items []interact.View, now time.Time) {
+// set shows the live interaction (a live coupon first), or hides the
+// panel; it reports whether the panel shows.
+func (h *hostIxPanel) set(items []interact.View, now time.Time) bool {
 	var live *interact.View
 	for i := range items {
 		v := &items[i]
@@ -42,24 +43,56 @@ func (h *hostIxPanel) set(items []interact.View, now time.Time) {
 		if h.root.Visible() {
 			h.root.Hide()
 		}
-		return
+		return false
 	}
 	left := "--:--"
 	if !live.EndsAt.IsZero() {
 		left = clock(max(live.EndsAt.Sub(now), 0))
 	}
 	if live.Kind == interact.KindCoupon && live.Coupon != nil {
-		setText(h.title, T("ix.host.coupon")+" · "+shorten(live.Label, 24)+" · "+couponRule(live.Coupon))
-		setText(h.count, fmt.Sprintf("%s  ·  %s %d/%d", left, T("ix.stock"), live.StockLeft, live.Coupon.Stock))
+		setText(h.count, fmt.Sprintf("%s · %s · %s  %s %d/%d", T("ix.host.coupon"), shorten(live.Label, 16), left,
+			T("ix.stock"), live.StockLeft, live.Coupon.Stock))
+		h.title.Hide()
+		h.count.Show()
 		h.bars.root.Hide()
 	} else if live.Vote != nil {
-		setText(h.title, T("ix.host.vote")+" · "+shorten(live.Vote.Question, 30))
-		setText(h.count, fmt.Sprintf("%s  ·  %d %s", left, live.Total, T("ix.votes")))
+		setText(h.title, fmt.Sprintf("%s · %s · %s · %d %s", T("ix.host.vote"), shorten(live.Vote.Question, 24), left, live.Total, T("ix.votes")))
+		h.count.Hide()
+		h.title.Show()
 		h.bars.set(live.Vote.Options, live.Counts, live.Percent)
 		h.bars.root.Show()
 	}
 	if !h.root.Visible() {
 		h.root.Show()
+	}
+	return true
+}
+
+// setInteraction shows the live interaction on the host screen, making
+// room for it by folding the next-point and time-left lines (and an empty
+// cue line) while it runs.
+func (v *streamerView) setInteraction(items []interact.View, now time.Time) {
+	live := v.ix.set(items, now)
+	for _, o := range []fyne.CanvasObject{v.next, v.pointLeft, v.sayLabel} {
+		if live && o.Visible() {
+			o.Hide()
+		} else if !live && !o.Visible() {
+			o.Show()
+		}
+	}
+	// The segment clock gives up some size while an interaction runs.
+	size := float32(220)
+	if live {
+		size = 150
+	}
+	if v.remaining.TextSize != size {
+		v.remaining.TextSize = size
+		v.remaining.Refresh()
+	}
+	if live && v.cue.Text == "" {
+		v.cue.Hide()
+	} else if !v.cue.Visible() {
+		v.cue.Show()
 	}
 }
 

@@ -148,8 +148,8 @@ func TestEditorCouponToCardAndHostCountdown(t *testing.T) {
 	if got := d.streamer.ix.count.Text; !d.streamer.ix.root.Visible() || !strings.Contains(got, "02:00") && !strings.Contains(got, "01:59") || !strings.Contains(got, "200/200") {
 		t.Fatalf("host view %q visible=%v", got, d.streamer.ix.root.Visible())
 	}
-	if !strings.Contains(d.streamer.ix.title.Text, "精华液限时券") {
-		t.Fatalf("host title %q", d.streamer.ix.title.Text)
+	if !strings.Contains(d.streamer.ix.count.Text, "精华液限时券") {
+		t.Fatalf("host line %q", d.streamer.ix.count.Text)
 	}
 }
 

@@ -506,10 +506,10 @@ func (d *deskUI) onTick(now time.Time) {
 		d.ix.tick() // countdowns
 		q := hostQuestions(d.pipe)
 		d.streamer.setQuestions(q)
-		d.streamer.ix.set(d.ix.items, now)
+		d.streamer.setInteraction(d.ix.items, now)
 		if d.hostView != nil {
 			d.hostView.setQuestions(q)
-			d.hostView.ix.set(d.ix.items, now)
+			d.hostView.setInteraction(d.ix.items, now)
 		}
 	}
 }
