@@ -154,6 +154,12 @@ func (e *interactEngine) loadShow(s *scripts.Show, now time.Time) {
 	e.log(interact.LogDefined, definedLog(s))
 	hadItems := e.seq > 0
 	e.restore(s, now)
+	// Deliveries resent before the show came back find their interaction.
+	for _, p := range e.pending {
+		if p.ref == "" {
+			p.ref = e.refFor(p.item.Key)
+		}
+	}
 	e.armExpiry(now)
 	if hadItems || len(e.book.Views()) > 0 {
 		e.publish("load")

@@ -162,9 +162,6 @@ func Main(args []string) int {
 		Interact: studio.InteractConfig{Platform: plat, Outbox: st, Viewers: audience.get},
 	})
 	defer desk.Close()
-	// Anything fired but not acknowledged before a crash goes out again,
-	// with the same idempotency key.
-	desk.ResendPending()
 	live := startLive(desk, env.pipe, plat, opts.OverlayAddr)
 	audience.set(live.viewers)
 	defer live.stop()
@@ -175,6 +172,10 @@ func Main(args []string) int {
 	if err := desk.Do(context.Background(), studio.LoadShow{Show: show}); err != nil {
 		log.Printf("studiodesk: %v", err)
 	}
+	// Anything fired but not acknowledged before a crash goes out again,
+	// with the same idempotency key, once the show's interactions (and
+	// their persisted state) are back.
+	desk.ResendPending()
 	if opts.DemoRun {
 		_ = desk.Do(context.Background(), studio.Start{})
 	}
