@@ -17,6 +17,7 @@ func init() {
 		"ix.host.coupon": {"优惠券", "Coupon"},
 		"ix.host.vote":   {"投票", "Vote"},
 
+		"ixe.at":          {"挂在", "at"},
 		"ixe.tab":         {"互动", "Interactions"},
 		"ixe.add_coupon":  {"新建优惠券", "New coupon"},
 		"ixe.add_vote":    {"新建投票", "New vote"},

@@ -186,6 +186,9 @@ func (e *ixEditor) reload() {
 	if e.sel.valid() && !e.exists(e.sel) {
 		e.sel = ixRef{}
 	}
+	if !e.sel.valid() && len(e.rows) > 0 {
+		e.sel = e.rows[0]
+	}
 	e.list.Refresh()
 	e.selectRef(e.sel)
 }
@@ -223,7 +226,7 @@ func (e *ixEditor) rowText(r ixRef) string {
 		t = fmt.Sprintf("%s %s (%s) · %d %s", T("ix.tag.vote"), v.Question, v.ID, len(v.Options), T("ix.options"))
 	}
 	if i := e.nodeOf(e.idOf(r)); i >= 0 {
-		t += " → " + s.Segments[i].Title
+		t += " · " + T("ixe.at") + " " + s.Segments[i].Title
 	}
 	return t
 }

@@ -77,7 +77,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 		return o, err
 	}
 	switch o.View {
-	case "controller", "streamer", "producer", "presets", "devices", "remote", "data":
+	case "controller", "streamer", "producer", "interactions", "presets", "devices", "remote", "data":
 	default:
 		return o, fmt.Errorf("--view %q: want controller, streamer, producer, presets or devices", o.View)
 	}
@@ -373,9 +373,9 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 		tabs.SelectIndex(3)
 	case "data":
 		tabs.SelectIndex(4)
-	case "presets", "devices":
+	case "interactions", "presets", "devices":
 		tabs.SelectIndex(2)
-		producerTabs.SelectIndex(map[string]int{"presets": 2, "devices": 3}[view])
+		producerTabs.SelectIndex(map[string]int{"interactions": 1, "presets": 2, "devices": 3}[view])
 	}
 	w.SetContent(tabs)
 	w.Canvas().SetOnTypedKey(d.typedKey)
