@@ -142,7 +142,7 @@ func TestLiveInteractionsSurviveSIGKILL(t *testing.T) {
 	d.ResendPending()
 	s := waitIx(t, d, "c2 delivered after the restart", func(s Interactions) bool { return view(s, "c2").Delivery == interact.Acked })
 	c1, v1 := view(s, "c1"), view(s, "v1")
-	left := c1.EndsAt.Sub(time.Now())
+	left := time.Until(c1.EndsAt)
 	wantLeft := facts.EndsAt.Sub(killedAt) - time.Since(killedAt)
 	t.Logf("after restart: c1 %s stock %d/%d, %.1fs left (want %.1fs); v1 %s %v total %d",
 		c1.State, c1.StockLeft, c1.Coupon.Stock, left.Seconds(), wantLeft.Seconds(), v1.State, v1.Counts, v1.Total)
