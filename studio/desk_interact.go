@@ -121,6 +121,8 @@ type interactEngine struct {
 	pending map[string]*outSend // by key
 	expiry  ClockTimer
 	retry   ClockTimer
+	save    ClockTimer // a pending save of vote tallies
+	dirty   bool       // tallies changed since the last save
 	seq     uint64
 	claims  map[string]*claimMinute // open claims-per-minute counts by coupon
 }
@@ -143,9 +145,11 @@ func newInteractEngine(d *Desk) *interactEngine {
 		pending: make(map[string]*outSend),
 		expiry:  d.cfg.Clock.NewTimer(time.Hour),
 		retry:   d.cfg.Clock.NewTimer(time.Hour),
+		save:    d.cfg.Clock.NewTimer(time.Hour),
 	}
 	ix.expiry.Stop()
 	ix.retry.Stop()
+	ix.save.Stop()
 	if ix.outbox == nil {
 		ix.outbox = newMemOutbox(d.cfg.Clock)
 	}
@@ -158,6 +162,8 @@ func newInteractEngine(d *Desk) *interactEngine {
 				d.post(ix.expire)
 			case <-ix.retry.C():
 				d.post(ix.retryDue)
+			case <-ix.save.C():
+				d.post(ix.saveDue)
 			case <-d.done:
 				return
 			}
@@ -620,7 +626,13 @@ func (e *interactEngine) publish(why string) {
 	ix := e
 	ix.seq++
 	snap := e.snapshot()
-	e.persist(snap.At)
+	// Digit votes arrive by the thousand: their tally is saved at most
+	// VoteSaveDelay later, everything else at once.
+	if why == "vote" {
+		e.persistSoon()
+	} else {
+		e.persist(snap.At)
+	}
 	e.d.hub.publish(Event{Kind: EventInteraction, At: snap.At, Message: why})
 	if f := e.d.cfg.Interact.OnChange; f != nil {
 		f(snap)

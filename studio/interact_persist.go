@@ -228,8 +228,26 @@ func (e *interactEngine) newRun(now time.Time) {
 	}
 }
 
+// VoteSaveDelay bounds how long a counted digit vote waits to be saved.
+const VoteSaveDelay = 250 * time.Millisecond
+
+// persistSoon saves the tallies within VoteSaveDelay.
+func (e *interactEngine) persistSoon() {
+	if !e.dirty {
+		e.dirty = true
+		e.save.Reset(VoteSaveDelay)
+	}
+}
+
+func (e *interactEngine) saveDue() {
+	if e.dirty {
+		e.persist(e.d.cfg.Clock.Now())
+	}
+}
+
 // persist writes the live state through the journal.
 func (e *interactEngine) persist(now time.Time) {
+	e.dirty = false
 	j, ok := e.d.cfg.Journal.(InteractJournal)
 	if !ok || e.d.show == nil {
 		return

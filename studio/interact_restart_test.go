@@ -78,6 +78,7 @@ func TestInteractRestartChild(t *testing.T) {
 	s := waitIx(t, d, "claims, votes and c2 queued", func(s Interactions) bool {
 		return view(s, "c1").Claims == 7 && view(s, "v1").Total == 6 && view(s, "c2").Delivery == interact.Queued
 	})
+	time.Sleep(2 * VoteSaveDelay) // digit votes are saved within VoteSaveDelay
 	c1, v1 := view(s, "c1"), view(s, "v1")
 	facts, _ := json.Marshal(liveFacts{StockLeft: c1.StockLeft, Claims: c1.Claims, EndsAt: c1.EndsAt,
 		Counts: v1.Counts, Total: v1.Total, VoteEnds: v1.EndsAt, C2: string(view(s, "c2").Delivery)})

@@ -9,6 +9,7 @@ import (
 
 	"studiodesk/scripts"
 	"studiodesk/studio/interact"
+	"studiodesk/studio/platform"
 )
 
 func ixIDs(s Interactions) string {
@@ -81,4 +82,54 @@ func TestShowInteractionsLoadAttachFire(t *testing.T) {
 			}
 		})
 	}
+}
+
+// State changes are saved at once; a burst of digit votes within
+// VoteSaveDelay.
+func TestInteractionStateSavedAsItChanges(t *testing.T) {
+	r := newIxRig(t, nil)
+	saved := func(id string) interact.Saved {
+		st, ok, err := r.j.LoadInteractions()
+		if err != nil || !ok {
+			t.Fatalf("nothing saved: %v", err)
+		}
+		for _, it := range st.Items {
+			if it.ID() == id {
+				return it
+			}
+		}
+		t.Fatalf("%s not saved", id)
+		return interact.Saved{}
+	}
+	mustDo(t, r.d, LoadShow{Show: restartShow()}, Start{}, FireCoupon{ID: "c1"}, StartVote{ID: "v1"})
+	waitIx(t, r.d, "acks", func(s Interactions) bool {
+		return view(s, "c1").Delivery == interact.Acked && view(s, "v1").Delivery == interact.Acked
+	})
+	if s := saved("c1"); s.State != interact.Live || s.Key == "" {
+		t.Fatalf("fired coupon saved as %+v", s)
+	}
+	r.d.PlatformEvent(platformClaim("c1", "k1", "u1", r.clk.Now()))
+	waitIx(t, r.d, "claim", func(s Interactions) bool { return view(s, "c1").Claims == 1 })
+	if s := saved("c1"); s.Claims != 1 || len(s.ClaimIDs) != 1 {
+		t.Fatalf("claim not saved at once: %+v", s)
+	}
+	for i := range 50 {
+		r.d.VoteDanmaku(strings.Repeat("v", i+1), 1+i%3, r.clk.Now())
+	}
+	waitIx(t, r.d, "votes", func(s Interactions) bool { return view(s, "v1").Total == 50 })
+	if s := saved("v1"); s.Tally == nil || len(s.Tally.Votes) != 0 {
+		t.Fatalf("votes saved before the delay: %+v", s.Tally)
+	}
+	r.clk.Advance(VoteSaveDelay)
+	deadline := time.Now().Add(5 * time.Second)
+	for len(saved("v1").Tally.Votes) != 50 {
+		if time.Now().After(deadline) {
+			t.Fatalf("votes not saved after %v: %d", VoteSaveDelay, len(saved("v1").Tally.Votes))
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func platformClaim(ref, id, viewer string, at time.Time) platform.Event {
+	return platform.Event{Kind: platform.KindClaim, ID: id, Ref: ref, ViewerID: viewer, Time: at}
 }
