@@ -340,7 +340,7 @@ type MemoryJournal struct {
 	mu      sync.Mutex
 	records []JournalRecord
 	run     *Run
-	ix      *InteractState
+	ix      map[string]InteractRecord
 	// failNext makes the next Append fail (fault injection in tests).
 	failNext error
 }

@@ -123,8 +123,11 @@ type interactEngine struct {
 	retry   ClockTimer
 	save    ClockTimer // a pending save of vote tallies
 	dirty   bool       // tallies changed since the last save
-	seq     uint64
-	claims  map[string]*claimMinute // open claims-per-minute counts by coupon
+	// lastSaved is each interaction as last saved (only changes are
+	// written).
+	lastSaved map[string]interact.View
+	seq       uint64
+	claims    map[string]*claimMinute // open claims-per-minute counts by coupon
 }
 
 // outSend is an outbox command the desk is delivering.

@@ -1,8 +1,10 @@
 package studio
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 
 	"studiodesk/scripts"
@@ -10,56 +12,87 @@ import (
 	"studiodesk/studio/platform"
 )
 
-// InteractState is the persisted live state of a show's interactions.
-type InteractState struct {
-	ShowID string           `json:"show_id"`
-	Run    string           `json:"run"`
-	At     time.Time        `json:"at"`
-	Items  []interact.Saved `json:"items"`
+// InteractRecord is the persisted live state of one interaction of a show
+// and run.
+type InteractRecord struct {
+	ShowID string         `json:"show_id"`
+	Run    string         `json:"run"`
+	At     time.Time      `json:"at"`
+	Item   interact.Saved `json:"item"`
 }
 
 // InteractJournal is a Journal that also keeps the interactions' live
 // state. The desk writes it through the journal, with the show log and the
-// run, after every change; a journal without it loses the state on restart.
+// run, after every change (only the interactions that changed); a journal
+// without it loses the state on restart.
 type InteractJournal interface {
-	SaveInteractions(InteractState) error
-	LoadInteractions() (InteractState, bool, error)
+	SaveInteraction(InteractRecord) error
+	// ClearInteractions forgets all saved state (a new show or run).
+	ClearInteractions() error
+	LoadInteractions() ([]InteractRecord, error)
 }
 
-// SaveInteractions persists the interactions' live state.
-func (j *StoreJournal) SaveInteractions(s InteractState) error {
-	if err := j.st.SaveInteractState(s); err != nil {
-		return fmt.Errorf("interaction state: %w", err)
+// SaveInteraction persists one interaction's live state.
+func (j *StoreJournal) SaveInteraction(r InteractRecord) error {
+	if err := j.st.PutInteract(r.Item.ID(), r); err != nil {
+		return fmt.Errorf("interaction %q: save state: %w", r.Item.ID(), err)
 	}
 	return nil
 }
 
-// LoadInteractions returns the persisted interaction state.
-func (j *StoreJournal) LoadInteractions() (InteractState, bool, error) {
-	var s InteractState
-	ok, err := j.st.LoadInteractState(&s)
-	if err != nil {
-		return InteractState{}, false, fmt.Errorf("interaction state: %w", err)
+// ClearInteractions forgets the saved interaction state.
+func (j *StoreJournal) ClearInteractions() error {
+	if err := j.st.ClearInteract(); err != nil {
+		return fmt.Errorf("interaction state: clear: %w", err)
 	}
-	return s, ok, nil
+	return nil
 }
 
-// SaveInteractions keeps the interactions' state in memory.
-func (m *MemoryJournal) SaveInteractions(s InteractState) error {
+// LoadInteractions returns every saved interaction state.
+func (j *StoreJournal) LoadInteractions() ([]InteractRecord, error) {
+	var out []InteractRecord
+	err := j.st.InteractStates(func(id string, raw json.RawMessage) error {
+		var r InteractRecord
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return fmt.Errorf("interaction %q: %w", id, err)
+		}
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("interaction state: %w", err)
+	}
+	return out, nil
+}
+
+// SaveInteraction keeps one interaction's state in memory.
+func (m *MemoryJournal) SaveInteraction(r InteractRecord) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.ix = &s
+	if m.ix == nil {
+		m.ix = make(map[string]InteractRecord)
+	}
+	m.ix[r.Item.ID()] = r
+	return nil
+}
+
+// ClearInteractions forgets the kept state.
+func (m *MemoryJournal) ClearInteractions() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.ix = nil
 	return nil
 }
 
 // LoadInteractions returns the kept state.
-func (m *MemoryJournal) LoadInteractions() (InteractState, bool, error) {
+func (m *MemoryJournal) LoadInteractions() ([]InteractRecord, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.ix == nil {
-		return InteractState{}, false, nil
+	out := make([]InteractRecord, 0, len(m.ix))
+	for _, r := range m.ix {
+		out = append(out, r)
 	}
-	return *m.ix, true, nil
+	return out, nil
 }
 
 // linkUp reports whether the platform's link is connected.
@@ -166,29 +199,34 @@ func (e *interactEngine) loadShow(s *scripts.Show, now time.Time) {
 	}
 }
 
-// restore reads the persisted state back (a restart after a crash).
+// restore reads the persisted state back (a restart after a crash) and
+// then saves the book afresh, so state of other shows and runs is gone.
 func (e *interactEngine) restore(s *scripts.Show, now time.Time) {
 	j, ok := e.d.cfg.Journal.(InteractJournal)
 	if !ok {
 		return
 	}
-	st, found, err := j.LoadInteractions()
+	defer e.persistAll(now)
+	recs, err := j.LoadInteractions()
 	if err != nil {
 		e.d.publishError(fmt.Errorf("load show %q: %w", s.ID, err))
 		e.log(interact.LogRestored, interact.RestoredLog{Show: s.ID, Run: e.run(), Error: err.Error()})
 		return
 	}
-	if !found || st.ShowID != s.ID || st.Run != e.run() {
-		return
-	}
-	rl := interact.RestoredLog{Show: s.ID, Run: st.Run}
+	rl := interact.RestoredLog{Show: s.ID, Run: e.run()}
 	var errs []error
-	for _, it := range st.Items {
-		if err := e.book.Restore(it); err != nil {
+	for _, r := range recs {
+		if r.ShowID != s.ID || r.Run != e.run() {
+			continue
+		}
+		if err := e.book.Restore(r.Item); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		rl.Items = append(rl.Items, it.ID()+":"+string(it.State))
+		rl.Items = append(rl.Items, r.Item.ID()+":"+string(r.Item.State))
+	}
+	if len(rl.Items) == 0 && len(errs) == 0 {
+		return
 	}
 	if err := errors.Join(errs...); err != nil {
 		rl.Error = err.Error()
@@ -222,6 +260,7 @@ func (e *interactEngine) newRun(now time.Time) {
 			_ = e.book.Restore(it)
 		}
 	}
+	e.persistAll(now)
 	e.armExpiry(now)
 	if len(e.book.Views()) > 0 || len(old.Views()) > 0 {
 		e.publish("run")
@@ -245,18 +284,43 @@ func (e *interactEngine) saveDue() {
 	}
 }
 
-// persist writes the live state through the journal.
+// persist writes the state of every interaction that changed since it
+// was last saved through the journal.
 func (e *interactEngine) persist(now time.Time) {
 	e.dirty = false
 	j, ok := e.d.cfg.Journal.(InteractJournal)
 	if !ok || e.d.show == nil {
 		return
 	}
-	st := InteractState{ShowID: e.d.show.ID, Run: e.run(), At: now, Items: e.book.Save()}
-	if err := j.SaveInteractions(st); err != nil {
+	if e.lastSaved == nil {
+		e.lastSaved = make(map[string]interact.View)
+	}
+	for _, v := range e.book.Views() {
+		if last, ok := e.lastSaved[v.ID]; ok && reflect.DeepEqual(last, v) {
+			continue
+		}
+		it, _ := e.book.SaveOne(v.ID)
+		if err := j.SaveInteraction(InteractRecord{ShowID: e.d.show.ID, Run: e.run(), At: now, Item: it}); err != nil {
+			e.d.cfg.Logf("desk: %v", err)
+			e.d.hub.publish(Event{Kind: EventError, At: now, Err: err, Message: err.Error()})
+			continue
+		}
+		e.lastSaved[v.ID] = v
+	}
+}
+
+// persistAll replaces the saved state with the whole book.
+func (e *interactEngine) persistAll(now time.Time) {
+	j, ok := e.d.cfg.Journal.(InteractJournal)
+	if !ok {
+		return
+	}
+	if err := j.ClearInteractions(); err != nil {
 		e.d.cfg.Logf("desk: %v", err)
 		e.d.hub.publish(Event{Kind: EventError, At: now, Err: err, Message: err.Error()})
 	}
+	e.lastSaved = nil
+	e.persist(now)
 }
 
 // definedLog is the show's interactions as loaded, with their nodes.

@@ -56,38 +56,47 @@ func (s *Saved) ID() string {
 func (b *Book) Save() []Saved {
 	out := make([]Saved, 0, len(b.order))
 	for _, id := range b.order {
-		it := b.items[id]
-		s := Saved{Kind: it.kind, State: it.state, ArmedAt: it.armedAt, LiveAt: it.liveAt, EndsAt: it.endsAt,
-			ClosedAt: it.closedAt, Reason: it.reason, Delivery: it.delivery, Key: it.key, LastError: it.lastErr,
-			Claims: it.claims, Refused: it.refused}
-		if it.kind == KindCoupon {
-			c := it.coupon
-			s.Coupon = &c
-			for k := range it.claimIDs {
-				s.ClaimIDs = append(s.ClaimIDs, k)
-			}
-			sort.Strings(s.ClaimIDs)
-			if len(it.perViewer) > 0 {
-				s.PerViewer = make(map[string]int, len(it.perViewer))
-				for k, v := range it.perViewer {
-					s.PerViewer[k] = v
-				}
-			}
-		} else {
-			v := it.vote.clone()
-			s.Vote = &v
-		}
-		if t := it.tally; t != nil {
-			st := &SavedTally{N: t.n, Last: t.last, Start: t.start, End: t.end, Ignored: t.ignored,
-				Votes: make(map[string]uint8, len(t.votes))}
-			for k, v := range t.votes {
-				st.Votes[k] = v
-			}
-			s.Tally = st
-		}
+		s, _ := b.SaveOne(id)
 		out = append(out, s)
 	}
 	return out
+}
+
+// SaveOne returns the state of interaction id.
+func (b *Book) SaveOne(id string) (Saved, bool) {
+	it := b.items[id]
+	if it == nil {
+		return Saved{}, false
+	}
+	s := Saved{Kind: it.kind, State: it.state, ArmedAt: it.armedAt, LiveAt: it.liveAt, EndsAt: it.endsAt,
+		ClosedAt: it.closedAt, Reason: it.reason, Delivery: it.delivery, Key: it.key, LastError: it.lastErr,
+		Claims: it.claims, Refused: it.refused}
+	if it.kind == KindCoupon {
+		c := it.coupon
+		s.Coupon = &c
+		for k := range it.claimIDs {
+			s.ClaimIDs = append(s.ClaimIDs, k)
+		}
+		sort.Strings(s.ClaimIDs)
+		if len(it.perViewer) > 0 {
+			s.PerViewer = make(map[string]int, len(it.perViewer))
+			for k, v := range it.perViewer {
+				s.PerViewer[k] = v
+			}
+		}
+	} else {
+		v := it.vote.clone()
+		s.Vote = &v
+	}
+	if t := it.tally; t != nil {
+		st := &SavedTally{N: t.n, Last: t.last, Start: t.start, End: t.end, Ignored: t.ignored,
+			Votes: make(map[string]uint8, len(t.votes))}
+		for k, v := range t.votes {
+			st.Votes[k] = v
+		}
+		s.Tally = st
+	}
+	return s, true
 }
 
 // Restore puts back the saved state of an interaction the book defines

@@ -1,17 +1,31 @@
 package store
 
+import "encoding/json"
+
 // InteractBucket holds the live state of the show's interactions (status,
-// countdown anchor, claims, stock left, tallies), rewritten as it changes
-// so a restart resumes them.
+// countdown anchor, claims, stock left, tallies), one key per interaction,
+// rewritten as it changes so a restart resumes them.
 const InteractBucket = "interactions"
 
-const interactKey = "current"
+// PutInteract replaces the persisted state of interaction id with v (JSON).
+func (s *Store) PutInteract(id string, v any) error { return s.Put(InteractBucket, id, v) }
 
-// SaveInteractState replaces the persisted interaction state with v (JSON).
-func (s *Store) SaveInteractState(v any) error { return s.Put(InteractBucket, interactKey, v) }
+// InteractStates calls fn with every persisted interaction state.
+func (s *Store) InteractStates(fn func(id string, raw json.RawMessage) error) error {
+	return s.All(InteractBucket, fn)
+}
 
-// LoadInteractState decodes the persisted interaction state into v; found
-// is false when none was saved.
-func (s *Store) LoadInteractState(v any) (found bool, err error) {
-	return s.Get(InteractBucket, interactKey, v)
+// ClearInteract forgets every persisted interaction state (a new show or
+// run).
+func (s *Store) ClearInteract() error {
+	keys, err := s.Keys(InteractBucket)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := s.Delete(InteractBucket, k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
