@@ -284,3 +284,35 @@ func TestDocsInteractionsExampleLoads(t *testing.T) {
 		}
 	}
 }
+
+// FuzzXLSXInteractSheet types anything into the 互动 sheet's cells: the
+// import either fails with a located error or loads a show that exports
+// and imports back unchanged.
+func FuzzXLSXInteractSheet(f *testing.F) {
+	f.Add("c1", "优惠券", "30", "199", "500", "3m", "a|b")
+	f.Add("v1", "投票", "-1", "x", "0", "1:30", "a|b|c|d|e|f")
+	f.Add("", "vote", "1e3", "0x1p-2", "9999999999", "25h", "|")
+	f.Fuzz(func(t *testing.T, id, kind, face, threshold, stock, dur, opts string) {
+		data := ixWorkbook(t, func(x *excelize.File) {
+			for cell, v := range map[string]string{"A2": id, "B2": kind, "E2": face, "F2": threshold, "G2": stock, "I2": dur, "L2": opts} {
+				_ = x.SetCellStr("互动", cell, v)
+			}
+		})
+		s, err := ImportXLSX("fuzz.xlsx", bytes.NewReader(data))
+		if err != nil {
+			var le *LoadError
+			if s != nil || !errors.As(err, &le) {
+				t.Fatalf("error %v (show %v)", err, s)
+			}
+			return
+		}
+		var buf bytes.Buffer
+		if err := ExportXLSX(s, &buf); err != nil {
+			t.Fatalf("loaded show does not export: %v", err)
+		}
+		back, err := ImportXLSX("fuzz.xlsx", &buf)
+		if err != nil || !reflect.DeepEqual(back, s) {
+			t.Fatalf("round trip: %v\n%+v\n%+v", err, back, s)
+		}
+	})
+}
