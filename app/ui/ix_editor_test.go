@@ -10,6 +10,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"studiodesk/assets"
+	"studiodesk/scripts"
 	"studiodesk/studio"
 	"studiodesk/studio/interact"
 	"studiodesk/studio/platform/rehearsal"
@@ -196,5 +198,52 @@ func TestEditorTemplatesDuplicateDelete(t *testing.T) {
 	retype(e.vOptions, "a\nb\nc\nd\ne\nf")
 	if !strings.Contains(e.check.Text, "options: 6: must be 2 to 5") || !e.applyBtn.Disabled() {
 		t.Fatalf("6 options: %q", e.check.Text)
+	}
+}
+
+// The card sits above the fold at 1366×768 and 1920×1080 with the demo
+// show's four interactions, a live coupon and a live vote with bars; a
+// coupon waiting for the platform says queued, never "not supported".
+func TestCardAboveTheFold(t *testing.T) {
+	for _, l := range []string{"zh", "en"} {
+		for _, size := range []fyne.Size{fyne.NewSize(1366, 768), fyne.NewSize(1920, 1080)} {
+			lang = l
+			a := test.NewTempApp(t)
+			sim := rehearsal.New(rehearsal.Config{Seed: 1})
+			desk := studio.New(studio.Config{Interact: studio.InteractConfig{Platform: sim}})
+			show, err := scripts.LoadYAML("demo/show.yaml", assets.DemoShow())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []studio.Command{studio.LoadShow{Show: show}, studio.Start{}, studio.FireCoupon{ID: "coupon-1"}, studio.StartVote{ID: "vote-1"}} {
+				if err := desk.Do(context.Background(), c); err != nil {
+					t.Fatal(err)
+				}
+			}
+			desk.VoteDanmaku("u1", 2, time.Now())
+			waitFor(t, func() bool { v, _ := desk.Interactions().Get("vote-1"); return v.Total == 1 }, "a vote")
+			w := test.NewWindow(nil)
+			d := newDeskUI(a, desk, w, nil, studioEnv{}, "controller", time.Now)
+			w.Resize(size)
+			d.onEvent(studio.Event{Kind: studio.EventInteraction})
+			pos := a.Driver().AbsolutePositionForObject(d.ix.root)
+			end := pos.Y + d.ix.root.Size().Height
+			if !d.ix.root.Visible() || pos.Y < 0 || end > size.Height || d.ix.root.Size().Height < d.ix.root.MinSize().Height {
+				t.Errorf("%s %v: card at y %.0f..%.0f (min height %.0f)", l, size, pos.Y, end, d.ix.root.MinSize().Height)
+			}
+			for _, r := range d.ix.cards {
+				if r.Visible() && r.Size().Height < r.MinSize().Height {
+					t.Errorf("%s %v: row %q squeezed", l, size, r.full[0])
+				}
+			}
+			w.Close()
+			desk.Close()
+		}
+	}
+	lang = "zh"
+	q := ixStatus(interact.View{Kind: interact.KindCoupon, State: interact.Live, Delivery: interact.Queued,
+		Coupon: &interact.Coupon{ID: "c", Stock: 5}, StockLeft: 5, LastError: "bridge: disconnected"}, time.Now())
+	if !strings.Contains(q, T("ix.queued")) || strings.Contains(q, "不支持") {
+		t.Fatalf("queued coupon reads %q", q)
 	}
 }
