@@ -393,7 +393,8 @@ func shortcutHelp() string {
 	for _, a := range timerActions {
 		parts = append(parts, "["+a.keyText+"] "+T(a.label))
 	}
-	parts = append(parts, "[J] "+T("btn.jump"), "[H] "+T("view.streamer"))
+	parts = append(parts, "[J] "+T("btn.jump"), "[H] "+T("view.streamer"),
+		"[C] "+T("ix.fire"), "[V] "+T("ix.start_vote"), "[X] "+T("ix.end_vote"))
 	return T("shortcuts") + "：" + strings.Join(parts, " · ")
 }
 
