@@ -167,6 +167,7 @@ func (d *Desk) Do(ctx context.Context, cmd Command) error {
 func (d *Desk) loop(ctx context.Context) {
 	defer close(d.done)
 	defer d.cueTimer.Stop()
+	defer d.ix.saveDue() // tallies not saved yet
 	for {
 		select {
 		case <-ctx.Done():

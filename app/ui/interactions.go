@@ -18,7 +18,7 @@ import (
 
 // maxCardRows bounds the rows of the interactions card so it always fits
 // above the fold; the rest is counted in a "+N more" line.
-const maxCardRows = 4
+const maxCardRows = 3
 
 // interactionsPane is the controller's interactions card: the show's
 // coupons and votes by name or question, the next armed one highlighted,
@@ -29,7 +29,7 @@ type interactionsPane struct {
 	root     fyne.CanvasObject
 	runner   *actionRunner
 	rows     *fyne.Container
-	more     *widget.Label
+	more     *canvas.Text
 	items    []interact.View
 	selected string // interaction id picked by a click, "" for the next armed
 	now      func() time.Time
@@ -45,7 +45,8 @@ type interactionsPane struct {
 func newInteractionsPane(runner *actionRunner, now func() time.Time) *interactionsPane {
 	p := &interactionsPane{runner: runner, now: now}
 	p.rows = container.NewVBox()
-	p.more = widget.NewLabel("")
+	p.more = canvas.NewText("", colDim)
+	p.more.TextSize = 12
 	p.fireBtn = widget.NewButton(T("ix.fire")+" [C]", p.fire)
 	p.fireBtn.Importance = widget.HighImportance
 	p.voteBtn = widget.NewButton(T("ix.start_vote")+" [V]", p.startVote)
@@ -53,9 +54,10 @@ func newInteractionsPane(runner *actionRunner, now func() time.Time) *interactio
 	p.canBtn = widget.NewButton(T("ix.cancel"), p.cancel)
 	p.canBtn.Importance = widget.DangerImportance
 	buttons := container.NewGridWithColumns(4, p.fireBtn, p.voteBtn, p.endBtn, p.canBtn)
-	title := widget.NewLabelWithStyle(T("ix.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	bg := canvas.NewRectangle(color.NRGBA{0x1E, 0x22, 0x28, 0xFF})
-	p.root = container.NewStack(bg, container.NewBorder(title, buttons, nil, nil, container.NewVBox(p.rows, p.more)))
+	// No title row: the tagged rows and the keyed buttons say what this is,
+	// and every pixel goes to the rundown below.
+	p.root = container.NewStack(bg, container.NewBorder(nil, buttons, nil, nil, container.NewVBox(p.rows, p.more)))
 	return p
 }
 
@@ -132,14 +134,17 @@ func (p *interactionsPane) tick() {
 		r.render(v, p.now(), hasNext && v.ID == next.ID)
 		r.Show()
 	}
+	more := ""
 	if n := len(p.items) - len(show); n > 0 {
-		p.more.SetText(fmt.Sprintf(T("ix.more"), n))
-		p.more.Show()
-	} else {
-		p.more.Hide()
+		more = "  " + fmt.Sprintf(T("ix.more"), n)
 	}
 	if len(p.items) == 0 {
-		p.more.SetText(T("ix.none"))
+		more = "  " + T("ix.none")
+	}
+	setText(p.more, more)
+	if more == "" && p.more.Visible() {
+		p.more.Hide()
+	} else if more != "" && !p.more.Visible() {
 		p.more.Show()
 	}
 }

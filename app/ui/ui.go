@@ -359,7 +359,7 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 	})
 	tabs := container.NewAppTabs(
 		container.NewTabItem(T("view.controller"), container.NewBorder(nil, container.NewVBox(container.NewHBox(hostBtn, copyBtn, d.overlayURL), widget.NewLabel(shortcutHelp())), nil, nil, d.controller.root)),
-		container.NewTabItem(T("view.streamer"), d.streamer.root),
+		container.NewTabItem(T("view.streamer"), container.NewVScroll(d.streamer.root)),
 		container.NewTabItem(T("view.producer"), producerTabs),
 		container.NewTabItem(T("view.remote"), d.remote.root),
 		container.NewTabItem(T("view.data"), d.data.root),
