@@ -316,3 +316,15 @@ func FuzzXLSXInteractSheet(f *testing.F) {
 		}
 	})
 }
+
+// An option the 选项 cell could not hold is refused on export, not split.
+func TestXLSXExportRefusesSeparatorInOption(t *testing.T) {
+	s, err := LoadYAML("ix.yaml", []byte(strings.Replace(ixShowYAML, "[豆沙色, 正红色, 奶茶色]", "[豆沙色, \"红|橙\", 奶茶色]", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := ExportXLSX(s, &buf); err == nil || !strings.Contains(err.Error(), `vote "v1": option 2 "红|橙"`) {
+		t.Fatalf("export: %v", err)
+	}
+}

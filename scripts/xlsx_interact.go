@@ -231,6 +231,13 @@ func writeInteractSheet(f *excelize.File, s *Show) error {
 	if len(s.Coupons) == 0 && len(s.Votes) == 0 {
 		return nil
 	}
+	for _, v := range s.Votes {
+		for i, o := range v.Options {
+			if strings.ContainsAny(o, "|｜\n") {
+				return fmt.Errorf("scripts: export xlsx: vote %q: option %d %q: %w (the 选项 cell separates options with | and line breaks)", v.ID, i+1, o, ErrBadValue)
+			}
+		}
+	}
 	if _, err := f.NewSheet(interactSheetName); err != nil {
 		return fmt.Errorf("scripts: export xlsx: %w", err)
 	}
