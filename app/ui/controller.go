@@ -125,7 +125,10 @@ func newControllerView(runner *actionRunner) *controllerView {
 	v.left = container.NewVSplit(v.rundown, container.NewStack())
 	v.left.Offset = 0.5
 	v.card = container.NewStack()
-	split := container.NewHSplit(container.NewBorder(v.card, nil, nil, nil, v.left), container.NewVScroll(right))
+	// Both columns' minimum widths are capped so a long danmaku line or
+	// device status never makes the window wider than the screen.
+	leftCol := container.New(minWidthCap{400}, container.NewBorder(v.card, nil, nil, nil, v.left))
+	split := container.NewHSplit(leftCol, container.New(minWidthCap{480}, container.NewVScroll(right)))
 	split.Offset = 0.55
 	v.root = container.NewBorder(nil, v.status, nil, nil, split)
 	return v

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
 
 	"studiodesk/studio/interact"
 )
@@ -107,4 +108,32 @@ func (v *viewerCount) get() int {
 		return (*f)()
 	}
 	return 0
+}
+
+// wrapped is a label that is cut with an ellipsis instead of widening the
+// window (the shortcut help line grew with C/V/X/K; the keys are on the
+// buttons too).
+func wrapped(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.Truncation = fyne.TextTruncateEllipsis
+	return l
+}
+
+// minWidthCap lays out one child over the whole area but reports at most w
+// as its minimum width.
+type minWidthCap struct{ w float32 }
+
+func (c minWidthCap) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	if len(objs) == 0 {
+		return fyne.Size{}
+	}
+	m := objs[0].MinSize()
+	return fyne.NewSize(min(m.Width, c.w), m.Height)
+}
+
+func (c minWidthCap) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
 }

@@ -51,7 +51,7 @@ func newInteractionsPane(runner *actionRunner, now func() time.Time) *interactio
 	p.fireBtn.Importance = widget.HighImportance
 	p.voteBtn = widget.NewButton(T("ix.start_vote")+" [V]", p.startVote)
 	p.endBtn = widget.NewButton(T("ix.end_vote")+" [X]", p.endVote)
-	p.canBtn = widget.NewButton(T("ix.cancel"), p.cancel)
+	p.canBtn = widget.NewButton(T("ix.cancel")+" [K]", p.cancel)
 	p.canBtn.Importance = widget.DangerImportance
 	buttons := container.NewGridWithColumns(4, p.fireBtn, p.voteBtn, p.endBtn, p.canBtn)
 	bg := canvas.NewRectangle(color.NRGBA{0x1E, 0x22, 0x28, 0xFF})

@@ -62,8 +62,10 @@ func retype(e *widget.Entry, s string) {
 func TestEditorCouponToCardAndHostCountdown(t *testing.T) {
 	lang = "zh"
 	a := test.NewTempApp(t)
-	sim := rehearsal.New(rehearsal.Config{Seed: 1})
-	desk := studio.New(studio.Config{Interact: studio.InteractConfig{Platform: sim}})
+	// A fake clock: the countdowns read exactly, however loaded the machine.
+	clk := studio.NewFakeClock(start)
+	sim := rehearsal.New(rehearsal.Config{Seed: 1, Now: clk.Now})
+	desk := studio.New(studio.Config{Clock: clk, Interact: studio.InteractConfig{Platform: sim}})
 	t.Cleanup(desk.Close)
 	if err := desk.Do(context.Background(), studio.LoadShow{Show: demoShow()}); err != nil {
 		t.Fatal(err)
@@ -71,7 +73,7 @@ func TestEditorCouponToCardAndHostCountdown(t *testing.T) {
 	w := test.NewWindow(nil)
 	w.Resize(fyne.NewSize(1366, 768))
 	t.Cleanup(w.Close)
-	d := newDeskUI(a, desk, w, nil, studioEnv{}, "producer", time.Now)
+	d := newDeskUI(a, desk, w, nil, studioEnv{}, "producer", clk.Now)
 	e := d.ixEditor
 
 	test.Tap(mustButton(t, e.root, T("ixe.add_coupon")))
@@ -141,18 +143,26 @@ func TestEditorCouponToCardAndHostCountdown(t *testing.T) {
 		t.Fatalf("issued %d", sim.IssuedCount("serum-coupon"))
 	}
 	d.onEvent(studio.Event{Kind: studio.EventInteraction})
+	clk.Advance(15 * time.Second)
 	for range 3 {
-		d.onTick(time.Now())
+		d.onTick(clk.Now())
 	}
-	if got := d.ix.cards[0].full[1]; !strings.Contains(got, "剩余 02:00") && !strings.Contains(got, "剩余 01:59") {
+	if got := d.ix.cards[0].full[1]; !strings.Contains(got, "剩余 01:45") {
 		t.Fatalf("card row %q", got)
 	}
-	if got := d.streamer.ix.count.Text; !d.streamer.ix.root.Visible() || !strings.Contains(got, "02:00") && !strings.Contains(got, "01:59") || !strings.Contains(got, "200/200") {
+	if got := d.streamer.ix.count.Text; !d.streamer.ix.root.Visible() || !strings.Contains(got, "01:45") || !strings.Contains(got, "200/200") {
 		t.Fatalf("host view %q visible=%v", got, d.streamer.ix.root.Visible())
 	}
 	if !strings.Contains(d.streamer.ix.count.Text, "精华液限时券") {
 		t.Fatalf("host line %q", d.streamer.ix.count.Text)
 	}
+	// K cancels the live coupon after one confirmation.
+	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyK})
+	if d.ix.confirm == nil {
+		t.Fatal("cancel did not ask")
+	}
+	test.Tap(mustButton(t, w.Canvas().Overlays().Top(), T("ix.cancel")))
+	waitFor(t, func() bool { v, _ := desk.Interactions().Get("serum-coupon"); return v.State == interact.Cancelled }, "coupon cancelled")
 }
 
 // Templates insert their nodes and interactions, attached; duplicate and

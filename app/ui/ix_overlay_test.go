@@ -98,8 +98,10 @@ func TestOverlayResumesCouponAfterRestart(t *testing.T) {
 		if m.Type != "coupon" || m.Coupon == nil {
 			continue
 		}
-		if m.Coupon.Name != "精华液限时券" || m.Coupon.Left != before.left || m.Coupon.EndsAt != before.ends.UnixMilli() {
-			t.Fatalf("overlay coupon %+v, want left %d ends %d", *m.Coupon, before.left, before.ends.UnixMilli())
+		// The simulator keeps claiming after the restart: stock only goes
+		// down from where it was, never back to full.
+		if m.Coupon.Name != "精华液限时券" || m.Coupon.Left > before.left || m.Coupon.EndsAt != before.ends.UnixMilli() {
+			t.Fatalf("overlay coupon %+v, want left ≤ %d ends %d", *m.Coupon, before.left, before.ends.UnixMilli())
 		}
 		return
 	}

@@ -358,8 +358,8 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 		}
 	})
 	tabs := container.NewAppTabs(
-		container.NewTabItem(T("view.controller"), container.NewBorder(nil, container.NewVBox(container.NewHBox(hostBtn, copyBtn, d.overlayURL), widget.NewLabel(shortcutHelp())), nil, nil, d.controller.root)),
-		container.NewTabItem(T("view.streamer"), container.NewVScroll(d.streamer.root)),
+		container.NewTabItem(T("view.controller"), container.NewBorder(nil, container.NewVBox(container.NewHBox(hostBtn, copyBtn, d.overlayURL), wrapped(shortcutHelp())), nil, nil, d.controller.root)),
+		container.NewTabItem(T("view.streamer"), container.NewVScroll(container.New(minWidthCap{800}, d.streamer.root))),
 		container.NewTabItem(T("view.producer"), producerTabs),
 		container.NewTabItem(T("view.remote"), d.remote.root),
 		container.NewTabItem(T("view.data"), d.data.root),
@@ -394,7 +394,7 @@ func shortcutHelp() string {
 		parts = append(parts, "["+a.keyText+"] "+T(a.label))
 	}
 	parts = append(parts, "[J] "+T("btn.jump"), "[H] "+T("view.streamer"),
-		"[C] "+T("ix.fire"), "[V] "+T("ix.start_vote"), "[X] "+T("ix.end_vote"))
+		"[C] "+T("ix.fire"), "[V] "+T("ix.start_vote"), "[X] "+T("ix.end_vote"), "[K] "+T("ix.cancel"))
 	return T("shortcuts") + "：" + strings.Join(parts, " · ")
 }
 
@@ -414,6 +414,9 @@ func (d *deskUI) typedKey(k *fyne.KeyEvent) {
 		return
 	case fyne.KeyX:
 		d.ix.endVote()
+		return
+	case fyne.KeyK:
+		d.ix.cancel()
 		return
 	}
 	if id, ok := d.presets.presetForKey(k.Name); ok {
