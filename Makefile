@@ -15,7 +15,7 @@ COMMIT  := $(shell git rev-parse --short HEAD 2>/dev/null)
 DIST    := dist
 PKGENV  := VERSION=$(VERSION) BUILD=$(BUILDNO) COMMIT=$(COMMIT) TAGS=$(TAGS) DIST=$(DIST)
 
-.PHONY: deps build run test bench bench-app screenshot package windows windows-smoke fuzz lint clean
+.PHONY: deps build run test bench bench-app screenshot screenshot-ix package windows windows-smoke fuzz lint clean
 
 deps:
 	@command -v $(GO) >/dev/null || { echo "Go 1.26+ is required (https://go.dev/dl); put it on PATH"; exit 1; }
@@ -58,6 +58,21 @@ screenshot: build
 		kill $$apid; timeout 5 tail --pid=$$apid -f /dev/null || kill -9 $$apid; \
 		kill $$xpid; wait $$xpid 2>/dev/null; rm -rf $$d; \
 		echo "wrote $(SHOTS)/$$view.png"; \
+	done
+
+# The interactions card with a live coupon and a live vote: a data directory
+# is seeded (TestSeedLiveInteractions) and the app resumes it.
+screenshot-ix: build
+	@mkdir -p $(SHOTS)
+	@for spec in 1366x768:zh 1366x768:en 1920x1080:zh 1920x1080:en; do \
+		size=$${spec%%:*}; l=$${spec##*:}; d=$$(mktemp -d); \
+		STUDIODESK_SHOT_SEED=$$d $(GO) test -tags $(TAGS) -count=1 -run TestSeedLiveInteractions ./app/ui >/dev/null || exit 1; \
+		Xvfb :97 -screen 0 $${size}x24 >/dev/null 2>&1 & xpid=$$!; sleep 1; \
+		DISPLAY=:97 STUDIODESK_DATA=$$d ./$(BIN) --rehearsal --view controller --size $$size --lang $$l --overlay 127.0.0.1:0 >/dev/null 2>&1 & apid=$$!; \
+		sleep 6; DISPLAY=:97 import -window root $(SHOTS)/interactions-$$size-$$l.png; \
+		kill $$apid; timeout 5 tail --pid=$$apid -f /dev/null || kill -9 $$apid; \
+		kill $$xpid; wait $$xpid 2>/dev/null; rm -rf $$d; \
+		echo "wrote $(SHOTS)/interactions-$$size-$$l.png"; \
 	done
 
 # Linux: dist/studiodesk-VERSION-linux-amd64.tar.gz (bin/studiodesk, the

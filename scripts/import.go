@@ -840,6 +840,7 @@ func (b *builder) finish() {
 	if len(b.segs) > 0 && b.segs[0].hasStart && s.Start == "" {
 		s.Start = b.segs[0].start.String()
 	}
+	b.readInteractions(s)
 	for _, read := range extraSheetReaders {
 		read(b.wb, s, b.p)
 	}

@@ -353,6 +353,8 @@ func TestValidateAndLintTranslated(t *testing.T) {
 // TestKindNamesInteraction: 发券/投票 with a name set the interaction.
 func TestKindNamesInteraction(t *testing.T) {
 	data := workbook(t, [][]any{{"环节", "类型", "时长"}, {"开场", "开播", "1分钟"}, {"发券", "发券：coupon-1", "3分钟"}, {"投票", "投票（vote-2）", "2分钟"}, {"下播", "下播", "1分钟"}})
+	data = withInteractSheet(t, data, [][]any{{"编号", "类型", "名称", "库存", "问题", "选项", "时长"},
+		{"coupon-1", "发券", "满199减30", 100, "", "", "3分钟"}, {"vote-2", "投票", "", "", "选哪个", "A|B", "2分钟"}})
 	s, err := previewOf(t, data).Result()
 	if err != nil {
 		t.Fatal(err)
@@ -391,16 +393,16 @@ func TestExtraSheetHooks(t *testing.T) {
 	}(extraSheetReaders, extraSheetWriters)
 	extraSheetReaders = append(extraSheetReaders, func(wb *Workbook, s *Show, p *Preview) {
 		for _, sh := range wb.Sheets {
-			if sh.Name == "互动" {
+			if sh.Name == "附表" {
 				p.AddProblem(SevNote, &LoadError{File: wb.File, Sheet: sh.Name, Cell: "A1", Err: errf("e.colon", "rows", strconv.Itoa(len(sh.Rows)))})
 			}
 		}
 	})
 	extraSheetWriters = append(extraSheetWriters, func(f *excelize.File, s *Show) error {
-		if _, err := f.NewSheet("互动"); err != nil {
+		if _, err := f.NewSheet("附表"); err != nil {
 			return err
 		}
-		return f.SetCellStr("互动", "A1", "coupon-1")
+		return f.SetCellStr("附表", "A1", "coupon-1")
 	})
 	var buf bytes.Buffer
 	if err := ExportXLSX(loadDemo(t), &buf); err != nil {
@@ -412,9 +414,31 @@ func TestExtraSheetHooks(t *testing.T) {
 	}
 	found := false
 	for _, pr := range p.Problems {
-		found = found || (pr.Sheet == "互动" && strings.Contains(pr.In(LangEN), "rows: 1"))
+		found = found || (pr.Sheet == "附表" && strings.Contains(pr.In(LangEN), "rows: 1"))
 	}
 	if !found || p.Mapping.Sheet != runSheetName {
-		t.Errorf("hook not run or 互动 taken as the rundown: %v %+v", p.Problems, p.Mapping)
+		t.Errorf("hook not run or 附表 taken as the rundown: %v %+v", p.Problems, p.Mapping)
 	}
+}
+
+// withInteractSheet adds an 互动 sheet with rows to the workbook data.
+func withInteractSheet(t *testing.T, data []byte, rows [][]any) []byte {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.NewSheet("互动"); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rows {
+		if err := f.SetSheetRow("互动", cellName(1, i+1), &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out bytes.Buffer
+	if _, err := f.WriteTo(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
 }

@@ -2,7 +2,11 @@
 // YAML and XLSX import/export, compliance lint, and the pure Timer.
 package scripts
 
-import "time"
+import (
+	"time"
+
+	"studiodesk/studio/interact"
+)
 
 // SegmentKind classifies a rundown segment.
 type SegmentKind string
@@ -40,6 +44,10 @@ type Show struct {
 	// Start is the planned time of day the show goes on air ("20:00"), as
 	// a run sheet's time column gives it; "" when not planned.
 	Start string `yaml:"start,omitempty" json:"start,omitempty"`
+	// Coupons and Votes are the show's interactions; a segment's
+	// Interaction names one of them by id (see docs/script-format.md).
+	Coupons []interact.Coupon `yaml:"coupons,omitempty" json:"coupons,omitempty"`
+	Votes   []interact.Vote   `yaml:"votes,omitempty" json:"votes,omitempty"`
 }
 
 // Segment is one block of the rundown.

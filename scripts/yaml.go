@@ -146,6 +146,9 @@ func LoadYAML(name string, data []byte) (*Show, error) {
 	if iss := checkStructure(s); iss != nil {
 		return nil, d.located(s, iss)
 	}
+	if iss := checkInteractions(s); iss != nil {
+		return nil, d.locatedIx(s, iss)
+	}
 	return s, nil
 }
 
@@ -192,6 +195,7 @@ type yamlDecoder struct {
 	segs      []lines
 	phases    [][]lines
 	points    [][][]lines
+	ix        ixLines
 }
 
 func (d *yamlDecoder) fail(n *yaml.Node, seg, field string, err error) error {
@@ -330,7 +334,7 @@ func (d *yamlDecoder) boolean(v *yaml.Node, seg, field string) (bool, error) {
 
 func (d *yamlDecoder) show(n *yaml.Node) (*Show, error) {
 	s := &Show{}
-	known := []string{"id", "title", "point_cue", "warning", "danger", "adjustment_windows", "segments", "start"}
+	known := []string{"id", "title", "point_cue", "warning", "danger", "adjustment_windows", "segments", "start", "coupons", "votes"}
 	err := d.mapping(n, "show", "", &d.showLines, known, func(key string, v *yaml.Node) error {
 		var err error
 		switch key {
@@ -354,6 +358,10 @@ func (d *yamlDecoder) show(n *yaml.Node) (*Show, error) {
 			err = d.segments(s, v)
 		case "start":
 			s.Start, err = d.str(v, "", key)
+		case "coupons":
+			err = d.coupons(s, v)
+		case "votes":
+			err = d.votes(s, v)
 		}
 		return err
 	})
@@ -517,6 +525,9 @@ func SaveYAML(s *Show) ([]byte, error) {
 	if iss := checkStructure(s); iss != nil {
 		return nil, iss.asError(s, "save")
 	}
+	if iss := checkInteractions(s); iss != nil {
+		return nil, iss.asError(s, "save")
+	}
 	root := &yaml.Node{Kind: yaml.MappingNode}
 	put(root, "id", str(s.ID))
 	put(root, "title", str(s.Title))
@@ -540,6 +551,7 @@ func SaveYAML(s *Show) ([]byte, error) {
 		put(root, "start", str(s.Start))
 	}
 	put(root, "segments", segs)
+	interactionNodes(root, s)
 
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"studiodesk/studio/interact"
 	"testing"
 	"time"
 )
@@ -167,7 +168,10 @@ func TestSaveYAMLRoundTrip(t *testing.T) {
 			{ID: "1", Title: "true", Kind: KindOpening, Duration: 61 * time.Second, Notes: "第一行\n第二行\n", RecallPreset: true, PresetID: "p"},
 			{ID: "2", Title: "null", Kind: KindProduct, Product: "#1 色号: 01", Flagship: true, Interaction: "coupon-1",
 				Phases: []Phase{{Name: "a", Duration: time.Minute, Points: []SellingPoint{{Text: ""}, {Text: "- x: y", Duration: 1500 * time.Millisecond}, {Text: "tab\there\x01"}}}}},
-		}}
+		},
+		Coupons: []interact.Coupon{{ID: "coupon-1", Name: "券: 1", Discount: "满199减30", FaceValue: 2990, Threshold: 19900, Stock: 5, PerViewer: 2, Window: 90 * time.Second, PriceProtection: "7天价保"}},
+		Votes:   []interact.Vote{{ID: "v", Question: "yes?", Options: []string{"1", "true", "a, b"}, Duration: time.Minute, Mode: "platform", ChangeRule: "last"}},
+	}
 	data, err := SaveYAML(s)
 	if err != nil {
 		t.Fatal(err)

@@ -99,7 +99,7 @@ type Desk struct {
 	// inbox runs closures on the desk goroutine: background work (a
 	// platform acknowledgement, a timer) reports back through it.
 	inbox chan func()
-	ix    *interactState
+	ix    *interactEngine
 
 	// storage is the last refused write, until a write succeeds.
 	storage *StorageFault
@@ -166,6 +166,7 @@ func New(cfg Config) *Desk {
 		d.hk.Reset(cfg.Housekeeping)
 		d.checkStep(cfg.Clock.Now())
 	}
+	d.ix = newInteractEngine(d)
 	d.publishSnapshot()
 	go d.loop(ctx)
 	return d
@@ -218,6 +219,7 @@ func (d *Desk) loop(ctx context.Context) {
 	defer close(d.done)
 	defer d.cueTimer.Stop()
 	defer d.hk.Stop()
+	defer d.ix.saveDue() // tallies not saved yet
 	for {
 		select {
 		case <-ctx.Done():
@@ -252,7 +254,7 @@ func (d *Desk) apply(cmd Command) error {
 	if handled, err := d.applyDanmakuCommand(cmd); handled {
 		return err
 	}
-	if handled, err := d.applyInteractionCommand(cmd); handled {
+	if handled, err := d.ix.applyInteractionCommand(cmd); handled {
 		return err
 	}
 	if handled, err := d.applyActionCommand(cmd); handled {
@@ -296,11 +298,12 @@ func (d *Desk) apply(cmd Command) error {
 	}
 	switch a.Kind {
 	case scripts.AnchorStart:
+		d.ix.newRun(now)
 		d.recallForSegment(0)
-		d.armForSegment(0)
+		d.ix.armForSegment(0)
 	case scripts.AnchorGoto:
 		d.recallForSegment(a.Segment)
-		d.armForSegment(a.Segment)
+		d.ix.armForSegment(a.Segment)
 	}
 	return nil
 }
@@ -335,6 +338,7 @@ func (d *Desk) loadShow(s *scripts.Show, now time.Time) error {
 	d.lastCue = now
 	d.publishSnapshot()
 	d.schedule(now)
+	d.ix.loadShow(s, now)
 	return nil
 }
 
@@ -407,6 +411,7 @@ type MemoryJournal struct {
 	mu      sync.Mutex
 	records []JournalRecord
 	run     *Run
+	ix      map[string]InteractRecord
 	// failNext makes the next Append fail (fault injection in tests).
 	failNext error
 }

@@ -37,6 +37,8 @@ type InteractConfig struct {
 	// OnChange, if set, receives every published interaction snapshot on
 	// the desk goroutine; it must not block (hand off, e.g. fyne.Do).
 	OnChange func(Interactions)
+	// Viewers, if set, returns the audience now (for participation).
+	Viewers func() int
 }
 
 // Interaction commands. Firing a coupon moves money: the UI confirms first.
@@ -109,14 +111,23 @@ const (
 	DefaultRetryMax    = 30 * time.Second
 )
 
-// interactState is the desk goroutine's interaction state.
-type interactState struct {
+// interactEngine is the desk's coupons and votes: the book, the outbox
+// deliveries, the countdown and retry timers and the persisted live state.
+// The desk owns one; every method runs on the desk goroutine.
+type interactEngine struct {
+	d       *Desk
 	book    *interact.Book
 	outbox  OutboxStore
 	pending map[string]*outSend // by key
 	expiry  ClockTimer
 	retry   ClockTimer
-	seq     uint64
+	save    ClockTimer // a pending save of vote tallies
+	dirty   bool       // tallies changed since the last save
+	// lastSaved is each interaction as last saved (only changes are
+	// written).
+	lastSaved map[string]interact.View
+	seq       uint64
+	claims    map[string]*claimMinute // open claims-per-minute counts by coupon
 }
 
 // outSend is an outbox command the desk is delivering.
@@ -128,34 +139,34 @@ type outSend struct {
 	next     time.Time
 }
 
-// ixState returns the interaction state, creating it on first use (on the
-// desk goroutine).
-func (d *Desk) ixState() *interactState {
-	if d.ix != nil {
-		return d.ix
-	}
-	ix := &interactState{
+// newInteractEngine wires the interactions of d (called from New).
+func newInteractEngine(d *Desk) *interactEngine {
+	ix := &interactEngine{
+		d:       d,
 		book:    interact.NewBook(),
 		outbox:  d.cfg.Interact.Outbox,
 		pending: make(map[string]*outSend),
 		expiry:  d.cfg.Clock.NewTimer(time.Hour),
 		retry:   d.cfg.Clock.NewTimer(time.Hour),
+		save:    d.cfg.Clock.NewTimer(time.Hour),
 	}
 	ix.expiry.Stop()
 	ix.retry.Stop()
+	ix.save.Stop()
 	if ix.outbox == nil {
 		ix.outbox = newMemOutbox(d.cfg.Clock)
 	}
-	d.ix = ix
 	// The desk loop does not watch these timers: one watcher hands their
 	// fires back to the desk goroutine.
 	go func() {
 		for {
 			select {
 			case <-ix.expiry.C():
-				d.post(d.ixExpire)
+				d.post(ix.expire)
 			case <-ix.retry.C():
-				d.post(d.ixRetryDue)
+				d.post(ix.retryDue)
+			case <-ix.save.C():
+				d.post(ix.saveDue)
 			case <-d.done:
 				return
 			}
@@ -171,90 +182,93 @@ func (d *Desk) ixState() *interactState {
 	return ix
 }
 
-func (d *Desk) ixRun() string {
-	if d.run.ID == "" {
+func (e *interactEngine) run() string {
+	if e.d.run.ID == "" {
 		return deskLog
 	}
-	return d.run.ID
+	return e.d.run.ID
 }
 
 // applyInteractionCommand handles coupon and vote commands; handled is
 // false for any other command.
-func (d *Desk) applyInteractionCommand(cmd Command) (handled bool, err error) {
-	now := d.cfg.Clock.Now()
+func (e *interactEngine) applyInteractionCommand(cmd Command) (handled bool, err error) {
+	now := e.d.cfg.Clock.Now()
 	switch c := cmd.(type) {
 	case DefineCoupon:
-		ix := d.ixState()
+		ix := e
 		if err := ix.book.DefineCoupon(c.Coupon); err != nil {
 			return true, fmt.Errorf("%s: %w", cmd.Name(), err)
 		}
-		d.ixLog(cmd.Name(), c.Coupon)
+		e.log(cmd.Name(), c.Coupon)
 	case DefineVote:
-		ix := d.ixState()
+		ix := e
 		if err := ix.book.DefineVote(c.Vote); err != nil {
 			return true, fmt.Errorf("%s: %w", cmd.Name(), err)
 		}
-		d.ixLog(cmd.Name(), c.Vote)
+		e.log(cmd.Name(), c.Vote)
 	case ArmInteraction:
-		if err := d.ixState().book.Arm(c.ID, now); err != nil {
+		if err := e.book.Arm(c.ID, now); err != nil {
 			return true, err
 		}
-		d.ixLog(cmd.Name(), map[string]string{"id": c.ID})
+		e.log(interact.LogArm, interact.StateLog{ID: c.ID, State: interact.Armed, Node: e.nodeOnAir()})
 	case FireCoupon:
-		if err := d.fireCoupon(c.ID, now); err != nil {
+		if err := e.fireCoupon(c.ID, now); err != nil {
 			return true, err
 		}
 	case StartVote:
-		if err := d.startVote(c.ID, now); err != nil {
+		if err := e.startVote(c.ID, now); err != nil {
 			return true, err
 		}
 	case EndVote:
-		if err := d.endVote(c.ID, now); err != nil {
+		if err := e.endVote(c.ID, now); err != nil {
 			return true, err
 		}
 	case CancelInteraction:
-		ix := d.ixState()
+		ix := e
 		if err := ix.book.Cancel(c.ID, c.Reason, now); err != nil {
 			return true, err
 		}
-		d.ixLog(cmd.Name(), map[string]string{"id": c.ID, "reason": c.Reason})
-		d.ixDropQueued(c.ID)
-		d.ixArmExpiry(now)
+		e.log(interact.LogCancel, interact.StateLog{ID: c.ID, State: interact.Cancelled, Reason: c.Reason, Node: e.nodeOnAir()})
+		e.flushClaims(c.ID)
+		e.dropQueued(c.ID)
+		e.armExpiry(now)
 	default:
 		return false, nil
 	}
-	d.ixPublish(cmd.Name())
+	e.publish(cmd.Name())
 	return true, nil
 }
 
 // ixLog appends to the show log; a failure is reported, not fatal (the
 // outbox, not the log, is what makes a command happen).
-func (d *Desk) ixLog(kind string, payload any) {
-	if err := d.cfg.Journal.Append(d.ixRun(), kind, payload); err != nil {
-		d.cfg.Logf("desk: show log: %s: %v", kind, err)
-		d.hub.publish(Event{Kind: EventError, At: d.cfg.Clock.Now(), Err: err, Message: "show log: " + err.Error()})
+func (e *interactEngine) log(kind string, payload any) {
+	if err := e.d.cfg.Journal.Append(e.run(), kind, payload); err != nil {
+		e.d.cfg.Logf("desk: show log: %s: %v", kind, err)
+		e.d.hub.publish(Event{Kind: EventError, At: e.d.cfg.Clock.Now(), Err: err, Message: "show log: " + err.Error()})
 	}
 }
 
-func (d *Desk) ixPlatform(kind interact.Kind, label string, op interact.Op, need func(platform.Capabilities) bool) (platform.Platform, error) {
-	p := d.cfg.Interact.Platform
+func (e *interactEngine) platformFor(kind interact.Kind, label string, op interact.Op, need func(platform.Capabilities) bool) (platform.Platform, error) {
+	p := e.d.cfg.Interact.Platform
 	if p == nil {
 		return nil, fmt.Errorf("%s %q: %s: %w", kind, label, op, ErrNoPlatform)
 	}
-	if !need(p.Capabilities()) {
+	// Before the link is up (a bridge before its first welcome) the
+	// capabilities are not known yet: the command is queued, not refused.
+	if capsKnown(p) && !need(p.Capabilities()) {
 		return nil, fmt.Errorf("%s %q: %s: %w", kind, label, op, &UnsupportedError{Platform: p.Name()})
 	}
 	return p, nil
 }
 
-func (d *Desk) fireCoupon(id string, now time.Time) error {
-	ix := d.ixState()
+func (e *interactEngine) fireCoupon(id string, now time.Time) error {
+	ix := e
 	if err := ix.book.Check(id, interact.OpFire); err != nil {
 		return err
 	}
 	v, _ := ix.book.Get(id)
 	c := *v.Coupon
-	if _, err := d.ixPlatform(interact.KindCoupon, c.Label(), interact.OpFire,
+	if _, err := e.platformFor(interact.KindCoupon, c.Label(), interact.OpFire,
 		func(c platform.Capabilities) bool { return c.Coupons }); err != nil {
 		return err
 	}
@@ -263,21 +277,22 @@ func (d *Desk) fireCoupon(id string, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("coupon %q: fire: payload: %w", c.Label(), err)
 	}
-	key := "coupon:" + c.ID + ":" + d.ixRun()
+	key := "coupon:" + c.ID + ":" + e.run()
 	item := store.OutboxItem{Key: key, Kind: platform.CmdCouponIssue, Payload: payload, Created: now}
 	if err := ix.outbox.OutboxAdd(item); err != nil {
 		if errors.Is(err, store.ErrDuplicateKey) {
-			return fmt.Errorf("coupon %q: fire: already fired in run %q (key %s): %w", c.Label(), d.ixRun(), key, err)
+			return fmt.Errorf("coupon %q: fire: already fired in run %q (key %s): %w", c.Label(), e.run(), key, err)
 		}
 		return fmt.Errorf("coupon %q: fire: outbox: %w", c.Label(), err)
 	}
 	if err := ix.book.Fire(id, key, now); err != nil {
 		return err // checked above; cannot happen
 	}
-	d.ixLog("fire_coupon", map[string]any{"id": c.ID, "name": c.Label(), "key": key, "stock": c.Stock,
-		"per_viewer": c.PerViewer, "window_s": int(c.Window / time.Second), "face_value": c.FaceValue,
-		"threshold": c.Threshold, "discount": c.Discount, "price_protection": c.PriceProtection})
-	d.ixEnqueue(item, id)
+	e.log(interact.LogFire, interact.FiredLog{ID: c.ID, Name: c.Label(), Key: key, Stock: c.Stock,
+		PerViewer: c.PerViewer, WindowS: int(c.Window / time.Second), FaceValue: c.FaceValue,
+		Threshold: c.Threshold, Discount: c.Discount, PriceProtection: c.PriceProtection,
+		PlannedNode: e.plannedNode(c.ID), Node: e.nodeOnAir(), Queued: !linkUp(e.d.cfg.Interact.Platform)})
+	e.enqueue(item, id)
 	return nil
 }
 
@@ -301,8 +316,8 @@ type (
 	}
 )
 
-func (d *Desk) startVote(id string, now time.Time) error {
-	ix := d.ixState()
+func (e *interactEngine) startVote(id string, now time.Time) error {
+	ix := e
 	if err := ix.book.Check(id, interact.OpStart); err != nil {
 		return err
 	}
@@ -310,21 +325,21 @@ func (d *Desk) startVote(id string, now time.Time) error {
 	vo := *v.Vote
 	var item *store.OutboxItem
 	if vo.Mode == interact.ModePlatform {
-		if _, err := d.ixPlatform(interact.KindVote, vo.ID, interact.OpStart,
+		if _, err := e.platformFor(interact.KindVote, vo.ID, interact.OpStart,
 			func(c platform.Capabilities) bool { return c.Votes && c.PlatformPolls }); err != nil {
 			return err
 		}
 	}
-	if p := d.cfg.Interact.Platform; p != nil && p.Capabilities().Votes {
+	if p := e.d.cfg.Interact.Platform; p != nil && p.Capabilities().Votes {
 		payload, err := json.Marshal(voteStartPayload{ID: vo.ID, Options: len(vo.Options), Duration: int(vo.Duration / time.Second)})
 		if err != nil {
 			return fmt.Errorf("vote %q: start: payload: %w", vo.ID, err)
 		}
-		key := "vote.start:" + vo.ID + ":" + d.ixRun()
+		key := "vote.start:" + vo.ID + ":" + e.run()
 		item = &store.OutboxItem{Key: key, Kind: platform.CmdVoteStart, Payload: payload, Created: now}
 		if err := ix.outbox.OutboxAdd(*item); err != nil {
 			if errors.Is(err, store.ErrDuplicateKey) {
-				return fmt.Errorf("vote %q: start: already started in run %q (key %s): %w", vo.ID, d.ixRun(), key, err)
+				return fmt.Errorf("vote %q: start: already started in run %q (key %s): %w", vo.ID, e.run(), key, err)
 			}
 			return fmt.Errorf("vote %q: start: outbox: %w", vo.ID, err)
 		}
@@ -336,47 +351,52 @@ func (d *Desk) startVote(id string, now time.Time) error {
 	if err := ix.book.StartVote(id, key, now); err != nil {
 		return err
 	}
-	d.ixLog("start_vote", map[string]any{"id": vo.ID, "question": vo.Question, "options": vo.Options,
-		"duration_s": int(vo.Duration / time.Second), "mode": vo.Mode, "change_rule": vo.ChangeRule, "key": key})
+	viewers := 0
+	if f := e.d.cfg.Interact.Viewers; f != nil {
+		viewers = f()
+	}
+	e.log(interact.LogStart, interact.StartedLog{ID: vo.ID, Question: vo.Question, Options: vo.Options,
+		DurationS: int(vo.Duration / time.Second), Mode: vo.Mode, ChangeRule: vo.ChangeRule, Key: key,
+		PlannedNode: e.plannedNode(vo.ID), Node: e.nodeOnAir(), Viewers: viewers})
 	if item != nil {
 		ix.book.SetDelivery(id, interact.Sending, "")
-		d.ixEnqueue(*item, id)
+		e.enqueue(*item, id)
 	} else {
 		ix.book.SetDelivery(id, interact.Local, "")
 	}
-	d.ixArmExpiry(now)
+	e.armExpiry(now)
 	return nil
 }
 
-func (d *Desk) endVote(id string, now time.Time) error {
-	ix := d.ixState()
+func (e *interactEngine) endVote(id string, now time.Time) error {
+	ix := e
 	v, ok := ix.book.Get(id)
 	if err := ix.book.EndVote(id, now); err != nil {
 		return err
 	}
 	if ok && v.Key != "" {
 		payload, _ := json.Marshal(voteEndPayload{ID: id})
-		item := store.OutboxItem{Key: "vote.end:" + id + ":" + d.ixRun(), Kind: platform.CmdVoteEnd, Payload: payload, Created: now}
+		item := store.OutboxItem{Key: "vote.end:" + id + ":" + e.run(), Kind: platform.CmdVoteEnd, Payload: payload, Created: now}
 		if err := ix.outbox.OutboxAdd(item); err != nil {
-			d.cfg.Logf("desk: vote %q: end: outbox: %v", id, err)
+			e.d.cfg.Logf("desk: vote %q: end: outbox: %v", id, err)
 		} else {
-			d.ixEnqueue(item, "")
+			e.enqueue(item, "")
 		}
 	}
-	d.ixLogResult(id, "end_vote")
-	d.ixArmExpiry(now)
+	e.logResult(id, interact.LogEnd)
+	e.armExpiry(now)
 	return nil
 }
 
 // ixDropQueued stops re-sending the queued command of a cancelled
 // interaction. A send in flight is left to finish: it may already have
 // reached the platform, and its acknowledgement is recorded.
-func (d *Desk) ixDropQueued(id string) {
-	ix := d.ixState()
+func (e *interactEngine) dropQueued(id string) {
+	ix := e
 	for key, s := range ix.pending {
 		if s.ref == id && !s.inflight {
 			if err := ix.outbox.OutboxDone(key, map[string]any{"cancelled": true}); err != nil {
-				d.cfg.Logf("desk: outbox done %s: %v", key, err)
+				e.d.cfg.Logf("desk: outbox done %s: %v", key, err)
 			}
 			delete(ix.pending, key)
 		}
@@ -384,36 +404,37 @@ func (d *Desk) ixDropQueued(id string) {
 }
 
 // ixLogResult writes the result of a closed interaction to the show log.
-func (d *Desk) ixLogResult(id, kind string) {
-	v, ok := d.ixState().book.Get(id)
+func (e *interactEngine) logResult(id, kind string) {
+	v, ok := e.book.Get(id)
 	if !ok {
 		return
 	}
 	if v.Kind == interact.KindCoupon {
-		d.ixLog(kind, map[string]any{"id": id, "name": v.Label, "claims": v.Claims, "stock_left": v.StockLeft,
-			"refused": v.Refused, "live_at": v.LiveAt, "ends_at": v.EndsAt})
+		e.flushClaims(id)
+		e.log(kind, interact.ResultLog{ID: id, Kind: v.Kind, Name: v.Label, Claims: v.Claims, StockLeft: v.StockLeft,
+			Stock: v.Coupon.Stock, Refused: v.Refused, LiveAt: v.LiveAt, EndsAt: v.EndsAt})
 		return
 	}
-	d.ixLog(kind, map[string]any{"id": id, "question": v.Vote.Question, "options": v.Vote.Options,
-		"counts": v.Counts, "total": v.Total, "percent": v.Percent})
+	e.log(kind, interact.ResultLog{ID: id, Kind: v.Kind, Question: v.Vote.Question, Options: v.Vote.Options,
+		Counts: v.Counts, Total: v.Total, Percent: v.Percent, LiveAt: v.LiveAt, EndsAt: v.EndsAt})
 }
 
 // ixEnqueue starts delivering an outbox item now.
-func (d *Desk) ixEnqueue(item store.OutboxItem, ref string) {
-	ix := d.ixState()
+func (e *interactEngine) enqueue(item store.OutboxItem, ref string) {
+	ix := e
 	if _, ok := ix.pending[item.Key]; ok {
 		return
 	}
 	s := &outSend{item: item, ref: ref}
 	ix.pending[item.Key] = s
-	d.ixSend(s)
+	e.send(s)
 }
 
 // ixSend counts an attempt and sends in the background; the result comes
 // back through d.post.
-func (d *Desk) ixSend(s *outSend) {
-	ix := d.ixState()
-	p := d.cfg.Interact.Platform
+func (e *interactEngine) send(s *outSend) {
+	ix := e
+	p := e.d.cfg.Interact.Platform
 	if p == nil || s.inflight {
 		return
 	}
@@ -422,14 +443,14 @@ func (d *Desk) ixSend(s *outSend) {
 			delete(ix.pending, s.item.Key)
 			return
 		}
-		d.cfg.Logf("desk: outbox attempt %s: %v", s.item.Key, err)
+		e.d.cfg.Logf("desk: outbox attempt %s: %v", s.item.Key, err)
 	}
 	s.inflight = true
 	if s.ref != "" {
 		ix.book.SetDelivery(s.ref, interact.Sending, "")
 	}
 	cmd := platform.Command{Key: s.item.Key, Kind: s.item.Kind, Payload: s.item.Payload}
-	timeout := d.cfg.Interact.SendTimeout
+	timeout := e.d.cfg.Interact.SendTimeout
 	if timeout <= 0 {
 		timeout = DefaultSendTimeout
 	}
@@ -437,14 +458,14 @@ func (d *Desk) ixSend(s *outSend) {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		ack, err := p.Send(ctx, cmd)
 		cancel()
-		d.post(func() { d.ixAcked(cmd.Key, ack, err) })
+		e.d.post(func() { e.acked(cmd.Key, ack, err) })
 	}()
 }
 
 // ixAcked handles the platform's answer on the desk goroutine.
-func (d *Desk) ixAcked(key string, ack platform.Ack, sendErr error) {
-	ix := d.ixState()
-	now := d.cfg.Clock.Now()
+func (e *interactEngine) acked(key string, ack platform.Ack, sendErr error) {
+	ix := e
+	now := e.d.cfg.Clock.Now()
 	s := ix.pending[key]
 	if s == nil {
 		return
@@ -454,38 +475,38 @@ func (d *Desk) ixAcked(key string, ack platform.Ack, sendErr error) {
 	case sendErr == nil && ack.OK:
 		if err := ix.outbox.OutboxDone(key, ack); err != nil {
 			// Not marked done: a later re-send gets a Duplicate ack.
-			d.cfg.Logf("desk: outbox done %s: %v", key, err)
+			e.d.cfg.Logf("desk: outbox done %s: %v", key, err)
 		}
 		delete(ix.pending, key)
-		d.ixLog("interaction_ack", map[string]any{"key": key, "kind": s.item.Kind, "id": s.ref,
-			"duplicate": ack.Duplicate, "attempts": s.failures + 1, "result": ack.Result})
+		e.log(interact.LogAck, interact.DeliveryLog{Key: key, Kind: s.item.Kind, ID: s.ref,
+			Duplicate: ack.Duplicate, Attempts: s.failures + 1, Result: ack.Result})
 		if s.ref != "" {
 			ix.book.Delivered(s.ref, now)
-			d.ixArmExpiry(now)
+			e.armExpiry(now)
 		}
-	case sendErr == nil || errors.Is(sendErr, platform.ErrUnsupported):
+	case sendErr == nil || (errors.Is(sendErr, platform.ErrUnsupported) && capsKnown(e.d.cfg.Interact.Platform)):
 		// Refused: re-sending the same key gets the same answer.
 		reason := string(ack.Result)
 		if sendErr != nil {
 			reason = sendErr.Error()
 		}
 		if err := ix.outbox.OutboxDone(key, ack); err != nil {
-			d.cfg.Logf("desk: outbox done %s: %v", key, err)
+			e.d.cfg.Logf("desk: outbox done %s: %v", key, err)
 		}
 		delete(ix.pending, key)
-		d.ixLog("interaction_refused", map[string]any{"key": key, "kind": s.item.Kind, "id": s.ref, "reason": reason})
+		e.log(interact.LogRefused, interact.DeliveryLog{Key: key, Kind: s.item.Kind, ID: s.ref, Reason: reason})
 		if s.ref != "" {
 			ix.book.Refuse(s.ref, reason, now)
-			d.ixArmExpiry(now)
+			e.armExpiry(now)
 		}
-		d.hub.publish(Event{Kind: EventError, At: now, Message: fmt.Sprintf("%s %s refused: %s", s.item.Kind, s.ref, reason)})
+		e.d.hub.publish(Event{Kind: EventError, At: now, Message: fmt.Sprintf("%s %s refused: %s", s.item.Kind, s.ref, reason)})
 	default:
 		s.failures++
-		back := d.cfg.Interact.RetryMin
+		back := e.d.cfg.Interact.RetryMin
 		if back <= 0 {
 			back = DefaultRetryMin
 		}
-		maxBack := d.cfg.Interact.RetryMax
+		maxBack := e.d.cfg.Interact.RetryMax
 		if maxBack <= 0 {
 			maxBack = DefaultRetryMax
 		}
@@ -497,15 +518,15 @@ func (d *Desk) ixAcked(key string, ack platform.Ack, sendErr error) {
 			ix.book.SetDelivery(s.ref, interact.Queued, sendErr.Error())
 		}
 		if s.failures == 1 {
-			d.ixLog("interaction_queued", map[string]any{"key": key, "kind": s.item.Kind, "id": s.ref, "error": sendErr.Error()})
+			e.log(interact.LogQueued, interact.DeliveryLog{Key: key, Kind: s.item.Kind, ID: s.ref, Error: sendErr.Error()})
 		}
-		d.ixArmRetry(now)
+		e.armRetry(now)
 	}
-	d.ixPublish("ack")
+	e.publish("ack")
 }
 
-func (d *Desk) ixArmRetry(now time.Time) {
-	ix := d.ixState()
+func (e *interactEngine) armRetry(now time.Time) {
+	ix := e
 	var best time.Time
 	for _, s := range ix.pending {
 		if !s.inflight && !s.next.IsZero() && (best.IsZero() || s.next.Before(best)) {
@@ -518,36 +539,36 @@ func (d *Desk) ixArmRetry(now time.Time) {
 	}
 }
 
-func (d *Desk) ixRetryDue() {
-	ix := d.ixState()
-	now := d.cfg.Clock.Now()
+func (e *interactEngine) retryDue() {
+	ix := e
+	now := e.d.cfg.Clock.Now()
 	for _, s := range ix.pending {
 		if !s.inflight && !s.next.IsZero() && !now.Before(s.next) {
-			d.ixSend(s)
+			e.send(s)
 		}
 	}
-	d.ixArmRetry(now)
-	d.ixPublish("retry")
+	e.armRetry(now)
+	e.publish("retry")
 }
 
-func (d *Desk) ixArmExpiry(now time.Time) {
-	ix := d.ixState()
+func (e *interactEngine) armExpiry(now time.Time) {
+	ix := e
 	ix.expiry.Stop()
 	if at, ok := ix.book.NextExpiry(); ok {
 		ix.expiry.Reset(at.Sub(now))
 	}
 }
 
-func (d *Desk) ixExpire() {
-	ix := d.ixState()
-	now := d.cfg.Clock.Now()
+func (e *interactEngine) expire() {
+	ix := e
+	now := e.d.cfg.Clock.Now()
 	closed := ix.book.Expire(now)
 	for _, id := range closed {
-		d.ixLogResult(id, "interaction_closed")
+		e.logResult(id, interact.LogClosed)
 	}
-	d.ixArmExpiry(now)
+	e.armExpiry(now)
 	if len(closed) > 0 {
-		d.ixPublish("closed")
+		e.publish("closed")
 	}
 }
 
@@ -556,7 +577,7 @@ func (d *Desk) ixExpire() {
 // Safe from any goroutine.
 func (d *Desk) ResendPending() {
 	d.post(func() {
-		ix := d.ixState()
+		ix := d.ix
 		items, err := ix.outbox.OutboxPending()
 		if err != nil {
 			d.cfg.Logf("desk: outbox pending: %v", err)
@@ -566,19 +587,19 @@ func (d *Desk) ResendPending() {
 		for _, it := range items {
 			if s := ix.pending[it.Key]; s != nil {
 				s.next = time.Time{}
-				d.ixSend(s)
+				d.ix.send(s)
 				continue
 			}
-			d.ixEnqueue(it, d.ixRefFor(it.Key))
+			d.ix.enqueue(it, d.ix.refFor(it.Key))
 		}
-		d.ixArmRetry(d.cfg.Clock.Now())
-		d.ixPublish("resend")
+		d.ix.armRetry(d.cfg.Clock.Now())
+		d.ix.publish("resend")
 	})
 }
 
 // ixRefFor finds the interaction a key belongs to, if the desk knows it.
-func (d *Desk) ixRefFor(key string) string {
-	for _, v := range d.ixState().book.Views() {
+func (e *interactEngine) refFor(key string) string {
+	for _, v := range e.book.Views() {
 		if v.Key == key {
 			return v.ID
 		}
@@ -590,7 +611,7 @@ func (d *Desk) ixRefFor(key string) string {
 // goroutine: do not call it from OnChange.
 func (d *Desk) Interactions() Interactions {
 	ch := make(chan Interactions, 1)
-	d.post(func() { ch <- d.ixSnapshot() })
+	d.post(func() { ch <- d.ix.snapshot() })
 	select {
 	case s := <-ch:
 		return s
@@ -599,17 +620,24 @@ func (d *Desk) Interactions() Interactions {
 	}
 }
 
-func (d *Desk) ixSnapshot() Interactions {
-	ix := d.ixState()
-	return Interactions{At: d.cfg.Clock.Now(), Seq: ix.seq, Items: ix.book.Views(), Pending: len(ix.pending)}
+func (e *interactEngine) snapshot() Interactions {
+	ix := e
+	return Interactions{At: e.d.cfg.Clock.Now(), Seq: ix.seq, Items: ix.book.Views(), Pending: len(ix.pending)}
 }
 
-func (d *Desk) ixPublish(why string) {
-	ix := d.ixState()
+func (e *interactEngine) publish(why string) {
+	ix := e
 	ix.seq++
-	snap := d.ixSnapshot()
-	d.hub.publish(Event{Kind: EventInteraction, At: snap.At, Message: why})
-	if f := d.cfg.Interact.OnChange; f != nil {
+	snap := e.snapshot()
+	// Digit votes arrive by the thousand: their tally is saved at most
+	// VoteSaveDelay later, everything else at once.
+	if why == "vote" {
+		e.persistSoon()
+	} else {
+		e.persist(snap.At)
+	}
+	e.d.hub.publish(Event{Kind: EventInteraction, At: snap.At, Message: why})
+	if f := e.d.cfg.Interact.OnChange; f != nil {
 		f(snap)
 	}
 }
@@ -622,9 +650,10 @@ func (d *Desk) PlatformEvent(ev platform.Event) {
 	switch ev.Kind {
 	case platform.KindClaim:
 		d.postAsync(func() {
-			ix := d.ixState()
+			ix := d.ix
 			if ix.book.Claim(ev.Ref, ev.ViewerID, ev.ID, ev.Time) {
-				d.ixPublish("claim")
+				ix.countClaim(ev.Ref, ev.Time)
+				d.ix.publish("claim")
 			}
 		})
 	case platform.KindVote, platform.KindDanmaku:
@@ -632,7 +661,7 @@ func (d *Desk) PlatformEvent(ev platform.Event) {
 			d.VoteDanmaku(ev.ViewerID, digit, ev.Time)
 		} else if ev.Kind == platform.KindVote {
 			d.postAsync(func() {
-				ix := d.ixState()
+				ix := d.ix
 				id, t, _, ok := ix.book.LiveVote()
 				if !ok {
 					return
@@ -640,7 +669,7 @@ func (d *Desk) PlatformEvent(ev platform.Event) {
 				for i, o := range ix.book.Options(id) {
 					if o == ev.Text {
 						if t.Add(ev.ViewerID, i+1, ev.Time) {
-							d.ixPublish("vote")
+							d.ix.publish("vote")
 						}
 						return
 					}
@@ -649,8 +678,8 @@ func (d *Desk) PlatformEvent(ev platform.Event) {
 		}
 	case platform.KindAck:
 		d.postAsync(func() {
-			if s := d.ixState().pending[ev.ID]; s != nil && !s.inflight {
-				d.ixAcked(ev.ID, platform.Ack{Key: ev.ID, OK: true}, nil)
+			if s := d.ix.pending[ev.ID]; s != nil && !s.inflight {
+				d.ix.acked(ev.ID, platform.Ack{Key: ev.ID, OK: true}, nil)
 			}
 		})
 	}
@@ -718,17 +747,17 @@ func (d *Desk) VoteDanmaku(viewerID string, digit int, at time.Time) {
 	b.posted = true
 	b.mu.Unlock()
 	if post {
-		d.postAsync(func() { d.flushVotes(b) })
+		d.postAsync(func() { d.ix.flushVotes(b) })
 	}
 }
 
-func (d *Desk) flushVotes(b *voteBuf) {
+func (e *interactEngine) flushVotes(b *voteBuf) {
 	b.mu.Lock()
 	votes := b.votes
 	b.votes = nil
 	b.posted = false
 	b.mu.Unlock()
-	_, t, _, ok := d.ixState().book.LiveVote()
+	_, t, _, ok := e.book.LiveVote()
 	if !ok {
 		return
 	}
@@ -739,7 +768,7 @@ func (d *Desk) flushVotes(b *voteBuf) {
 		}
 	}
 	if changed {
-		d.ixPublish("vote")
+		e.publish("vote")
 	}
 }
 
@@ -812,32 +841,19 @@ func (m *memOutbox) OutboxDone(key string, result any) error {
 
 // armForSegment arms the interaction of a segment that just went on air, so
 // the controller is prompted at the script's interaction node.
-func (d *Desk) armForSegment(index int) {
-	if d.show == nil || index < 0 || index >= len(d.show.Segments) {
+func (e *interactEngine) armForSegment(index int) {
+	if e.d.show == nil || index < 0 || index >= len(e.d.show.Segments) {
 		return
 	}
-	id := d.show.Segments[index].Interaction
+	id := e.d.show.Segments[index].Interaction
 	if id == "" {
 		return
 	}
-	v, ok := d.ixState().book.Get(id)
+	v, ok := e.book.Get(id)
 	if !ok || v.State != interact.Draft {
 		return
 	}
-	if _, err := d.applyInteractionCommand(ArmInteraction{ID: id}); err != nil {
-		d.publishError(err)
-	}
-}
-
-// DemoInteractions are the demo show's coupon and vote definitions, with
-// the ids its interaction nodes name.
-func DemoInteractions() []Command {
-	return []Command{
-		DefineCoupon{Coupon: interact.Coupon{ID: "coupon-1", Name: "精华液限时券", Discount: "满199减30", FaceValue: 3000, Threshold: 19900,
-			Stock: 500, PerViewer: 1, Window: 3 * time.Minute, PriceProtection: "直播间价保15天"}},
-		DefineVote{Vote: interact.Vote{ID: "vote-1", Question: "下一个想看哪款？扣数字投票", Options: []string{"玻尿酸面霜", "烟酰胺精华", "防晒喷雾"},
-			Duration: 2 * time.Minute, Mode: "digits", ChangeRule: "first"}},
-		DefineCoupon{Coupon: interact.Coupon{ID: "lottery-1", Name: "满赠礼盒券", Discount: "满299赠礼盒", FaceValue: 0, Threshold: 29900,
-			Stock: 100, PerViewer: 1, Window: 3 * time.Minute}},
+	if _, err := e.applyInteractionCommand(ArmInteraction{ID: id}); err != nil {
+		e.d.publishError(err)
 	}
 }

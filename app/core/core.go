@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"studiodesk/app/overlaycfg"
@@ -173,21 +174,17 @@ func Open(o Options) (*App, error) {
 	cfg := a.Boot.Config(o.Rehearsal)
 	cfg.Devices, cfg.Presets, cfg.SavePresets = a.Registry, a.Presets, func(b *studio.PresetBook) error { return b.Save(st) }
 	cfg.PresetsInLog = true // a preset change and its record: one transaction
-	cfg.Danmaku, cfg.Interact = a.Pipeline, studio.InteractConfig{Platform: a.Platform, Outbox: st}
+	// The live feed (started below) reports the audience; participation in
+	// the show log is voters / viewers.
+	audience := &viewerCount{}
+	cfg.Danmaku, cfg.Interact = a.Pipeline, studio.InteractConfig{Platform: a.Platform, Outbox: st, Viewers: audience.get}
 	a.Desk = studio.New(cfg)
-	for _, c := range studio.DemoInteractions() {
-		if err := a.Desk.Do(context.Background(), c); err != nil {
-			a.logf("studiodesk: %v", err)
-		}
-	}
-	// Anything fired but not acknowledged before a crash goes out again,
-	// with the same idempotency key.
-	a.Desk.ResendPending()
 	ovCfg, _, err := overlaycfg.Config(a.DataDir, o.OverlayAddr, o.OverlayLAN)
 	if err != nil {
 		a.logf("studiodesk: %v", err)
 	}
 	a.live = startLive(a.Desk, a.Pipeline, a.Platform, ovCfg)
+	audience.set(a.live.viewers)
 	show, err := LoadCurrentShow(st)
 	if err != nil {
 		a.logf("studiodesk: %v; opening the demo show", err)
@@ -195,6 +192,10 @@ func Open(o Options) (*App, error) {
 	if err := a.Desk.Do(context.Background(), studio.LoadShow{Show: show}); err != nil {
 		a.logf("studiodesk: %v", err)
 	}
+	// Anything fired but not acknowledged before a crash goes out again,
+	// with the same idempotency key, once the show's interactions (and
+	// their persisted state) are back.
+	a.Desk.ResendPending()
 	if o.DemoRun {
 		_ = a.Desk.Do(context.Background(), studio.Start{})
 	}
@@ -357,3 +358,16 @@ func (a *App) closeDebug() {
 
 // Overlay is the running OBS overlay server, or nil when it could not start.
 func (a *App) Overlay() *overlay.Server { return a.live.overlay }
+
+// viewerCount hands the live feed's audience to the desk, which starts
+// before the feed.
+type viewerCount struct{ f atomic.Pointer[func() int] }
+
+func (v *viewerCount) set(f func() int) { v.f.Store(&f) }
+
+func (v *viewerCount) get() int {
+	if f := v.f.Load(); f != nil {
+		return (*f)()
+	}
+	return 0
+}

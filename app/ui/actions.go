@@ -49,6 +49,17 @@ func (r *actionRunner) action(name string, raw map[string]any) {
 	}, r.win)
 }
 
+// actionConfirmed is action for a caller that has already asked (the
+// interactions card's own confirmation) or that needs no question.
+func (r *actionRunner) actionConfirmed(name string, raw map[string]any) {
+	_, cmd, err := studio.BuildAction(name, raw, r.desk)
+	if err != nil {
+		r.fail(err)
+		return
+	}
+	r.do(cmd)
+}
+
 func (r *actionRunner) confirmText(cmd studio.Command) string {
 	switch c := cmd.(type) {
 	case studio.End:

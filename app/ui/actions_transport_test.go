@@ -86,7 +86,7 @@ func newSurfaceRig(t *testing.T, withUI ...bool) *surfaceRig {
 	t.Cleanup(desk.Close)
 	show := demoShow()
 	show.AdjustmentWindows = 2
-	for _, c := range append(studio.DemoInteractions(), studio.LoadShow{Show: show}) {
+	for _, c := range []studio.Command{studio.LoadShow{Show: show}} { // the demo show defines its coupons and votes
 		if err := desk.Do(context.Background(), c); err != nil {
 			t.Fatal(err)
 		}
@@ -194,9 +194,9 @@ func selectLine(id string) func(*testing.T, *surfaceRig) {
 func selectIx(id string) func(*testing.T, *surfaceRig) {
 	return func(t *testing.T, r *surfaceRig) {
 		r.ui.refresh()
-		for i, v := range r.ui.ix.items {
+		for _, v := range r.ui.ix.items {
 			if v.ID == id {
-				r.ui.ix.list.Select(i)
+				r.ui.ix.selected = id // a click on the card's row
 				return
 			}
 		}

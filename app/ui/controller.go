@@ -38,6 +38,7 @@ type controllerView struct {
 	selected int
 	right    *fyne.Container
 	left     *container.Split
+	card     *fyne.Container // the interactions card, above the rundown
 	badge    *canvas.Text
 }
 
@@ -45,6 +46,13 @@ type controllerView struct {
 func (v *controllerView) addBelowRundown(o fyne.CanvasObject) {
 	v.left.Trailing = o
 	v.left.Refresh()
+}
+
+// setCard puts the interactions card above the rundown, outside any
+// scroll, so it is always in view.
+func (v *controllerView) setCard(o fyne.CanvasObject) {
+	v.card.Objects = []fyne.CanvasObject{o}
+	v.card.Refresh()
 }
 
 // addSide appends a panel (the preset grid) under the live controls.
@@ -122,7 +130,11 @@ func newControllerView(runner *actionRunner) *controllerView {
 	right := v.right
 	v.left = container.NewVSplit(v.rundown, container.NewStack())
 	v.left.Offset = 0.5
-	split := container.NewHSplit(v.left, container.NewVScroll(right))
+	v.card = container.NewStack()
+	// Both columns' minimum widths are capped so a long danmaku line or
+	// device status never makes the window wider than the screen.
+	leftCol := container.New(minWidthCap{400}, container.NewBorder(v.card, nil, nil, nil, v.left))
+	split := container.NewHSplit(leftCol, container.New(minWidthCap{480}, container.NewVScroll(right)))
 	split.Offset = 0.55
 	v.root = container.NewBorder(nil, v.status, nil, nil, split)
 	return v

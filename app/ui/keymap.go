@@ -169,6 +169,23 @@ func (d *deskUI) addShortcuts(c fyne.Canvas) {
 // liveAction runs an action from its key, taking its arguments from what
 // the controller selected (a segment, an interaction, a comment).
 func (d *deskUI) liveAction(action string) {
+	// The interactions card picks its target (the highlighted one) and asks
+	// once for money-moving actions; it then dispatches through the
+	// catalogue.
+	switch action {
+	case studio.ActFireCoupon:
+		d.ix.fire()
+		return
+	case studio.ActStartVote:
+		d.ix.startVote()
+		return
+	case studio.ActEndVote:
+		d.ix.endVote()
+		return
+	case studio.ActCancelInteraction:
+		d.ix.cancel()
+		return
+	}
 	args, ok := d.keyArgs(action)
 	if ok {
 		d.runner.action(action, args)
@@ -186,16 +203,6 @@ func (d *deskUI) keyArgs(action string) (map[string]any, bool) {
 			return report("keys.select_segment")
 		}
 		return map[string]any{"segment": d.controller.selected + 1}, true
-	case studio.ActFireCoupon, studio.ActStartVote:
-		if v, ok := d.ix.selectedView(); ok {
-			return map[string]any{"id": v.ID}, true
-		}
-		return nil, true // the catalogue takes the armed one
-	case studio.ActCancelInteraction:
-		if v, ok := d.ix.selectedView(); ok {
-			return map[string]any{"id": v.ID}, true
-		}
-		return report("ix.select_first")
 	case studio.ActPin, studio.ActHide, studio.ActBlock:
 		if it, ok := d.danmaku.current(); ok {
 			return map[string]any{"id": it.ID}, true

@@ -235,7 +235,7 @@ func TestStartOwnShowOpensABlankShowInTheProducer(t *testing.T) {
 	if over == nil {
 		t.Fatal("no start-your-own-show dialog")
 	}
-	blank := findButton(over, T("first.blank"))
+	blank := findButtonIn(over, T("first.blank"))
 	if blank == nil {
 		t.Fatal("no New blank show button")
 	}
@@ -266,7 +266,7 @@ func findTabs(o fyne.CanvasObject) *container.AppTabs {
 	return nil
 }
 
-func findButton(o fyne.CanvasObject, text string) *widget.Button {
+func findButtonIn(o fyne.CanvasObject, text string) *widget.Button {
 	switch v := o.(type) {
 	case *widget.Button:
 		if v.Text == text {
@@ -274,14 +274,14 @@ func findButton(o fyne.CanvasObject, text string) *widget.Button {
 		}
 	case *fyne.Container:
 		for _, c := range v.Objects {
-			if b := findButton(c, text); b != nil {
+			if b := findButtonIn(c, text); b != nil {
 				return b
 			}
 		}
 	case fyne.Widget:
 		r := test.WidgetRenderer(v)
 		for _, c := range r.Objects() {
-			if b := findButton(c, text); b != nil {
+			if b := findButtonIn(c, text); b != nil {
 				return b
 			}
 		}

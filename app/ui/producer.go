@@ -45,6 +45,9 @@ type producerView struct {
 	hostLines                                   *widget.Entry
 	kind                                        *widget.Select
 	flagship                                    *widget.Check
+	// onChange, if set, runs after the working copy changed (the
+	// interactions editor follows it).
+	onChange func()
 }
 
 func newProducerView(desk *studio.Desk, win fyne.Window, st *store.Store) *producerView {
@@ -151,6 +154,7 @@ func (v *producerView) onSnapshot(s *studio.Snapshot) {
 	v.list.UnselectAll()
 	v.list.Refresh()
 	v.recheck()
+	v.changed()
 }
 
 func (v *producerView) selectSegment(i int) {
@@ -226,6 +230,13 @@ func (v *producerView) edit(change func(*scripts.Show)) {
 	change(v.show)
 	v.list.Refresh()
 	v.recheck()
+	v.changed()
+}
+
+func (v *producerView) changed() {
+	if v.onChange != nil {
+		v.onChange()
+	}
 }
 
 func (v *producerView) undoLast() {
@@ -240,6 +251,7 @@ func (v *producerView) undoLast() {
 	}
 	v.selectSegment(v.sel)
 	v.recheck()
+	v.changed()
 	v.say(T("prod.undone"))
 }
 
@@ -297,6 +309,10 @@ func (v *producerView) recheck() {
 
 func (v *producerView) applyToDesk() {
 	s := cloneShow(v.show)
+	if err := scripts.CheckInteractions(s); err != nil {
+		v.fail(err)
+		return
+	}
 	if v.store != nil {
 		if err := v.store.Put(core.ScriptBucket, core.CurrentScript, s); err != nil {
 			v.fail(err)

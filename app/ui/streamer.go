@@ -37,6 +37,7 @@ type streamerView struct {
 	barLayout *progressLayout
 	flashAnim *fyne.Animation
 	cueUntil  time.Time
+	ix        *hostIxPanel // the live coupon countdown or vote bars
 }
 
 func newText(size float32, c color.Color, bold bool) *canvas.Text {
@@ -67,13 +68,14 @@ func newStreamerView() *streamerView {
 	}
 	v.lines = newText(28, colText, false)
 	v.sayLabel.Text = T("say.now")
+	v.ix = newHostIxPanel()
 	bg := canvas.NewRectangle(colBg)
 	v.barLayout = &progressLayout{}
 	bar := container.New(v.barLayout, v.progBg, v.progress)
 	clockBlock := container.NewStack(v.band, container.NewVBox(v.phase, v.remaining))
 	content := container.NewBorder(
 		container.NewVBox(container.NewHBox(layout.NewSpacer(), v.badge), v.segment, bar),
-		container.NewVBox(v.cue, v.questions, v.footer),
+		container.NewVBox(v.ix.root, v.cue, v.questions, v.footer),
 		nil, nil,
 		container.NewVBox(clockBlock, v.sayLabel, v.point, v.pointLeft, v.lines, v.next),
 	)

@@ -67,7 +67,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 		return o, fmt.Errorf("unexpected argument %q; commands: serve, shows, verify, export, report (studiodesk help)", fs.Arg(0))
 	}
 	switch o.View {
-	case "controller", "streamer", "producer", "presets", "devices", "remote", "data":
+	case "controller", "streamer", "producer", "interactions", "presets", "devices", "remote", "data":
 	default:
 		return o, fmt.Errorf("--view %q: want controller, streamer, producer, presets or devices", o.View)
 	}
@@ -276,6 +276,7 @@ type deskUI struct {
 	overlays   *overlaysPage
 	remote     *remotePage
 	ix         *interactionsPane
+	ixEditor   *ixEditor
 	data       *dataPage
 	viewers    func() int
 	devices    *devicesPage
@@ -305,12 +306,14 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 	d.streamer = newStreamerView()
 	d.controller = newControllerView(d.runner)
 	d.producer = newProducerView(desk, w, st)
+	d.ixEditor = newIxEditor(d.producer)
+	d.producer.onChange = d.ixEditor.reload
 	d.presets = newPresetGrid(d.runner)
 	d.editor = newPresetEditor(d.runner, env.reg)
 	d.devices = newDevicesPage(env.reg, st, env.cfgs, env.rehearsal)
 	d.controller.addSide(d.presets.root)
 	d.ix = newInteractionsPane(d.runner, now)
-	d.controller.addSide(d.ix.root)
+	d.controller.setCard(d.ix.root)
 	d.pipe = env.pipe
 	d.danmaku = newDanmakuPane(env.pipe, d.runner)
 	d.controller.addBelowRundown(d.danmaku.root)
@@ -330,6 +333,7 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 	d.remote.now = now
 	producerTabs := container.NewAppTabs(
 		container.NewTabItem(T("prod.script"), d.producer.root),
+		container.NewTabItem(T("ixe.tab"), d.ixEditor.root),
 		container.NewTabItem(T("prod.presets"), d.editor.root),
 		container.NewTabItem(T("prod.devices"), d.devices.root),
 	)
@@ -344,7 +348,7 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 	})
 	tabs := container.NewAppTabs(
 		container.NewTabItem(T("view.controller"), container.NewBorder(nil, container.NewVBox(container.NewHBox(hostBtn, copyBtn, d.overlayURL), shortcutLabel()), nil, nil, d.controller.root)),
-		container.NewTabItem(T("view.streamer"), d.streamer.root),
+		container.NewTabItem(T("view.streamer"), container.NewVScroll(container.New(minWidthCap{800}, d.streamer.root))),
 		container.NewTabItem(T("view.producer"), producerTabs),
 		container.NewTabItem(T("view.remote"), d.remote.root),
 		container.NewTabItem(T("view.data"), d.data.root),
@@ -359,9 +363,9 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 		tabs.SelectIndex(3)
 	case "data":
 		tabs.SelectIndex(4)
-	case "presets", "devices":
+	case "interactions", "presets", "devices":
 		tabs.SelectIndex(2)
-		producerTabs.SelectIndex(map[string]int{"presets": 1, "devices": 2}[view])
+		producerTabs.SelectIndex(map[string]int{"interactions": 1, "presets": 2, "devices": 3}[view])
 	}
 	d.tab = tabs.SelectedIndex()
 	d.shownTab.Store(int32(d.tab))
@@ -466,7 +470,11 @@ func (d *deskUI) onSecond(now time.Time) {
 	}
 	d.data.tick(d.snap, d.snap.State(now), d.desk.Interactions(), viewers, d.tab == tabData)
 	if d.tab == tabController {
-		d.ix.list.Refresh() // countdowns
+		d.ix.tick() // countdowns
+	}
+	d.streamer.setInteraction(d.ix.items, now)
+	if d.hostView != nil {
+		d.hostView.setInteraction(d.ix.items, now)
 	}
 	if d.pipe != nil {
 		if n := d.pipe.Stats().Received; n != d.dmSeen {

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"studiodesk/assets"
 	"studiodesk/devices"
 	"studiodesk/devices/sim"
 	"studiodesk/studio/danmaku"
@@ -405,23 +406,26 @@ func TestPlatformFlagsNameWhatIsMissing(t *testing.T) {
 func TestInteractionsPaneFiresCouponAndCountsVotes(t *testing.T) {
 	lang = "zh"
 	a := test.NewTempApp(t)
-	sim := rehearsal.New(rehearsal.Config{Seed: 1})
-	desk := studio.New(studio.Config{Interact: studio.InteractConfig{Platform: sim}})
+	clk := studio.NewFakeClock(start)
+	sim := rehearsal.New(rehearsal.Config{Seed: 1, Now: clk.Now})
+	desk := studio.New(studio.Config{Clock: clk, Interact: studio.InteractConfig{Platform: sim}})
 	t.Cleanup(desk.Close)
-	for _, c := range studio.DemoInteractions() {
-		if err := desk.Do(context.Background(), c); err != nil {
-			t.Fatal(err)
-		}
+	show, err := scripts.LoadYAML("demo/show.yaml", assets.DemoShow())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := desk.Do(context.Background(), studio.LoadShow{Show: show}); err != nil {
+		t.Fatal(err)
 	}
 	w := test.NewWindow(nil)
 	t.Cleanup(w.Close)
-	d := newDeskUI(a, desk, w, nil, studioEnv{}, "controller", time.Now)
+	d := newDeskUI(a, desk, w, nil, studioEnv{}, "controller", clk.Now)
 	d.runner.skipConfirm = true
 	d.onEvent(studio.Event{Kind: studio.EventInteraction})
-	if len(d.ix.items) != 3 {
-		t.Fatalf("pane lists %d interactions, want 3", len(d.ix.items))
+	if len(d.ix.items) != 4 {
+		t.Fatalf("card has %d interactions, want the demo show's 4", len(d.ix.items))
 	}
-	d.ix.list.Select(0) // coupon-1
+	d.ix.cards[0].Tapped(nil) // coupon-1
 	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyC})
 	waitFor(t, func() bool { return sim.IssuedCount("coupon-1") == 1 }, "coupon issued on the platform")
 	waitFor(t, func() bool {
@@ -429,18 +433,27 @@ func TestInteractionsPaneFiresCouponAndCountsVotes(t *testing.T) {
 		return v.State == "live" && !v.EndsAt.IsZero()
 	}, "coupon live with a countdown after the ack")
 	d.onEvent(studio.Event{Kind: studio.EventInteraction})
-	if !strings.Contains(d.ix.line(d.ix.items[0]), "进行中") {
-		t.Fatalf("pane line %q", d.ix.line(d.ix.items[0]))
+	if got := d.ix.cards[0].full[1]; !strings.Contains(got, "进行中") || !strings.Contains(got, "剩余 03:00") {
+		t.Fatalf("card row %q", got)
 	}
 	if !strings.Contains(d.ix.hostLine(), "精华液限时券") {
 		t.Fatalf("host line %q", d.ix.hostLine())
 	}
-	d.ix.list.Select(1) // vote-1
+	var vote *ixRow
+	for _, r := range d.ix.cards {
+		if strings.Contains(r.full[0], "下一支试什么色") {
+			vote = r
+		}
+	}
+	if vote == nil {
+		t.Fatal("vote-1 not on the card by its question")
+	}
+	vote.Tapped(nil)
 	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyV})
 	for i, digit := range []int{1, 2, 2, 3, 2} {
-		desk.VoteDanmaku(fmt.Sprint("viewer", i), digit, time.Now())
+		desk.VoteDanmaku(fmt.Sprint("viewer", i), digit, clk.Now())
 	}
-	desk.VoteDanmaku("viewer0", 3, time.Now()) // a changed vote: the first counts
+	desk.VoteDanmaku("viewer0", 3, clk.Now()) // a changed vote: the first counts
 	waitFor(t, func() bool {
 		v, _ := desk.Interactions().Get("vote-1")
 		return v.Total == 5 && len(v.Counts) == 3 && v.Counts[1] == 3

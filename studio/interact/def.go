@@ -8,6 +8,7 @@ package interact
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -89,18 +90,42 @@ func (c Coupon) WithDefaults() Coupon {
 	return c
 }
 
+// FieldError is a definition problem in one field, e.g.
+// `coupon "满199减30": stock: 0: must be at least 1`. It matches ErrInvalid;
+// loaders use Field to name the line or cell.
+type FieldError struct {
+	Kind  string // "coupon" or "vote"
+	Label string
+	// Field is the field as written in a script: "stock", "face_value",
+	// "per_viewer", "window", "options", "change_rule"...
+	Field string
+	Value any // nil when the value is not shown
+	Why   string
+}
+
+func (e *FieldError) Error() string {
+	name := strings.ReplaceAll(e.Field, "_", " ")
+	if e.Value == nil {
+		return fmt.Sprintf("%s %q: %s: %s", e.Kind, e.Label, name, e.Why)
+	}
+	return fmt.Sprintf("%s %q: %s: %v: %s", e.Kind, e.Label, name, e.Value, e.Why)
+}
+
+// Unwrap returns ErrInvalid.
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
 func fieldErr(kind, label, field string, value any, why string) error {
-	return fmt.Errorf("%s %q: %s: %v: %s: %w", kind, label, field, value, why, ErrInvalid)
+	return &FieldError{Kind: kind, Label: label, Field: field, Value: value, Why: why}
 }
 
 func checkID(kind, label, id string) error {
 	switch {
 	case id == "":
-		return fmt.Errorf("%s %q: id: empty: %w", kind, label, ErrInvalid)
+		return fieldErr(kind, label, "id", nil, "empty")
 	case len(id) > MaxIDLen:
 		return fieldErr(kind, label, "id", len(id), fmt.Sprintf("must be at most %d bytes", MaxIDLen))
 	case !utf8.ValidString(id):
-		return fmt.Errorf("%s %q: id: not valid UTF-8: %w", kind, label, ErrInvalid)
+		return fieldErr(kind, label, "id", nil, "not valid UTF-8")
 	}
 	return nil
 }
@@ -118,15 +143,15 @@ func (c Coupon) Validate() error {
 	case c.Stock > MaxStock:
 		return fieldErr("coupon", l, "stock", c.Stock, fmt.Sprintf("must be at most %d", MaxStock))
 	case c.FaceValue < 0:
-		return fieldErr("coupon", l, "face value", c.FaceValue, "must not be negative")
+		return fieldErr("coupon", l, "face_value", c.FaceValue, "must not be negative")
 	case c.Threshold < 0:
 		return fieldErr("coupon", l, "threshold", c.Threshold, "must not be negative")
 	case c.Threshold > 0 && c.FaceValue >= c.Threshold:
-		return fieldErr("coupon", l, "face value", c.FaceValue, fmt.Sprintf("must be below the threshold %d", c.Threshold))
+		return fieldErr("coupon", l, "face_value", c.FaceValue, fmt.Sprintf("must be below the threshold %d", c.Threshold))
 	case c.PerViewer < 1:
-		return fieldErr("coupon", l, "per viewer", c.PerViewer, "must be at least 1")
+		return fieldErr("coupon", l, "per_viewer", c.PerViewer, "must be at least 1")
 	case c.PerViewer > MaxPerViewer:
-		return fieldErr("coupon", l, "per viewer", c.PerViewer, fmt.Sprintf("must be at most %d", MaxPerViewer))
+		return fieldErr("coupon", l, "per_viewer", c.PerViewer, fmt.Sprintf("must be at most %d", MaxPerViewer))
 	case c.Window <= 0:
 		return fieldErr("coupon", l, "window", c.Window, "must be positive (default 3m0s)")
 	case c.Window < time.Second:
@@ -145,7 +170,7 @@ func (v Vote) Validate() error {
 	}
 	switch {
 	case v.Question == "":
-		return fmt.Errorf("vote %q: question: empty: %w", l, ErrInvalid)
+		return fieldErr("vote", l, "question", nil, "empty")
 	case len(v.Options) < MinOptions || len(v.Options) > MaxOptions:
 		return fieldErr("vote", l, "options", len(v.Options), fmt.Sprintf("must be %d to %d", MinOptions, MaxOptions))
 	case v.Duration <= 0:
@@ -157,7 +182,7 @@ func (v Vote) Validate() error {
 	}
 	for i, o := range v.Options {
 		if o == "" {
-			return fmt.Errorf("vote %q: option %d: empty: %w", l, i+1, ErrInvalid)
+			return fieldErr("vote", l, "options", nil, fmt.Sprintf("option %d: empty", i+1))
 		}
 	}
 	switch v.Mode {
@@ -168,7 +193,7 @@ func (v Vote) Validate() error {
 	switch v.ChangeRule {
 	case "", RuleFirst, RuleLast:
 	default:
-		return fieldErr("vote", l, "change rule", fmt.Sprintf("%q", v.ChangeRule), `must be "first" or "last"`)
+		return fieldErr("vote", l, "change_rule", fmt.Sprintf("%q", v.ChangeRule), `must be "first" or "last"`)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"studiodesk/assets"
 	"studiodesk/scripts"
 	"studiodesk/studio"
 )
@@ -219,4 +220,16 @@ func eventually(t testing.TB, what string, ok func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// withDemoInteractions gives s the demo show's coupons and votes
+// (coupon-1, lottery-1, vote-1): interactions are defined with a show.
+func withDemoInteractions(t testing.TB, s *scripts.Show) *scripts.Show {
+	t.Helper()
+	demo, err := scripts.LoadYAML("demo/show.yaml", assets.DemoShow())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Coupons, s.Votes = demo.Coupons, demo.Votes
+	return s
 }

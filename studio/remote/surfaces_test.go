@@ -71,7 +71,7 @@ func newStudioRig(t *testing.T, oscAddr string) *studioRig {
 	desk := studio.New(studio.Config{Clock: clk, Journal: studio.NewMemoryJournal(), Rehearsal: true, Devices: reg, Presets: book, Danmaku: pipe,
 		Interact: studio.InteractConfig{Platform: sim}, Logf: func(string, ...any) {}})
 	t.Cleanup(desk.Close)
-	for _, c := range append(studio.DemoInteractions(), studio.LoadShow{Show: testShow()}, studio.Start{},
+	for _, c := range append([]studio.Command{studio.LoadShow{Show: withDemoInteractions(t, testShow())}}, studio.Start{},
 		studio.ArmInteraction{ID: "coupon-1"}) {
 		if err := desk.Do(context.Background(), c); err != nil {
 			t.Fatal(err)

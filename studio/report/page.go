@@ -114,6 +114,14 @@ svg .trend { fill: none; stroke: var(--act); stroke-width: 2; } svg .dot { fill:
 </table>{{else}}<div class="empty">本场没有场景调用记录。</div>{{end}}
 
 <h2>互动（优惠券 / 投票）</h2>
+{{if .IxSummaries}}<table>
+<tr><th>互动</th><th>内容</th><th>发出时间</th><th>计划环节</th><th>实际环节</th><th>状态</th><th class="n">领取</th><th class="n">库存使用</th><th>每分钟领取</th><th>结果</th><th class="n">参与率</th></tr>
+{{range .IxSummaries}}<tr><td class="mono">{{.ID}}</td><td>{{if eq (print .Kind) "coupon"}}券 · {{else}}票 · {{end}}{{.Label}}</td><td>{{hm .FiredAt}}{{if .Queued}}（平台断开，已排队）{{end}}</td>
+<td>{{.PlannedNode}}</td><td class="{{if .OffPlan}}bad{{end}}">{{.ActualNode}}</td><td>{{.State}}</td>
+<td class="n">{{if eq (print .Kind) "coupon"}}{{.Claims}}{{end}}</td><td class="n">{{if eq (print .Kind) "coupon"}}{{.StockUsed}} / {{.Stock}}{{end}}</td>
+<td class="mono">{{ints .ClaimsPerMinute}}</td><td>{{tally .Options .Counts}}</td>
+<td class="n">{{if eq (print .Kind) "vote"}}{{.Voters}} / {{if .Viewers}}{{.Viewers}} = {{pct .Participation}}{{else}}在线人数未知{{end}}{{end}}</td></tr>{{end}}
+</table>{{end}}
 {{if .Interactions}}<table>
 <tr><th class="n">记录</th><th>时间</th><th>环节</th><th>类型</th><th>内容</th></tr>
 {{range .Interactions}}<tr><td class="n">{{.Seq}}</td><td>{{hm .At}}</td><td>{{segName $.Report .Segment}}</td><td>{{.Kind}}</td><td class="mono">{{.Detail}}</td></tr>{{end}}

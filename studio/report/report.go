@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"studiodesk/scripts"
@@ -46,6 +45,8 @@ type Report struct {
 	RecallFailures int // recalls with at least one failed device
 
 	Interactions []Interaction
+	// IxSummaries is one line per coupon and vote (see interact.go).
+	IxSummaries []IxSummary
 
 	Minutes      []Minute
 	DanmakuTotal int64
@@ -251,7 +252,7 @@ func Build(st *store.Store, run string, show *scripts.Show) (*Report, error) {
 				Filtered: f.Filtered, Questions: f.Questions, Viewers: f.Viewers, Likes: f.Likes, Keywords: keywords(f.Keywords)})
 			r.DanmakuTotal += f.Received
 		case rec.Kind == "recall_preset", rec.Kind == "recall_result",
-			strings.Contains(rec.Kind, "coupon"), strings.Contains(rec.Kind, "vote"):
+			isIxKind(rec.Kind):
 			others = append(others, rec)
 		}
 		return nil
@@ -356,6 +357,15 @@ func Build(st *store.Store, run string, show *scripts.Show) (*Report, error) {
 		}
 	}
 	sort.SliceStable(r.Minutes, func(i, j int) bool { return r.Minutes[i].At.Before(r.Minutes[j].At) })
+	var ixRecs []store.Record
+	for _, rec := range others {
+		if isIxKind(rec.Kind) {
+			ixRecs = append(ixRecs, rec)
+		}
+	}
+	if err := summarizeInteractions(r, show, ixRecs, segAt); err != nil {
+		return nil, fmt.Errorf("report: run %q: %w", run, err)
+	}
 	return r, nil
 }
 

@@ -153,9 +153,10 @@ var funcs = template.FuncMap{
 	"clock": clock, "signed": signed, "stamp": stamp, "hm": hm, "kindName": kindName,
 	"cueSummary": cueSummary, "segName": segName, "kindCounts": kindCounts,
 	"keywords": keywordText, "failed": failedText, "inc": func(i int) int { return i + 1 },
-	"f1":  func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) },
-	"pos": func(d time.Duration) bool { return d.Round(time.Second) > 0 },
-	"neg": func(d time.Duration) bool { return d.Round(time.Second) < 0 },
+	"f1":   func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) },
+	"pos":  func(d time.Duration) bool { return d.Round(time.Second) > 0 },
+	"neg":  func(d time.Duration) bool { return d.Round(time.Second) < 0 },
+	"ints": intsText, "tally": tallyText, "pct": pctText,
 }
 
 var page = template.Must(template.New("report").Funcs(funcs).Parse(pageHTML))

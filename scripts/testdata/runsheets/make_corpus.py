@@ -89,6 +89,8 @@ def golden(name, show, expect=()):
             lines.append("    host_lines:")
             for l in g["host_lines"]:
                 lines.append("      - " + q(l))
+    if show.get("extra_yaml"):
+        lines.append(show["extra_yaml"].rstrip("\n"))
     with open(os.path.join(HERE, name + ".golden.yaml"), "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
 
@@ -374,9 +376,9 @@ def s10():
     wb = Workbook()
     ws = wb.active
     ws.title = "互动"
-    header(ws, 1, ["编号", "名称", "类型", "时长", "面额"])
-    put(ws, 2, ("coupon-1", "满199减30", "发券", "3分钟", "30"))
-    put(ws, 3, ("vote-1", "下一款选哪个", "投票", "2分钟", ""))
+    header(ws, 1, ["编号", "名称", "类型", "时长", "面额", "门槛", "库存", "问题", "选项"])
+    put(ws, 2, ("coupon-1", "满199减30", "发券", "3分钟", "30", "199", "200", "", ""))
+    put(ws, 3, ("vote-1", "", "投票", "2分钟", "", "", "", "下一款选哪个", "A款|B款"))
     rs = wb.create_sheet("脚本")
     header(rs, 1, ["序号", "环节", "类型", "时长", "互动", "话术"])
     data = [("open", "开场", "开场", "2分钟", "", "欢迎"), ("c1", "发券", "发券", "3分钟", "coupon-1", "券已上架"),
@@ -393,7 +395,20 @@ def s10():
         if r[4]:
             g["interaction"] = r[4]
         segs.append(g)
-    golden(name, {"id": name, "title": name, "segments": segs}, ["w.sheet_used"])
+    extra = """coupons:
+  - id: coupon-1
+    name: 满199减30
+    face_value: 30
+    threshold: 199
+    stock: 200
+    window: 3m
+votes:
+  - id: vote-1
+    question: 下一款选哪个
+    options: [A款, B款]
+    duration: 2m
+"""
+    golden(name, {"id": name, "title": name, "segments": segs, "extra_yaml": extra}, ["w.sheet_used"])
 
 
 # 11 — blank rows between segments, section headings merged across the
