@@ -239,6 +239,23 @@ func (e *interactEngine) applyInteractionCommand(cmd Command) (handled bool, err
 	return true, nil
 }
 
+// recordWithOutbox writes a command's show-log record and its outbox item
+// in one transaction when the journal and the outbox are the same store
+// (the app's wiring); otherwise the item first, then the record. A failed
+// write leaves neither and is the command's error (a storage error when
+// the disk refused it).
+func (e *interactEngine) recordWithOutbox(kind string, payload any, item store.OutboxItem) error {
+	if sj, ok := e.d.cfg.Journal.(*StoreJournal); ok && sj.st != nil && e.outbox == OutboxStore(sj.st) {
+		return e.d.record(JournalEntry{Run: e.run(), Kind: kind, Payload: payload,
+			Also: func(tx *store.Tx) error { return tx.OutboxAdd(item) }})
+	}
+	if err := e.outbox.OutboxAdd(item); err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	e.log(kind, payload)
+	return nil
+}
+
 // ixLog appends to the show log; a failure is reported, not fatal (the
 // outbox, not the log, is what makes a command happen).
 func (e *interactEngine) log(kind string, payload any) {
@@ -279,19 +296,21 @@ func (e *interactEngine) fireCoupon(id string, now time.Time) error {
 	}
 	key := "coupon:" + c.ID + ":" + e.run()
 	item := store.OutboxItem{Key: key, Kind: platform.CmdCouponIssue, Payload: payload, Created: now}
-	if err := ix.outbox.OutboxAdd(item); err != nil {
+	fired := interact.FiredLog{ID: c.ID, Name: c.Label(), Key: key, Stock: c.Stock,
+		PerViewer: c.PerViewer, WindowS: int(c.Window / time.Second), FaceValue: c.FaceValue,
+		Threshold: c.Threshold, Discount: c.Discount, PriceProtection: c.PriceProtection,
+		PlannedNode: e.plannedNode(c.ID), Node: e.nodeOnAir(), Queued: !linkUp(e.d.cfg.Interact.Platform)}
+	// The fire's record and its outbox item are one transaction: the log
+	// says "fired" if and only if the coupon will go out.
+	if err := e.recordWithOutbox(interact.LogFire, fired, item); err != nil {
 		if errors.Is(err, store.ErrDuplicateKey) {
 			return fmt.Errorf("coupon %q: fire: already fired in run %q (key %s): %w", c.Label(), e.run(), key, err)
 		}
-		return fmt.Errorf("coupon %q: fire: outbox: %w", c.Label(), err)
+		return fmt.Errorf("coupon %q: fire: %w", c.Label(), err)
 	}
 	if err := ix.book.Fire(id, key, now); err != nil {
 		return err // checked above; cannot happen
 	}
-	e.log(interact.LogFire, interact.FiredLog{ID: c.ID, Name: c.Label(), Key: key, Stock: c.Stock,
-		PerViewer: c.PerViewer, WindowS: int(c.Window / time.Second), FaceValue: c.FaceValue,
-		Threshold: c.Threshold, Discount: c.Discount, PriceProtection: c.PriceProtection,
-		PlannedNode: e.plannedNode(c.ID), Node: e.nodeOnAir(), Queued: !linkUp(e.d.cfg.Interact.Platform)})
 	e.enqueue(item, id)
 	return nil
 }
@@ -337,27 +356,33 @@ func (e *interactEngine) startVote(id string, now time.Time) error {
 		}
 		key := "vote.start:" + vo.ID + ":" + e.run()
 		item = &store.OutboxItem{Key: key, Kind: platform.CmdVoteStart, Payload: payload, Created: now}
-		if err := ix.outbox.OutboxAdd(*item); err != nil {
-			if errors.Is(err, store.ErrDuplicateKey) {
-				return fmt.Errorf("vote %q: start: already started in run %q (key %s): %w", vo.ID, e.run(), key, err)
-			}
-			return fmt.Errorf("vote %q: start: outbox: %w", vo.ID, err)
-		}
 	}
 	key := ""
 	if item != nil {
 		key = item.Key
 	}
-	if err := ix.book.StartVote(id, key, now); err != nil {
-		return err
-	}
 	viewers := 0
 	if f := e.d.cfg.Interact.Viewers; f != nil {
 		viewers = f()
 	}
-	e.log(interact.LogStart, interact.StartedLog{ID: vo.ID, Question: vo.Question, Options: vo.Options,
+	started := interact.StartedLog{ID: vo.ID, Question: vo.Question, Options: vo.Options,
 		DurationS: int(vo.Duration / time.Second), Mode: vo.Mode, ChangeRule: vo.ChangeRule, Key: key,
-		PlannedNode: e.plannedNode(vo.ID), Node: e.nodeOnAir(), Viewers: viewers})
+		PlannedNode: e.plannedNode(vo.ID), Node: e.nodeOnAir(), Viewers: viewers}
+	if item != nil {
+		// Record and outbox item together (see recordWithOutbox).
+		if err := e.recordWithOutbox(interact.LogStart, started, *item); err != nil {
+			if errors.Is(err, store.ErrDuplicateKey) {
+				return fmt.Errorf("vote %q: start: already started in run %q (key %s): %w", vo.ID, e.run(), key, err)
+			}
+			return fmt.Errorf("vote %q: start: %w", vo.ID, err)
+		}
+	}
+	if err := ix.book.StartVote(id, key, now); err != nil {
+		return err
+	}
+	if item == nil {
+		e.log(interact.LogStart, started)
+	}
 	if item != nil {
 		ix.book.SetDelivery(id, interact.Sending, "")
 		e.enqueue(*item, id)

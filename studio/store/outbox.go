@@ -56,20 +56,7 @@ func (s *Store) OutboxAdd(item OutboxItem) error {
 		item.Created = s.now()
 	}
 	item.Attempts, item.Done, item.DoneAt, item.Result = 0, false, time.Time{}, nil
-	err := s.update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists([]byte(outboxBucket))
-		if err != nil {
-			return err
-		}
-		if b.Get([]byte(item.Key)) != nil {
-			return ErrDuplicateKey
-		}
-		order, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
-		return putOutbox(b, outboxRecord{OutboxItem: item, Order: order})
-	})
+	err := s.update(func(tx *bolt.Tx) error { return outboxAddTx(tx, item) })
 	if err != nil {
 		return fmt.Errorf("store: outbox key %q: add: %w", item.Key, err)
 	}
@@ -243,4 +230,41 @@ func decodeOutbox(key string, v []byte) (outboxRecord, error) {
 		return rec, fmt.Errorf("bucket %q key %q: item says key %q: %w", outboxBucket, key, rec.Key, ErrCorrupt)
 	}
 	return rec, nil
+}
+
+func outboxAddTx(tx *bolt.Tx, item OutboxItem) error {
+	b, err := tx.CreateBucketIfNotExists([]byte(outboxBucket))
+	if err != nil {
+		return err
+	}
+	if b.Get([]byte(item.Key)) != nil {
+		return ErrDuplicateKey
+	}
+	order, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	return putOutbox(b, outboxRecord{OutboxItem: item, Order: order})
+}
+
+// OutboxAdd is Store.OutboxAdd within the transaction, so that a command's
+// show-log record and its outbox item are committed together.
+func (t *Tx) OutboxAdd(item OutboxItem) error {
+	if err := checkOutboxKey(item.Key); err != nil {
+		return err
+	}
+	if item.Kind == "" {
+		return fmt.Errorf("store: outbox key %q: empty kind: %w", item.Key, ErrInvalidName)
+	}
+	if len(item.Payload) > 0 && !json.Valid(item.Payload) {
+		return fmt.Errorf("store: outbox key %q: payload is not valid JSON", item.Key)
+	}
+	if item.Created.IsZero() {
+		item.Created = t.now
+	}
+	item.Attempts, item.Done, item.DoneAt, item.Result = 0, false, time.Time{}, nil
+	if err := outboxAddTx(t.tx, item); err != nil {
+		return fmt.Errorf("store: outbox key %q: add: %w", item.Key, err)
+	}
+	return nil
 }
