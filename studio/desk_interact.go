@@ -239,18 +239,40 @@ func (e *interactEngine) applyInteractionCommand(cmd Command) (handled bool, err
 	return true, nil
 }
 
-// recordWithOutbox writes a command's show-log record and its outbox item
-// in one transaction when the journal and the outbox are the same store
-// (the app's wiring); otherwise the item first, then the record. A failed
-// write leaves neither and is the command's error (a storage error when
-// the disk refused it).
-func (e *interactEngine) recordWithOutbox(kind string, payload any, item store.OutboxItem) error {
-	if sj, ok := e.d.cfg.Journal.(*StoreJournal); ok && sj.st != nil && e.outbox == OutboxStore(sj.st) {
-		return e.d.record(JournalEntry{Run: e.run(), Kind: kind, Payload: payload,
-			Also: func(tx *store.Tx) error { return tx.OutboxAdd(item) }})
+// commitChange records a command that changed interaction id: its
+// show-log record, its outbox item (if any) and the interaction's new state
+// are one transaction when the journal and the outbox are the app's store,
+// so the log says "fired" if and only if the coupon will go out and the
+// state after a crash is the state the log describes. Otherwise the item
+// is added first, then the record. On an error nothing was written and the
+// caller takes the change back.
+func (e *interactEngine) commitChange(kind string, payload any, item *store.OutboxItem, id string, now time.Time) error {
+	if sj, ok := e.d.cfg.Journal.(*StoreJournal); ok && sj.st != nil && e.d.show != nil && (item == nil || e.outbox == OutboxStore(sj.st)) {
+		saved, _ := e.book.SaveOne(id)
+		rec := InteractRecord{ShowID: e.d.show.ID, Run: e.run(), At: now, Item: saved}
+		err := e.d.record(JournalEntry{Run: e.run(), Kind: kind, Payload: payload, Also: func(tx *store.Tx) error {
+			if item != nil {
+				if err := tx.OutboxAdd(*item); err != nil {
+					return err
+				}
+			}
+			return tx.Put(store.InteractBucket, id, rec)
+		}})
+		if err != nil {
+			return err
+		}
+		if v, ok := e.book.Get(id); ok {
+			if e.lastSaved == nil {
+				e.lastSaved = make(map[string]interact.View)
+			}
+			e.lastSaved[id] = v
+		}
+		return nil
 	}
-	if err := e.outbox.OutboxAdd(item); err != nil {
-		return fmt.Errorf("outbox: %w", err)
+	if item != nil {
+		if err := e.outbox.OutboxAdd(*item); err != nil {
+			return fmt.Errorf("outbox: %w", err)
+		}
 	}
 	e.log(kind, payload)
 	return nil
@@ -300,16 +322,16 @@ func (e *interactEngine) fireCoupon(id string, now time.Time) error {
 		PerViewer: c.PerViewer, WindowS: int(c.Window / time.Second), FaceValue: c.FaceValue,
 		Threshold: c.Threshold, Discount: c.Discount, PriceProtection: c.PriceProtection,
 		PlannedNode: e.plannedNode(c.ID), Node: e.nodeOnAir(), Queued: !linkUp(e.d.cfg.Interact.Platform)}
-	// The fire's record and its outbox item are one transaction: the log
-	// says "fired" if and only if the coupon will go out.
-	if err := e.recordWithOutbox(interact.LogFire, fired, item); err != nil {
+	before, _ := ix.book.SaveOne(id)
+	if err := ix.book.Fire(id, key, now); err != nil {
+		return err // checked above; cannot happen
+	}
+	if err := e.commitChange(interact.LogFire, fired, &item, id, now); err != nil {
+		_ = ix.book.Restore(before) // not recorded: not fired
 		if errors.Is(err, store.ErrDuplicateKey) {
 			return fmt.Errorf("coupon %q: fire: already fired in run %q (key %s): %w", c.Label(), e.run(), key, err)
 		}
 		return fmt.Errorf("coupon %q: fire: %w", c.Label(), err)
-	}
-	if err := ix.book.Fire(id, key, now); err != nil {
-		return err // checked above; cannot happen
 	}
 	e.enqueue(item, id)
 	return nil
@@ -368,20 +390,16 @@ func (e *interactEngine) startVote(id string, now time.Time) error {
 	started := interact.StartedLog{ID: vo.ID, Question: vo.Question, Options: vo.Options,
 		DurationS: int(vo.Duration / time.Second), Mode: vo.Mode, ChangeRule: vo.ChangeRule, Key: key,
 		PlannedNode: e.plannedNode(vo.ID), Node: e.nodeOnAir(), Viewers: viewers}
-	if item != nil {
-		// Record and outbox item together (see recordWithOutbox).
-		if err := e.recordWithOutbox(interact.LogStart, started, *item); err != nil {
-			if errors.Is(err, store.ErrDuplicateKey) {
-				return fmt.Errorf("vote %q: start: already started in run %q (key %s): %w", vo.ID, e.run(), key, err)
-			}
-			return fmt.Errorf("vote %q: start: %w", vo.ID, err)
-		}
-	}
+	before, _ := ix.book.SaveOne(id)
 	if err := ix.book.StartVote(id, key, now); err != nil {
 		return err
 	}
-	if item == nil {
-		e.log(interact.LogStart, started)
+	if err := e.commitChange(interact.LogStart, started, item, id, now); err != nil {
+		_ = ix.book.Restore(before) // not recorded: not started
+		if errors.Is(err, store.ErrDuplicateKey) {
+			return fmt.Errorf("vote %q: start: already started in run %q (key %s): %w", vo.ID, e.run(), key, err)
+		}
+		return fmt.Errorf("vote %q: start: %w", vo.ID, err)
 	}
 	if item != nil {
 		ix.book.SetDelivery(id, interact.Sending, "")
