@@ -93,9 +93,22 @@ func TestKeyVerifySignedAndRestore(t *testing.T) {
 	if err := os.WriteFile(dbPath, good, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	// Damage a page: verify reads what it can, exit 3.
+	// Damage a page of the run's log (its bucket's root page, wherever the
+	// layout put it): verify reads what it can, exit 3.
+	page := uint64(2)
+	if db, err := bolt.Open(dbPath, 0o600, &bolt.Options{ReadOnly: true}); err == nil {
+		_ = db.View(func(tx *bolt.Tx) error {
+			if lb := tx.Bucket([]byte("log")); lb != nil {
+				if rb := lb.Bucket([]byte(run)); rb != nil && rb.Root() != 0 {
+					page = uint64(rb.Root())
+				}
+			}
+			return nil
+		})
+		_ = db.Close()
+	}
 	b, _ := os.ReadFile(filepath.Join(dir, store.FileName))
-	for i := 2 * 4096; i < 3*4096; i++ {
+	for i := page * 4096; i < (page+1)*4096 && i < uint64(len(b)); i++ {
 		b[i] ^= 0xFF
 	}
 	if err := os.WriteFile(filepath.Join(dir, store.FileName), b, 0o600); err != nil {

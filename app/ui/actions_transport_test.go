@@ -18,7 +18,9 @@ import (
 	"fyne.io/fyne/v2/test"
 	"github.com/hypebeast/go-osc/osc"
 
+	"studiodesk/assets"
 	"studiodesk/devices"
+	"studiodesk/scripts"
 	"studiodesk/studio"
 	"studiodesk/studio/danmaku"
 	"studiodesk/studio/platform/rehearsal"
@@ -86,6 +88,12 @@ func newSurfaceRig(t *testing.T, withUI ...bool) *surfaceRig {
 	t.Cleanup(desk.Close)
 	show := demoShow()
 	show.AdjustmentWindows = 2
+	// Interactions are defined with the show: the demo show's.
+	demo, err := scripts.LoadYAML("demo/show.yaml", assets.DemoShow())
+	if err != nil {
+		t.Fatal(err)
+	}
+	show.Coupons, show.Votes = demo.Coupons, demo.Votes
 	for _, c := range []studio.Command{studio.LoadShow{Show: show}} { // the demo show defines its coupons and votes
 		if err := desk.Do(context.Background(), c); err != nil {
 			t.Fatal(err)

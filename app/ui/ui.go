@@ -469,9 +469,7 @@ func (d *deskUI) onSecond(now time.Time) {
 		viewers = d.viewers()
 	}
 	d.data.tick(d.snap, d.snap.State(now), d.desk.Interactions(), viewers, d.tab == tabData)
-	if d.tab == tabController {
-		d.ix.tick() // countdowns
-	}
+	d.ix.tick() // countdowns: a few rows, once a second, whichever view shows
 	d.streamer.setInteraction(d.ix.items, now)
 	if d.hostView != nil {
 		d.hostView.setInteraction(d.ix.items, now)
