@@ -20,6 +20,7 @@ const (
 	// maxClockWait bounds a wait for the next clock change (a safety net;
 	// a running clock wakes at its own second boundaries).
 	maxClockWait = 5 * time.Second
+	minClockWait = 50 * time.Millisecond
 	// secondSlack: a clock frame this long after the last figures frame
 	// redraws the figures too (clock frames come once a second, give or
 	// take a few milliseconds).
@@ -166,7 +167,9 @@ func (b *bridge) run(ctx context.Context) {
 			}
 			// The once-a-second figures ride on the running clock's frames;
 			// a clock that is not running wakes for them alone.
-			wait = min(wait, maxClockWait)
+			// minClockWait: a figure that stopped on a boundary must not
+			// turn this into a busy loop
+			wait = min(max(wait, minClockWait), maxClockWait)
 			if wait > time.Second {
 				wait = max(lastSecond.Add(time.Second).Sub(wall), 0)
 			}

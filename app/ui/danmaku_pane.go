@@ -109,7 +109,11 @@ func newDanmakuPane(pipe *danmaku.Pipeline, runner *actionRunner) *danmakuPane {
 		widget.NewButton(runner.label(studio.ActHide), p.hide),
 		widget.NewButton(runner.label(studio.ActBlock), p.block),
 	)
-	top := container.NewHBox(widget.NewLabelWithStyle(T("dm.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.filter, p.pause, p.stats)
+	// The counters take the rest of the row and are clipped: growing
+	// numbers must not widen the window (each widening relays out and
+	// repaints everything).
+	p.stats.Truncation = fyne.TextTruncateClip
+	top := container.NewBorder(nil, nil, container.NewHBox(widget.NewLabelWithStyle(T("dm.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.filter, p.pause), nil, p.stats)
 	right := container.NewBorder(container.NewVBox(widget.NewLabelWithStyle(T("dm.trending"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.trending,
 		widget.NewLabelWithStyle(T("dm.questions"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})), nil, nil, nil, p.questions)
 	split := container.NewHSplit(container.NewBorder(nil, actions, nil, nil, p.list), right)

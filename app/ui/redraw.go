@@ -25,7 +25,7 @@ func nextClockChange(st scripts.State, now time.Time) time.Duration {
 		return wall
 	}
 	next := min(down(st.SegmentLeft), down(st.ShowLeft), up(st.SegmentElapsed))
-	if st.PointText != "" {
+	if st.PointText != "" && st.PointLeft > 0 {
 		next = min(next, down(st.PointLeft))
 	}
 	if st.Clock == scripts.ClockOvertime || st.OverUnder > 0 {
@@ -34,8 +34,16 @@ func nextClockChange(st scripts.State, now time.Time) time.Duration {
 	return next
 }
 
-// down is the wait until a falling duration crosses its next whole second.
-func down(d time.Duration) time.Duration { return floorMod(d) + redrawSlack }
+// down is the wait until a falling duration, shown rounded up, shows the
+// next second: just after it crosses a whole second, or a second from now
+// when it sits on one.
+func down(d time.Duration) time.Duration {
+	m := floorMod(d)
+	if m == 0 {
+		m = time.Second
+	}
+	return m + redrawSlack
+}
 
 // up is the wait until a rising duration reaches its next whole second.
 func up(d time.Duration) time.Duration { return time.Second - floorMod(d) + redrawSlack }

@@ -42,7 +42,14 @@ func TestNextClockChangeWaitsForTheNextShownSecond(t *testing.T) {
 			t.Fatalf("%+v: %v, want %v (nothing moves)", st, got, maxClockWait)
 		}
 	}
-	for _, st := range []scripts.State{running, over, paused} {
+	// a selling point that ended (0 left) and a countdown sitting on a
+	// whole second must not make the wait zero (a busy redraw loop)
+	stuck := running
+	stuck.PointText, stuck.PointLeft, stuck.SegmentLeft, stuck.ShowLeft, stuck.SegmentElapsed = "最后一句", 0, 10*time.Second, 70*time.Second, 50*time.Second
+	if got := nextClockChange(stuck, now); got != time.Second+redrawSlack {
+		t.Fatalf("on a boundary: %v, want a second", got)
+	}
+	for _, st := range []scripts.State{running, over, paused, stuck} {
 		if got := nextClockChange(st, now); got <= 0 || got > time.Second+redrawSlack {
 			t.Fatalf("%+v: wait %v outside (0, 1s]", st, got)
 		}

@@ -169,7 +169,12 @@ func (v *streamerView) setLines(lines []string) {
 }
 
 // onCue flashes the whole screen and names the cue for a few seconds.
-func (v *streamerView) onCue(c scripts.Cue, now time.Time) {
+// Only a screen that is shown flashes: a Fyne animation on a hidden object
+// is not finished by the animation runner, which then repaints the window
+// at 60 Hz for good.
+func (v *streamerView) onCue(c scripts.Cue, now time.Time) { v.cueShown(c, now, true) }
+
+func (v *streamerView) cueShown(c scripts.Cue, now time.Time, shown bool) {
 	setText(v.cue, cueText(c.Kind))
 	v.cueUntil = now.Add(4 * time.Second)
 	strong := colFlash
@@ -178,6 +183,10 @@ func (v *streamerView) onCue(c scripts.Cue, now time.Time) {
 	}
 	if v.flashAnim != nil {
 		v.flashAnim.Stop()
+		v.flashAnim = nil
+	}
+	if !shown {
+		return
 	}
 	v.flashAnim = canvas.NewColorRGBAAnimation(strong, color.Transparent, 900*time.Millisecond, func(c color.Color) {
 		v.flash.FillColor = c

@@ -415,7 +415,7 @@ func (d *deskUI) onEvent(ev studio.Event) {
 		if ev.Cue == nil {
 			return
 		}
-		d.streamer.onCue(*ev.Cue, ev.Fired)
+		d.streamer.cueShown(*ev.Cue, ev.Fired, d.tab == tabStreamer)
 		if d.hostView != nil {
 			d.hostView.onCue(*ev.Cue, ev.Fired)
 		}
