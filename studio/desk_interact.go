@@ -207,10 +207,14 @@ func (e *interactEngine) applyInteractionCommand(cmd Command) (handled bool, err
 		}
 		e.log(cmd.Name(), c.Vote)
 	case ArmInteraction:
+		before, _ := e.book.SaveOne(c.ID)
 		if err := e.book.Arm(c.ID, now); err != nil {
 			return true, err
 		}
-		e.log(interact.LogArm, interact.StateLog{ID: c.ID, State: interact.Armed, Node: e.nodeOnAir()})
+		if err := e.commitChange(interact.LogArm, interact.StateLog{ID: c.ID, State: interact.Armed, Node: e.nodeOnAir()}, nil, c.ID, now); err != nil {
+			_ = e.book.Restore(before) // not recorded: not armed
+			return true, fmt.Errorf("%s %q: %w", cmd.Name(), c.ID, err)
+		}
 	case FireCoupon:
 		if err := e.fireCoupon(c.ID, now); err != nil {
 			return true, err
@@ -225,10 +229,14 @@ func (e *interactEngine) applyInteractionCommand(cmd Command) (handled bool, err
 		}
 	case CancelInteraction:
 		ix := e
+		before, _ := ix.book.SaveOne(c.ID)
 		if err := ix.book.Cancel(c.ID, c.Reason, now); err != nil {
 			return true, err
 		}
-		e.log(interact.LogCancel, interact.StateLog{ID: c.ID, State: interact.Cancelled, Reason: c.Reason, Node: e.nodeOnAir()})
+		if err := e.commitChange(interact.LogCancel, interact.StateLog{ID: c.ID, State: interact.Cancelled, Reason: c.Reason, Node: e.nodeOnAir()}, nil, c.ID, now); err != nil {
+			_ = ix.book.Restore(before) // not recorded: not cancelled
+			return true, fmt.Errorf("%s %q: %w", cmd.Name(), c.ID, err)
+		}
 		e.flushClaims(c.ID)
 		e.dropQueued(c.ID)
 		e.armExpiry(now)
@@ -243,9 +251,9 @@ func (e *interactEngine) applyInteractionCommand(cmd Command) (handled bool, err
 // show-log record, its outbox item (if any) and the interaction's new state
 // are one transaction when the journal and the outbox are the app's store,
 // so the log says "fired" if and only if the coupon will go out and the
-// state after a crash is the state the log describes. Otherwise the item
-// is added first, then the record. On an error nothing was written and the
-// caller takes the change back.
+// state after a crash is the state the log describes. Otherwise (other
+// wiring, tests) the record is written first, then the item. On an error
+// the caller takes the change back.
 func (e *interactEngine) commitChange(kind string, payload any, item *store.OutboxItem, id string, now time.Time) error {
 	if sj, ok := e.d.cfg.Journal.(*StoreJournal); ok && sj.st != nil && e.d.show != nil && (item == nil || e.outbox == OutboxStore(sj.st)) {
 		saved, _ := e.book.SaveOne(id)
@@ -269,12 +277,14 @@ func (e *interactEngine) commitChange(kind string, payload any, item *store.Outb
 		}
 		return nil
 	}
+	if err := e.d.record(JournalEntry{Run: e.run(), Kind: kind, Payload: payload}); err != nil {
+		return err
+	}
 	if item != nil {
 		if err := e.outbox.OutboxAdd(*item); err != nil {
 			return fmt.Errorf("outbox: %w", err)
 		}
 	}
-	e.log(kind, payload)
 	return nil
 }
 
@@ -414,19 +424,24 @@ func (e *interactEngine) startVote(id string, now time.Time) error {
 func (e *interactEngine) endVote(id string, now time.Time) error {
 	ix := e
 	v, ok := ix.book.Get(id)
+	before, _ := ix.book.SaveOne(id)
 	if err := ix.book.EndVote(id, now); err != nil {
 		return err
 	}
+	var item *store.OutboxItem
 	if ok && v.Key != "" {
 		payload, _ := json.Marshal(voteEndPayload{ID: id})
-		item := store.OutboxItem{Key: "vote.end:" + id + ":" + e.run(), Kind: platform.CmdVoteEnd, Payload: payload, Created: now}
-		if err := ix.outbox.OutboxAdd(item); err != nil {
-			e.d.cfg.Logf("desk: vote %q: end: outbox: %v", id, err)
-		} else {
-			e.enqueue(item, "")
-		}
+		item = &store.OutboxItem{Key: "vote.end:" + id + ":" + e.run(), Kind: platform.CmdVoteEnd, Payload: payload, Created: now}
 	}
-	e.logResult(id, interact.LogEnd)
+	// The end's record (with the result), its outbox item and the closed
+	// state: one transaction, or the vote stays live.
+	if err := e.commitChange(interact.LogEnd, e.resultLog(id), item, id, now); err != nil {
+		_ = ix.book.Restore(before)
+		return fmt.Errorf("vote %q: end: %w", id, err)
+	}
+	if item != nil {
+		e.enqueue(*item, "")
+	}
 	e.armExpiry(now)
 	return nil
 }
@@ -447,6 +462,16 @@ func (e *interactEngine) dropQueued(id string) {
 }
 
 // ixLogResult writes the result of a closed interaction to the show log.
+// resultLog is a closed vote's result as the show log records it.
+func (e *interactEngine) resultLog(id string) interact.ResultLog {
+	v, _ := e.book.Get(id)
+	r := interact.ResultLog{ID: id, Kind: v.Kind, Counts: v.Counts, Total: v.Total, Percent: v.Percent, LiveAt: v.LiveAt, EndsAt: v.EndsAt}
+	if v.Vote != nil {
+		r.Question, r.Options = v.Vote.Question, v.Vote.Options
+	}
+	return r
+}
+
 func (e *interactEngine) logResult(id, kind string) {
 	v, ok := e.book.Get(id)
 	if !ok {

@@ -76,15 +76,41 @@ func TestCouponFireIsOneTransaction(t *testing.T) {
 	if !live {
 		t.Fatalf("fired coupon's live state not saved with its record: %+v", recs)
 	}
-	pending, err := st.OutboxPending()
-	if err != nil {
-		t.Fatal(err)
-	}
-	found := false
-	for _, it := range pending {
-		found = found || it.Key == "coupon:c2:"+run
-	}
-	if !found {
+	if _, found, err := st.OutboxGet("coupon:c2:" + run); err != nil || !found {
 		t.Fatal("fired coupon's outbox item missing")
+	}
+}
+
+// An interaction command the show log cannot take is refused and taken
+// back: arm, cancel and end leave the interaction as it was.
+func TestInteractionCommandsNotRecordedAreTakenBack(t *testing.T) {
+	r := newIxRig(t, nil)
+	mustDo(t, r.d, LoadShow{Show: restartShow()}, Start{}, StartVote{ID: "v1"})
+	waitIx(t, r.d, "vote start acknowledged", func(s Interactions) bool { return view(s, "v1").Delivery == interact.Acked })
+	full := &store.StorageError{Path: "desk.db", Free: 0, Err: errors.New("no space left on device")}
+	for _, c := range []struct {
+		cmd   Command
+		id    string
+		state interact.State
+	}{
+		{ArmInteraction{ID: "c2"}, "c2", interact.Draft},
+		{CancelInteraction{ID: "c2", Reason: "operator"}, "c2", interact.Draft},
+		{EndVote{ID: "v1"}, "v1", interact.Live},
+	} {
+		before := len(r.j.Records())
+		r.j.Fail(full)
+		if err := r.d.Do(context.Background(), c.cmd); !errors.Is(err, ErrStorage) {
+			t.Fatalf("%s on a full disk: %v", c.cmd.Name(), err)
+		}
+		if v, _ := r.d.Interactions().Get(c.id); v.State != c.state {
+			t.Fatalf("%s not recorded but %s is %s, want %s", c.cmd.Name(), c.id, v.State, c.state)
+		}
+		if n := len(r.j.Records()); n != before {
+			t.Fatalf("%s: %d records after a refused write, was %d: %+v", c.cmd.Name(), n, before, r.j.Records()[before:])
+		}
+	}
+	mustDo(t, r.d, EndVote{ID: "v1"})
+	if v, _ := r.d.Interactions().Get("v1"); v.State != interact.Closed {
+		t.Fatalf("end vote once the disk takes writes: %s", v.State)
 	}
 }
