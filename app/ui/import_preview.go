@@ -407,7 +407,7 @@ func (v *producerView) exportAs(ext string) {
 		}
 		defer w.Close()
 		name := w.URI().Name()
-		if err := writeScript(v.show, ext, w); err != nil {
+		if err := writeScript(v.show, exportExt(name, ext), w); err != nil {
 			v.fail(fmt.Errorf("%s: %w", name, err))
 			return
 		}
@@ -416,6 +416,20 @@ func (v *producerView) exportAs(ext string) {
 	d.SetFileName(v.show.ID + ext)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{ext}))
 	d.Show()
+}
+
+// exportExt is the format to write: the one the file's own name says
+// (the producer renamed it to .yaml in the save dialog, say), else the
+// format picked before.
+func exportExt(name, picked string) string {
+	switch e := strings.ToLower(filepath.Ext(name)); e {
+	case ".xlsx", ".csv", ".yaml", ".yml":
+		if e == ".yml" {
+			return ".yaml"
+		}
+		return e
+	}
+	return picked
 }
 
 // writeScript writes the show in the format of ext.

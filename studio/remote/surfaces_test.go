@@ -420,3 +420,37 @@ func TestBusyHTTPPortLeavesOSCWorking(t *testing.T) {
 	}
 	_ = srv2.Close()
 }
+
+// Companion's set-up: subscribe with a listen port; the feedback goes to
+// that port on the subscriber's host, not back to the sending socket.
+func TestOSCFeedbackToListenPort(t *testing.T) {
+	r := newStudioRig(t, "127.0.0.1:0")
+	ctrl := r.pair(t, "companion", RoleController)
+	listen, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer listen.Close()
+	port := int32(listen.LocalAddr().(*net.UDPAddr).Port)
+	o := dialOSC(t, r.srv.OSCAddr())
+	if st, msg, _ := o.send(osc.NewMessage("/studiodesk/subscribe", ctrl.Token, port)); st != "ok" {
+		t.Fatalf("subscribe with port %d: %s", port, msg)
+	}
+	r.mustDo(t, studio.Next{})
+	deadline := time.Now().Add(10 * time.Second)
+	buf := make([]byte, 4096)
+	for {
+		if time.Now().After(deadline) {
+			t.Fatal("no feedback on the listen port")
+		}
+		_ = listen.SetReadDeadline(time.Now().Add(time.Second))
+		n, _, err := listen.ReadFrom(buf)
+		if err != nil {
+			continue
+		}
+		p, err := osc.ParsePacket(string(buf[:n]))
+		if m, ok := p.(*osc.Message); err == nil && ok && m.Address == "/studiodesk/feedback/segment" && len(m.Arguments) == 1 && m.Arguments[0] == "2. 精华液" {
+			return
+		}
+	}
+}
