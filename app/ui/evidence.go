@@ -83,19 +83,31 @@ func storageWarning(f *studio.StorageFault) string {
 		fmt.Sprintf("⚠ Storage fault: cannot write %s (%s; %s free). Commands that could not be recorded were refused and did not take effect. Free some disk space; this clears on the next good write.", f.Path, f.Err, free))
 }
 
+// restoreOffer decides whether to offer a restore after the desk could not
+// open its database: only for a damaged file (not one in use, say) and
+// only when a backup exists; latest is the newest of list.
+func restoreOffer(dir string, openErr error) (latest store.BackupInfo, list []store.BackupInfo, offer bool) {
+	if !errors.Is(openErr, store.ErrDamaged) {
+		return store.BackupInfo{}, nil, false
+	}
+	list, err := store.ListBackups(dir)
+	if err != nil || len(list) == 0 {
+		return store.BackupInfo{}, nil, false
+	}
+	return list[0], list, true
+}
+
 // offerRestore is called when the desk cannot open its database. For a
 // damaged file with a backup at hand it shows a small window offering to
 // restore the newest backup and start again; otherwise it only reports.
 func offerRestore(dir string, openErr error) int {
-	if !errors.Is(openErr, store.ErrDamaged) {
+	latest, list, ok := restoreOffer(dir, openErr)
+	if !ok {
+		if errors.Is(openErr, store.ErrDamaged) {
+			fmt.Fprintln(os.Stderr, "studiodesk:", tr("没有可用的备份。", "no backup to restore."))
+		}
 		return 1
 	}
-	list, err := store.ListBackups(dir)
-	if err != nil || len(list) == 0 {
-		fmt.Fprintln(os.Stderr, "studiodesk:", tr("没有可用的备份。", "no backup to restore."))
-		return 1
-	}
-	latest := list[0]
 	a := app.NewWithID("com.studiodesk.desk")
 	a.Settings().SetTheme(newDeskTheme())
 	w := a.NewWindow(tr("数据库已损坏", "Database damaged"))
