@@ -142,21 +142,31 @@ func (s *Store) Keys(bucket string) ([]string, error) {
 	}
 	var keys []string
 	err := s.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte(bucket))
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
-			if v != nil { // nil value means a nested bucket, not a document
-				keys = append(keys, string(k))
-			}
-			return nil
-		})
+		var err error
+		keys, err = docKeys(tx, bucket)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: bucket %q: keys: %w", bucket, err)
 	}
 	return keys, nil
+}
+
+// docKeys lists the document keys of a bucket (nested buckets are not
+// documents).
+func docKeys(tx *bolt.Tx, bucket string) ([]string, error) {
+	b := tx.Bucket([]byte(bucket))
+	if b == nil {
+		return nil, nil
+	}
+	var keys []string
+	err := b.ForEach(func(k, v []byte) error {
+		if v != nil {
+			keys = append(keys, string(k))
+		}
+		return nil
+	})
+	return keys, err
 }
 
 // All calls fn for every document in the bucket, in key order, with the

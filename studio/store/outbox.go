@@ -43,14 +43,8 @@ func checkOutboxKey(key string) error {
 // with ErrDuplicateKey if the key was ever added, done or not: one action,
 // one item.
 func (s *Store) OutboxAdd(item OutboxItem) error {
-	if err := checkOutboxKey(item.Key); err != nil {
+	if err := checkOutboxItem(item); err != nil {
 		return err
-	}
-	if item.Kind == "" {
-		return fmt.Errorf("store: outbox key %q: empty kind: %w", item.Key, ErrInvalidName)
-	}
-	if len(item.Payload) > 0 && !json.Valid(item.Payload) {
-		return fmt.Errorf("store: outbox key %q: payload is not valid JSON", item.Key)
 	}
 	if item.Created.IsZero() {
 		item.Created = s.now()
@@ -250,6 +244,21 @@ func outboxAddTx(tx *bolt.Tx, item OutboxItem) error {
 // OutboxAdd is Store.OutboxAdd within the transaction, so that a command's
 // show-log record and its outbox item are committed together.
 func (t *Tx) OutboxAdd(item OutboxItem) error {
+	if err := checkOutboxItem(item); err != nil {
+		return err
+	}
+	if item.Created.IsZero() {
+		item.Created = t.now
+	}
+	item.Attempts, item.Done, item.DoneAt, item.Result = 0, false, time.Time{}, nil
+	if err := outboxAddTx(t.tx, item); err != nil {
+		return fmt.Errorf("store: outbox key %q: add: %w", item.Key, err)
+	}
+	return nil
+}
+
+// checkOutboxItem validates a new item's key, kind and payload.
+func checkOutboxItem(item OutboxItem) error {
 	if err := checkOutboxKey(item.Key); err != nil {
 		return err
 	}
@@ -258,13 +267,6 @@ func (t *Tx) OutboxAdd(item OutboxItem) error {
 	}
 	if len(item.Payload) > 0 && !json.Valid(item.Payload) {
 		return fmt.Errorf("store: outbox key %q: payload is not valid JSON", item.Key)
-	}
-	if item.Created.IsZero() {
-		item.Created = t.now
-	}
-	item.Attempts, item.Done, item.DoneAt, item.Result = 0, false, time.Time{}, nil
-	if err := outboxAddTx(t.tx, item); err != nil {
-		return fmt.Errorf("store: outbox key %q: add: %w", item.Key, err)
 	}
 	return nil
 }

@@ -205,17 +205,7 @@ func (t *Tx) Keys(bucket string) ([]string, error) {
 	if err := checkDocBucket(bucket); err != nil {
 		return nil, err
 	}
-	var keys []string
-	b := t.tx.Bucket([]byte(bucket))
-	if b == nil {
-		return nil, nil
-	}
-	err := b.ForEach(func(k, v []byte) error {
-		if v != nil { // nil value means a nested bucket, not a document
-			keys = append(keys, string(k))
-		}
-		return nil
-	})
+	keys, err := docKeys(t.tx, bucket)
 	if err != nil {
 		return nil, fmt.Errorf("store: bucket %q: keys: %w", bucket, err)
 	}
