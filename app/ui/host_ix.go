@@ -2,13 +2,11 @@ package ui
 
 import (
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/widget"
 
 	"studiodesk/studio/interact"
 )
@@ -97,27 +95,6 @@ func (v *streamerView) setInteraction(items []interact.View, now time.Time) {
 	}
 }
 
-// viewerCount hands the live feed's audience to the desk, which starts
-// before the feed (participation = voters / viewers in the show log).
-type viewerCount struct{ f atomic.Pointer[func() int] }
-
-func (v *viewerCount) set(f func() int) { v.f.Store(&f) }
-
-func (v *viewerCount) get() int {
-	if f := v.f.Load(); f != nil {
-		return (*f)()
-	}
-	return 0
-}
-
-// wrapped is a label that is cut with an ellipsis instead of widening the
-// window (the shortcut help line grew with C/V/X/K; the keys are on the
-// buttons too).
-func wrapped(s string) *widget.Label {
-	l := widget.NewLabel(s)
-	l.Truncation = fyne.TextTruncateEllipsis
-	return l
-}
 
 // minWidthCap lays out one child over the whole area but reports at most w
 // as its minimum width.

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"log"
 	"strconv"
 
 	"fyne.io/fyne/v2"
@@ -188,13 +187,3 @@ func entry(v int) *widget.Entry {
 	return e
 }
 
-// overlayConfig is the overlay server's configuration from the settings in
-// dir and the flags; a damaged settings file is logged and the overlays
-// start on loopback with the default layout.
-func overlayConfig(dir, addr string, lan bool) overlay.Config {
-	cfg, _, err := overlaycfg.Config(dir, addr, lan)
-	if err != nil {
-		log.Printf("studiodesk: %v", err)
-	}
-	return cfg
-}
