@@ -37,6 +37,8 @@ type controllerView struct {
 	drawnRow int // the current segment when the rundown was last redrawn
 	selected int
 	right    *fyne.Container
+	controls fyne.CanvasObject // the timer buttons
+	sides    map[fyne.CanvasObject]bool
 	left     *container.Split
 	card     *fyne.Container // the interactions card, above the rundown
 	badge    *canvas.Text
@@ -56,7 +58,25 @@ func (v *controllerView) setCard(o fyne.CanvasObject) {
 }
 
 // addSide appends a panel (the preset grid) under the live controls.
-func (v *controllerView) addSide(o fyne.CanvasObject) { v.right.Add(o) }
+func (v *controllerView) addSide(o fyne.CanvasObject) {
+	objs := v.right.Objects
+	at := len(objs)
+	for i, x := range objs {
+		if x == v.controls {
+			at = i + 1
+			for at < len(objs) && v.sides[objs[at]] {
+				at++
+			}
+			break
+		}
+	}
+	if v.sides == nil {
+		v.sides = make(map[fyne.CanvasObject]bool)
+	}
+	v.sides[o] = true
+	v.right.Objects = append(objs[:at:at], append([]fyne.CanvasObject{o}, objs[at:]...)...)
+	v.right.Refresh()
+}
 
 // timerButtons are the controller's timer buttons, in grid order.
 var timerButtons = []string{studio.ActStart, studio.ActTogglePause, studio.ActPrevious, studio.ActNext,
@@ -126,7 +146,11 @@ func newControllerView(runner *actionRunner) *controllerView {
 	)
 	v.badge = newText(20, colRehearse, true)
 	v.badge.Alignment = fyne.TextAlignTrailing
-	v.right = container.NewVBox(v.badge, clockBlock, v.phase, v.segment, v.point, v.lastCue, facts, grid)
+	// The live controls come right under the clock, so that at 1366×768
+	// they are on screen without scrolling; side panels (the preset grid)
+	// go under them (addSide), the segment's details and figures last.
+	v.controls = grid
+	v.right = container.NewVBox(v.badge, clockBlock, grid, v.phase, v.segment, v.point, v.lastCue, facts)
 	right := v.right
 	v.left = container.NewVSplit(v.rundown, container.NewStack())
 	v.left.Offset = 0.5
