@@ -15,8 +15,13 @@ package overlay
 // runes for text and 24 runes for names, with "…" appended).
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -597,6 +602,14 @@ func TestBrowserOverlays(t *testing.T) {
 // and card whole (nothing cut off) and no two pages' boxes overlapping
 // when the four sources are stacked in one scene. PNGs (transparent, as
 // OBS composites them) go to a temp dir and /tmp/overlay-shots/.
+//
+// It also makes the images docs/overlays.md shows (see docShots): the four
+// pages stacked over a stand-in video backdrop at each size
+// (overlays-all-WxH.png) and each page, and the vote's result card, at
+// 1920×1080 cut to its box (overlay-PAGE.png). They go to
+// /tmp/overlay-shots/ too, or, with STUDIODESK_OVERLAY_SHOTS=DIR, to DIR
+// instead: STUDIODESK_OVERLAY_SHOTS=$PWD/docs/screenshots refreshes the
+// docs' images (the default run never writes into the repository).
 func TestBrowserScreenshots(t *testing.T) {
 	b := launchBrowser(t)
 	s := startServer(t, Config{})
@@ -605,30 +618,64 @@ func TestBrowserScreenshots(t *testing.T) {
 	if err := os.MkdirAll(shared, 0o755); err != nil {
 		t.Fatalf("screenshots: %v", err)
 	}
-	shot := func(p *page, name string) {
+	docDir := shared
+	if d := os.Getenv("STUDIODESK_OVERLAY_SHOTS"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatalf("STUDIODESK_OVERLAY_SHOTS: %v", err)
+		}
+		docDir = d
+	}
+	shot := func(p *page, name string) []byte {
 		t.Helper()
 		p.mustEval(`document.fonts.ready.then(function () { return true; })`, nil)
 		time.Sleep(400 * time.Millisecond) // entry animations
-		png, err := p.screenshot()
+		raw, err := p.screenshot()
 		if err != nil {
 			t.Fatalf("screenshot %s: %v", name, err)
 		}
 		for _, d := range []string{dir, shared} {
-			if err := os.WriteFile(filepath.Join(d, name), png, 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(d, name), raw, 0o644); err != nil {
 				t.Fatalf("screenshot %s: %v", name, err)
 			}
 		}
+		return raw
+	}
+	// docShot writes a docs image: the shots laid over the backdrop, cut
+	// to clip (a zero rectangle: the whole source).
+	docShot := func(name string, clip image.Rectangle, shots ...[]byte) {
+		t.Helper()
+		img, err := overBackdrop(shots...)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !clip.Empty() {
+			img = img.SubImage(clip.Intersect(img.Bounds())).(*image.RGBA)
+		}
+		var buf bytes.Buffer
+		if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&buf, img); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(docDir, name), buf.Bytes(), 0o644); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	// boxClip is a page's content with a margin of backdrop around it.
+	boxClip := func(r rect) image.Rectangle {
+		const m = 16
+		return image.Rect(int(r.L)-m, int(r.T)-m, int(r.R+0.999)+m, int(r.B+0.999)+m)
 	}
 	s.PushDanmaku([]Line{
+		// Oldest first; the box has room for the newest eight, which show
+		// every tag (问 购 赞 票 诉) in the docs' screenshot.
 		{ID: "1", Name: "小鹿", Text: "这款面霜干皮能用吗？", Class: "question"},
-		{ID: "2", Name: "Momo", Text: "已下单，坐等发货", Class: "buy"},
-		{ID: "3", Name: "阿青", Text: "主播皮肤好好，回购第三次了", Class: "praise", Merged: 3},
-		{ID: "4", Name: "橙子", Text: "<script>alert('弹幕')</script>", Class: "other"},
-		{ID: "5", Name: "路人甲", Text: "1", Class: "vote", Merged: 128},
-		{ID: "6", Name: "晚风", Text: "上次买的还没到，能催一下吗", Class: "complaint"},
-		{ID: "7", Name: "<img src=x onerror=alert(1)>", Text: "red;background:url(//x)", Class: "other"},
-		{ID: "8", Name: "Lily", Text: "多少钱？有赠品吗？", Class: "question"},
-		{ID: "9", Name: "\u202E小熊", Text: "{{constructor.constructor('alert(1)')()}}", Class: "other"},
+		{ID: "2", Name: "\u202E小熊", Text: "{{constructor.constructor('alert(1)')()}}", Class: "other"},
+		{ID: "3", Name: "Momo", Text: "已下单，坐等发货", Class: "buy"},
+		{ID: "4", Name: "阿青", Text: "主播皮肤好好，回购第三次了", Class: "praise", Merged: 3},
+		{ID: "5", Name: "橙子", Text: "<script>alert('弹幕')</script>", Class: "other"},
+		{ID: "6", Name: "路人甲", Text: "1", Class: "vote", Merged: 128},
+		{ID: "7", Name: "晚风", Text: "上次买的还没到，能催一下吗", Class: "complaint"},
+		{ID: "8", Name: "<img src=x onerror=alert(1)>", Text: "red;background:url(//x)", Class: "other"},
+		{ID: "9", Name: "Lily", Text: "多少钱？有赠品吗？", Class: "question"},
 		{ID: "10", Name: "大白", Text: "尺码怎么选，160斤穿什么码", Class: "question"},
 	})
 	s.SetWall([]Line{
@@ -643,9 +690,9 @@ func TestBrowserScreenshots(t *testing.T) {
 		{Label: "1 玻尿酸面霜", Count: 342}, {Label: "2 烟酰胺精华", Count: 518}, {Label: "3 防晒喷雾", Count: 140},
 	}, EndsAt: time.Now().Add(75 * time.Second)})
 
-	type rect struct{ L, T, R, B float64 }
 	type layoutCheck struct {
 		Root     rect
+		Content  rect // the items' bounding box
 		VW, VH   float64
 		Items    int
 		Cut      []string // items not wholly inside the box
@@ -657,8 +704,11 @@ func TestBrowserScreenshots(t *testing.T) {
 		var root = document.getElementById('root');
 		var r = root.getBoundingClientRect();
 		var out = {root: {l: r.left, t: r.top, r: r.right, b: r.bottom}, vw: innerWidth, vh: innerHeight,
-			items: root.childElementCount, cut: [], clipped: [], newestIn: false};
+			items: root.childElementCount, cut: [], clipped: [], newestIn: false, content: null};
 		Array.prototype.forEach.call(root.children, function (e) {
+			var b = e.getBoundingClientRect(), u = out.content;
+			out.content = u ? {l: Math.min(u.l, b.left), t: Math.min(u.t, b.top), r: Math.max(u.r, b.right), b: Math.max(u.b, b.bottom)} :
+				{l: b.left, t: b.top, r: b.right, b: b.bottom};
 			var name = e.className + ': ' + e.textContent.slice(0, 24);
 			if (e.offsetTop < 0 || e.offsetLeft < 0 || e.offsetTop + e.offsetHeight > root.clientHeight + 1 ||
 				e.offsetLeft + e.offsetWidth > root.clientWidth + 1) {
@@ -683,9 +733,11 @@ func TestBrowserScreenshots(t *testing.T) {
 		{"/coupon", "document.querySelector('.coupon .clock') !== null", "满199减60", 1},
 		{"/vote", "document.querySelectorAll('.vote .opt').length === 3", "防晒喷雾", 1},
 	}
-	for _, size := range [][2]int{{800, 600}, {1280, 720}, {1920, 1080}} {
+	sizes := [][2]int{{800, 600}, {1280, 720}, {1920, 1080}}
+	for _, size := range sizes {
 		w, h := size[0], size[1]
 		var boxes []rect
+		var shots [][]byte
 		for _, pg := range pages {
 			p := b.newPage(t, w, h, pageInit)
 			// OBS composites the transparent page over the video.
@@ -715,7 +767,11 @@ func TestBrowserScreenshots(t *testing.T) {
 				}
 			}
 			boxes = append(boxes, c.Root)
-			shot(p, fmt.Sprintf("%s-%dx%d.png", strings.TrimPrefix(pg.path, "/"), w, h))
+			raw := shot(p, fmt.Sprintf("%s-%dx%d.png", strings.TrimPrefix(pg.path, "/"), w, h))
+			shots = append(shots, raw)
+			if w == 1920 {
+				docShot("overlay-"+strings.TrimPrefix(pg.path, "/")+".png", boxClip(c.Content), raw)
+			}
 			var in inspection
 			p.mustEval(inspect, &in)
 			if len(in.CSP) > 0 || len(in.Errors) > 0 || in.Pwned != "" {
@@ -723,20 +779,32 @@ func TestBrowserScreenshots(t *testing.T) {
 			}
 			t.Logf("%s: box %.0f,%.0f–%.0f,%.0f, %d items whole", where, c.Root.L, c.Root.T, c.Root.R, c.Root.B, c.Items)
 		}
+		docShot(fmt.Sprintf("overlays-all-%dx%d.png", w, h), image.Rectangle{}, shots...)
 	}
-	vt := b.newPage(t, 1280, 720, pageInit)
-	vt.must("Emulation.setDefaultBackgroundColorOverride", map[string]any{"color": map[string]any{"r": 0, "g": 0, "b": 0, "a": 0}}, nil)
-	vt.navigate(s.URL("/vote"))
 	s.SetVote(&VoteCard{Question: "下一个想看哪款？扣数字投票", Options: []VoteOption{
 		{Label: "1 玻尿酸面霜", Count: 402}, {Label: "2 烟酰胺精华", Count: 611}, {Label: "3 防晒喷雾", Count: 187},
 	}, Closed: true})
-	vt.waitFor("document.querySelector('.vote .result') !== null", 5*time.Second)
-	var c layoutCheck
-	vt.mustEval(fmt.Sprintf(check, "烟酰胺精华"), &c)
-	if len(c.Cut) > 0 || len(c.Clipped) > 0 {
-		t.Errorf("vote result at 1280×720: cut %q clipped %q", c.Cut, c.Clipped)
+	for _, size := range sizes {
+		w, h := size[0], size[1]
+		vt := b.newPage(t, w, h, pageInit)
+		vt.must("Emulation.setDefaultBackgroundColorOverride", map[string]any{"color": map[string]any{"r": 0, "g": 0, "b": 0, "a": 0}}, nil)
+		vt.navigate(s.URL("/vote"))
+		vt.waitFor("document.querySelector('.vote .result') !== null", 5*time.Second)
+		vt.mustEval(`document.fonts.ready.then(function () { return true; })`, nil)
+		time.Sleep(400 * time.Millisecond) // entry animations
+		var c layoutCheck
+		vt.mustEval(fmt.Sprintf(check, "烟酰胺精华"), &c)
+		if c.Root.L < 0 || c.Root.T < 0 || c.Root.R > c.VW+0.5 || c.Root.B > c.VH+0.5 {
+			t.Errorf("vote result at %d×%d: box %+v outside the source", w, h, c.Root)
+		}
+		if len(c.Cut) > 0 || len(c.Clipped) > 0 || !c.NewestIn {
+			t.Errorf("vote result at %d×%d: cut %q clipped %q, result shown %v", w, h, c.Cut, c.Clipped, c.NewestIn)
+		}
+		raw := shot(vt, fmt.Sprintf("vote-result-%dx%d.png", w, h))
+		if w == 1920 {
+			docShot("overlay-vote-result.png", boxClip(c.Content), raw)
+		}
 	}
-	shot(vt, "vote-result-1280x720.png")
 	dm := b.newPage(t, 1280, 720, pageInit)
 	dm.navigate(s.URL("/danmaku"))
 	dm.waitFor("document.querySelectorAll('#root > .line').length >= 6", 5*time.Second)
@@ -755,4 +823,36 @@ func TestBrowserScreenshots(t *testing.T) {
 		t.Errorf("bundled font /font.ttf: %+v, want loaded", font)
 	}
 
+}
+
+type rect struct{ L, T, R, B float64 }
+
+// overBackdrop lays transparent page shots (all of one size) over a
+// stand-in for the video OBS composites them onto: a dark vertical
+// gradient, so white text and the pages' translucent backgrounds show as
+// they would on air.
+func overBackdrop(shots ...[]byte) (*image.RGBA, error) {
+	var dst *image.RGBA
+	for _, b := range shots {
+		src, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			return nil, err
+		}
+		if dst == nil {
+			r := src.Bounds()
+			dst = image.NewRGBA(r)
+			for y := r.Min.Y; y < r.Max.Y; y++ {
+				f := float64(y-r.Min.Y) / float64(max(r.Dy()-1, 1))
+				c := color.RGBA{uint8(70 - 40*f), uint8(86 - 46*f), uint8(104 - 50*f), 255}
+				draw.Draw(dst, image.Rect(r.Min.X, y, r.Max.X, y+1), image.NewUniform(c), image.Point{}, draw.Src)
+			}
+		} else if src.Bounds() != dst.Bounds() {
+			return nil, fmt.Errorf("shots of different sizes: %v and %v", src.Bounds(), dst.Bounds())
+		}
+		draw.Draw(dst, dst.Bounds(), src, src.Bounds().Min, draw.Over)
+	}
+	if dst == nil {
+		return nil, fmt.Errorf("no shots")
+	}
+	return dst, nil
 }
