@@ -356,10 +356,12 @@ func coreCheck(t *testing.T, k int, dir string, acked []string, flying string, s
 					auto = p.Node != "" && segIx[p.Node] == p.ID
 				}
 			}
-			prevKind = r.Kind
 			if auto {
+				// A segment's recall sits between the anchor and the arm:
+				// the anchor stays the last command record.
 				return nil
 			}
+			prevKind = r.Kind
 			switch r.Kind {
 			case "rewind":
 				logged = append(logged, r.Kind)
