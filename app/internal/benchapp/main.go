@@ -497,7 +497,7 @@ func ensureX(c *config) (func(), error) {
 	}
 	x := exec.Command("Xvfb", c.display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp")
 	if err := x.Start(); err != nil {
-		return nil, fmt.Errorf("Xvfb %s: %w (apt-get install xvfb)", c.display, err)
+		return nil, fmt.Errorf("start Xvfb %s: %w (apt-get install xvfb)", c.display, err)
 	}
 	for range 100 {
 		if xRunning(c.display) {
@@ -506,7 +506,7 @@ func ensureX(c *config) (func(), error) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	_ = x.Process.Kill()
-	return nil, fmt.Errorf("Xvfb %s did not start", c.display)
+	return nil, fmt.Errorf("display %s: Xvfb did not start", c.display)
 }
 
 func xRunning(display string) bool {
