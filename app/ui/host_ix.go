@@ -95,7 +95,6 @@ func (v *streamerView) setInteraction(items []interact.View, now time.Time) {
 	}
 }
 
-
 // minWidthCap lays out one child over the whole area but reports at most w
 // as its minimum width.
 type minWidthCap struct{ w float32 }

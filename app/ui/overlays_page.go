@@ -186,4 +186,3 @@ func entry(v int) *widget.Entry {
 	e.SetText(strconv.Itoa(v))
 	return e
 }
-
