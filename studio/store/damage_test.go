@@ -256,7 +256,7 @@ func TestReadOnlyFile(t *testing.T) {
 	if os.Geteuid() == 0 {
 		roDir = t.TempDir()
 		if out, err := exec.Command("mount", "--bind", "-o", "ro", dir, roDir).CombinedOutput(); err != nil {
-			t.Fatalf("read-only bind mount: %v %s", err, out)
+			t.Skipf("this machine refuses a read-only bind mount even to root (%v %s); run as root where mount(8) works", err, out)
 		}
 		// Older mount(8) ignores ro on the first bind; remount to be sure.
 		_, _ = exec.Command("mount", "-o", "remount,bind,ro", roDir).CombinedOutput()
