@@ -129,3 +129,7 @@ func TestDiskFullOnAir(t *testing.T) {
 	}
 	t.Logf("full disk: %d commands acknowledged, %d refused as storage faults, %d refused by the show state; 0 ghosts; verify OK", acked, storageRefusals, other)
 }
+
+// anchorKind: the log kinds whose payload is the command's anchor.
+var anchorKind = map[string]bool{"start": true, "pause": true, "resume": true, "toggle_pause": true,
+	"next": true, "previous": true, "jump": true, "adjust": true, "end": true}
