@@ -12,8 +12,8 @@ import (
 
 // Sentinel errors of interaction definitions.
 var (
-	ErrDuplicateInteraction = errors.New("duplicate interaction id")
-	ErrUnknownInteraction   = errors.New("names no coupon or vote defined in the show")
+	ErrDuplicateInteraction error = &sentinel{"e.dup_ix"}
+	ErrUnknownInteraction   error = &sentinel{"e.unknown_ix"}
 )
 
 // Issue kinds of ixIssue besides interact.KindCoupon and KindVote.
@@ -54,7 +54,7 @@ func checkInteractions(s *Show) *ixIssue {
 		}
 		if first, dup := ids[c.ID]; dup {
 			return &ixIssue{kind: interact.KindCoupon, index: i, field: "id", dupOf: first.index, dupK: first.kind,
-				err: fmt.Errorf("coupon %q: id: %q: %w", c.Label(), c.ID, ErrDuplicateInteraction)}
+				err: errf("e.ix_dup", M("w.coupon"), c.Label(), c.ID, ErrDuplicateInteraction)}
 		}
 		ids[c.ID] = ref{interact.KindCoupon, i}
 	}
@@ -64,7 +64,7 @@ func checkInteractions(s *Show) *ixIssue {
 		}
 		if first, dup := ids[v.ID]; dup {
 			return &ixIssue{kind: interact.KindVote, index: i, field: "id", dupOf: first.index, dupK: first.kind,
-				err: fmt.Errorf("vote %q: id: %q: %w", v.ID, v.ID, ErrDuplicateInteraction)}
+				err: errf("e.ix_dup", M("w.vote"), v.ID, v.ID, ErrDuplicateInteraction)}
 		}
 		ids[v.ID] = ref{interact.KindVote, i}
 	}
@@ -75,7 +75,7 @@ func checkInteractions(s *Show) *ixIssue {
 		}
 		if _, ok := ids[id]; !ok {
 			return &ixIssue{kind: ixSegment, index: si, field: "interaction", dupOf: -1,
-				err: fmt.Errorf("%q: %w", id, ErrUnknownInteraction)}
+				err: errf("e.quoted_plain", id, ErrUnknownInteraction)}
 		}
 	}
 	return nil
@@ -129,11 +129,11 @@ func ParseYuan(s string) (int64, error) {
 	}
 	f, err := strconv.ParseFloat(t, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e9 {
-		return 0, fmt.Errorf("%q: %w (want an amount in yuan, e.g. 30 or 29.9)", s, ErrBadValue)
+		return 0, errf("e.quoted_detail", s, ErrBadValue, M("e.want_yuan"))
 	}
 	cents := math.Round(f * 100)
 	if math.Abs(f*100-cents) > 1e-6 {
-		return 0, fmt.Errorf("%q: %w (at most two decimals)", s, ErrBadValue)
+		return 0, errf("e.quoted_detail", s, ErrBadValue, M("e.two_decimals"))
 	}
 	return int64(cents), nil
 }
@@ -162,7 +162,7 @@ func parseCount(s string) (int, error) {
 	}
 	n, err := strconv.Atoi(t)
 	if err != nil || n > interact.MaxStock*10 || n < -interact.MaxStock*10 {
-		return 0, fmt.Errorf("%q: %w (want a whole number)", s, ErrBadValue)
+		return 0, errf("e.quoted_detail", s, ErrBadValue, M("e.whole_number"))
 	}
 	return n, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"studiodesk/studio/interact"
 )
 
 // Lang is the language a message is rendered in.
@@ -88,6 +89,15 @@ func Localize(err error, l Lang) string {
 			return full[:len(full)-len(inner.Error())] + loc.In(l)
 		}
 	}
+	if fe := (*interact.FieldError)(nil); errors.As(err, &fe) {
+		// A coupon or vote definition problem (studio/interact): keep the
+		// wrapper's prefix, say the problem in l.
+		full, inner := err.Error(), fe.Error()
+		if i := strings.Index(full, inner); i >= 0 {
+			return full[:i] + localizeField(fe, l) + full[i+len(inner):]
+		}
+		return localizeField(fe, l)
+	}
 	return err.Error()
 }
 
@@ -151,6 +161,18 @@ type translation struct{ zh, en string }
 // catalogue holds every message of the package in Chinese and English.
 // Format verbs are the same in both, in the same order.
 var catalogue = map[string]translation{
+	"e.ix_dup":          {"%s“%s”：编号“%s”：%s", "%s %q: id: %q: %s"},
+	"w.coupon":          {"优惠券", "coupon"},
+	"w.vote":            {"投票", "vote"},
+	"e.ix_column":       {"列“%s”：%s（互动表的列：%s）", "column %q: %s (the 互动 sheet has: %s)"},
+	"e.ix_column_twice": {"列“%s”重复（第一次在 %s）：%s", "column %q given twice (first at %s): %s"},
+	"e.ix_kinds":        {"应为 优惠券/发券/券 或 投票", "want 优惠券/发券/券 or 投票"},
+	"e.quoted_plain":    {"“%s”：%s", "%q: %s"},
+	"e.dup_ix":          {"互动编号重复", "duplicate interaction id"},
+	"e.unknown_ix":      {"节目中没有定义这个优惠券或投票", "names no coupon or vote defined in the show"},
+	"e.want_yuan":       {"应为以元计的金额，如 30 或 29.9", "want an amount in yuan, e.g. 30 or 29.9"},
+	"e.two_decimals":    {"最多两位小数", "at most two decimals"},
+	"e.whole_number":    {"应为整数", "want a whole number"},
 	// Causes (sentinels).
 	"err.bad_duration":      {"不是有效的时长", "not a duration"},
 	"err.duplicate_id":      {"环节编号重复", "duplicate segment id"},

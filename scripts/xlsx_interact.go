@@ -151,7 +151,7 @@ func (b *builder) readInteractions(s *Show) {
 		if iss.dupK == interact.KindVote {
 			rows = ix.votes
 		}
-		e.Err = fmt.Errorf("%w (first at %s)", iss.err, cellName(ix.colFor("id")+1, rows[iss.dupOf]+1))
+		e.Err = errf("e.first_at", iss.err, cellName(ix.colFor("id")+1, rows[iss.dupOf]+1))
 	}
 	b.p.add(SevError, e)
 }
@@ -184,18 +184,18 @@ func (b *builder) readInteractSheet(s *Show, ix *xlsxIx) {
 		}
 		col, unit, ok := ixColumnOf(h)
 		if !ok {
-			b.fail(SevError, i, hr, "", fmt.Errorf("column %q: %w (the 互动 sheet has: %s)", h, ErrUnknownField, ixColumnList()))
+			b.fail(SevError, i, hr, "", errf("e.ix_column", h, ErrUnknownField, ixColumnList()))
 			continue
 		}
 		if prev, dup := ix.col[col.key]; dup {
-			b.fail(SevError, i, hr, "", fmt.Errorf("column %q given twice (first at %s): %w", col.zh, cellName(prev.Index+1, hr+1), ErrBadValue))
+			b.fail(SevError, i, hr, "", errf("e.ix_column_twice", col.zh, cellName(prev.Index+1, hr+1), ErrBadValue))
 			continue
 		}
 		ix.col[col.key] = Column{Index: i, Header: h, Unit: unit}
 	}
 	for _, c := range interactColumns {
 		if _, ok := ix.col[c.key]; c.required && !ok {
-			b.fail(SevError, len(sh.Rows[hr]), hr, "", fmt.Errorf("%w %q", ErrMissingColumn, c.zh))
+			b.fail(SevError, len(sh.Rows[hr]), hr, "", errf("e.unknown_field", ErrMissingColumn, c.zh))
 		}
 	}
 	if len(b.p.Errors()) > before {
@@ -216,7 +216,7 @@ func (b *builder) readInteractSheet(s *Show, ix *xlsxIx) {
 		}
 		kind, ok := ixKindAliases[strings.ToLower(vals["kind"])]
 		if !ok {
-			b.fail(SevError, ix.colFor("kind"), r, "", fmt.Errorf("%q: %w (want 优惠券/发券/券 or 投票)", vals["kind"], ErrBadValue))
+			b.fail(SevError, ix.colFor("kind"), r, "", errf("e.quoted_detail", vals["kind"], ErrBadValue, M("e.ix_kinds")))
 			continue
 		}
 		var dur time.Duration
@@ -247,7 +247,7 @@ func (b *builder) readInteractSheet(s *Show, ix *xlsxIx) {
 				}
 				m, ok := f.aliases[strings.ToLower(t)]
 				if !ok {
-					b.fail(SevError, ix.colFor(f.key), r, "", fmt.Errorf("%q: %w", t, ErrBadValue))
+					b.fail(SevError, ix.colFor(f.key), r, "", errf("e.quoted_plain", t, ErrBadValue))
 					bad = true
 					continue
 				}

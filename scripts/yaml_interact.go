@@ -26,7 +26,7 @@ func (d *yamlDecoder) coupons(s *Show, v *yaml.Node) error {
 		return nil
 	}
 	if v.Kind != yaml.SequenceNode {
-		return d.fail(v, "", "coupons", fmt.Errorf("%w: expected a list", ErrBadValue))
+		return d.fail(v, "", "coupons", errf("e.want_list", ErrBadValue))
 	}
 	for i, n := range v.Content {
 		var c interact.Coupon
@@ -90,7 +90,7 @@ func (d *yamlDecoder) votes(s *Show, v *yaml.Node) error {
 		return nil
 	}
 	if v.Kind != yaml.SequenceNode {
-		return d.fail(v, "", "votes", fmt.Errorf("%w: expected a list", ErrBadValue))
+		return d.fail(v, "", "votes", errf("e.want_list", ErrBadValue))
 	}
 	for i, n := range v.Content {
 		var vo interact.Vote
@@ -112,7 +112,7 @@ func (d *yamlDecoder) votes(s *Show, v *yaml.Node) error {
 				vo.ChangeRule, err = d.str(v, "", field)
 			case "options":
 				if v.Kind != yaml.SequenceNode {
-					return d.fail(v, "", field, fmt.Errorf("%w: expected a list", ErrBadValue))
+					return d.fail(v, "", field, errf("e.want_list", ErrBadValue))
 				}
 				for _, o := range v.Content {
 					t, err := d.str(o, "", field)
