@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -66,18 +67,64 @@ func run(args []string, e env) (bool, int) {
 	case "serve":
 		cmd = serve
 	case "help", "-h", "--help":
-		fmt.Fprint(e.stdout, usage)
+		fmt.Fprint(e.stdout, fullUsage())
 		return true, ExitOK
 	default:
+		if c, ok := commands[args[0]]; ok {
+			cmd = c.run
+			break
+		}
 		// Flags go to the GUI; a word that is no command is an error, never
 		// a silently opened window.
 		if strings.HasPrefix(args[0], "-") {
 			return false, ExitOK
 		}
-		fmt.Fprintf(e.stderr, "studiodesk: unknown command %q\n\n%s", args[0], usage)
+		fmt.Fprintf(e.stderr, "studiodesk: unknown command %q\n\n%s", args[0], fullUsage())
 		return true, ExitError
 	}
 	return true, cmd(args[1:], e)
+}
+
+// command is a subcommand that registers itself (the fleet's hub, fleet
+// and the like), so a new command is one file.
+type command struct {
+	run   func([]string, env) int
+	usage string // one or more lines for the usage text
+	order int
+}
+
+var commands = map[string]command{}
+
+func registerCommand(name string, c command) {
+	if _, dup := commands[name]; dup {
+		panic("cli: command " + name + " registered twice")
+	}
+	commands[name] = c
+}
+
+// fullUsage is the usage text with the registered commands' lines.
+func fullUsage() string {
+	if len(commands) == 0 {
+		return usage
+	}
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		a, b := commands[names[i]], commands[names[j]]
+		if a.order != b.order {
+			return a.order < b.order
+		}
+		return names[i] < names[j]
+	})
+	var b strings.Builder
+	b.WriteString(usage)
+	b.WriteString("\nFleet (docs/fleet.md):\n")
+	for _, n := range names {
+		b.WriteString(commands[n].usage)
+	}
+	return b.String()
 }
 
 const usage = `studiodesk — the live-commerce studio desk (直播中控台)

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"studiodesk/app/fleet"
 	"studiodesk/app/overlaycfg"
 	"studiodesk/assets"
 	"studiodesk/scripts"
@@ -51,6 +52,8 @@ type Options struct {
 	// Pprof serves net/http/pprof and runtime metrics on a loopback
 	// address ("" = off).
 	Pprof string
+	// Fleet joins the desk to an agency's fleet (off when its URL is "").
+	Fleet fleet.Config
 }
 
 // Register defines the desk's flags on fs; Check validates them after
@@ -68,6 +71,7 @@ func (o *Options) Register(fs *flag.FlagSet) {
 	o.Platform.register(fs)
 	fs.Float64Var(&o.Speed, "speed", 1, "rehearsal speed: 1 (real time) up to 20 (a dry run)")
 	fs.StringVar(&o.Pprof, "pprof", "", "serve CPU/heap profiles and runtime metrics on this loopback address (127.0.0.1:PORT); off by default")
+	o.Fleet.Register(fs)
 }
 
 // Check validates the options after parsing.
@@ -77,6 +81,9 @@ func (o *Options) Check() error {
 	}
 	if o.Speed != 1 && (!o.Rehearsal || o.Platform.Kind() != "rehearsal") {
 		return fmt.Errorf("--speed %v: only in rehearsal mode on the simulator", o.Speed)
+	}
+	if err := o.Fleet.Check(); err != nil {
+		return err
 	}
 	if o.Pprof != "" {
 		if err := checkLoopback(o.Pprof); err != nil {
@@ -106,6 +113,8 @@ type App struct {
 	Rehearsal bool
 	// Started is when Open began (for "ready" and "first frame" times).
 	Started time.Time
+	// Fleet is the desk's fleet membership (nil: no fleet configured).
+	Fleet *fleet.Link
 
 	opts  Options
 	logf  func(string, ...any)
@@ -201,6 +210,14 @@ func Open(o Options) (*App, error) {
 	}
 	if o.RemoteControl {
 		if _, err := a.StartRemote(); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
+	if o.Fleet.Enabled() {
+		// An unreachable hub is not an error (the link keeps trying and
+		// the desk works offline); bad credentials or files are.
+		if a.Fleet, err = fleet.Start(o.Fleet, fleet.Desk{Store: st, Boot: a.Boot, Desk: a.Desk, Presets: a.Presets, DataDir: a.DataDir, Logf: a.logf}); err != nil {
 			a.Close()
 			return nil, err
 		}
@@ -340,6 +357,9 @@ func (a *App) Remote() *remote.Server {
 func (a *App) Close() error {
 	var err error
 	a.closeOnce.Do(func() {
+		if err := a.Fleet.Close(); err != nil {
+			a.logf("studiodesk: %v", err)
+		}
 		a.StopRemote()
 		a.live.stop()
 		a.Desk.Close()
