@@ -163,6 +163,21 @@ func Open(o Options) (*App, error) {
 		return nil, err
 	}
 	a.Store = a.Boot.Store
+	if !o.Fleet.Enabled() {
+		// The settings page's fleet, unless flags gave one. A saved
+		// setting that no longer checks is reported; the desk starts
+		// without the fleet rather than not at all (offline first).
+		if saved, ok, err := fleet.LoadSaved(a.Store); err != nil {
+			a.logf("studiodesk: %v", err)
+		} else if ok {
+			if err := saved.Check(); err != nil {
+				a.logf("studiodesk: fleet settings: %v; starting without the fleet", err)
+			} else {
+				o.Fleet = saved
+				a.opts.Fleet = saved
+			}
+		}
+	}
 	if err := a.openStudio(); err != nil {
 		a.logf("studiodesk: %v", err)
 	}

@@ -88,6 +88,7 @@ func (d *deskUI) chrome(tabs *container.AppTabs, st *store.Store) fyne.CanvasObj
 		fyne.NewMenu(T("menu.desk"),
 			fyne.NewMenuItem(T("first.own_show"), func() { d.startOwnShow(tabs) }),
 			fyne.NewMenuItem(T("settings.language")+"…", func() { d.showLanguageDialog(st) }),
+			fyne.NewMenuItem(T("fleet.settings")+"…", func() { d.showFleetDialog(st) }),
 		),
 		fyne.NewMenu(T("menu.help"),
 			fyne.NewMenuItem(T("about.title")+"…", func() { d.showAbout(st) }),

@@ -92,6 +92,23 @@ func Start(t testing.TB, n int, studios ...string) *Cluster {
 	return c
 }
 
+// StartOn starts one hub on the given client port (a desk already
+// configured with that address joins it when it comes up).
+func StartOn(t testing.TB, port int, studios ...string) *Cluster {
+	t.Helper()
+	c := &Cluster{t: t, Studios: studios}
+	users := make([]hub.StudioUser, len(studios))
+	for i, id := range studios {
+		users[i] = hub.StudioUser{ID: id, User: hub.User{User: "studio-" + id, Password: Password(id)}}
+	}
+	c.Configs = []hub.Config{{Name: "hub-1", Listen: fmt.Sprintf("127.0.0.1:%d", port), Store: t.TempDir(), Agency: hub.User{User: AgencyUser, Password: AgencyPassword}, Studios: users}}
+	c.Hubs = make([]*hub.Hub, 1)
+	c.start(0)
+	t.Cleanup(c.Close)
+	c.WaitReady(30 * time.Second)
+	return c
+}
+
 func (c *Cluster) start(i int) {
 	c.t.Helper()
 	h, err := hub.Start(c.Configs[i], func(f string, a ...any) { c.t.Logf(f, a...) })
