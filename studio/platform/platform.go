@@ -207,7 +207,11 @@ func (l *Link) Set(s LinkStatus, err error) {
 		l.st.Since = now()
 	}
 	if s == Connected {
-		if l.connected {
+		// Only a change to Connected is a (re)connection: an adapter
+		// that reports "still connected" on every tick is not
+		// reconnecting, and must not wake every hook (20 times a
+		// second for the rehearsal simulator).
+		if l.connected && before.Status != Connected {
 			l.st.Reconnects++
 		}
 		l.connected = true

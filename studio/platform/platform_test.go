@@ -44,3 +44,23 @@ func TestLinkStates(t *testing.T) {
 		t.Fatalf("since %v", seen[1].Since)
 	}
 }
+
+// An adapter that says "connected" again while connected changes nothing:
+// no reconnect is counted and no hook runs.
+func TestStillConnectedIsNoChange(t *testing.T) {
+	var l Link
+	calls := 0
+	l.OnState(func(LinkState) { calls++ })
+	l.Set(Connected, nil)
+	for range 20 {
+		l.Set(Connected, nil)
+	}
+	if st := l.State(); st.Reconnects != 0 || calls != 1 {
+		t.Fatalf("after 21 Connected: %d reconnects, %d hook calls; want 0 and 1", st.Reconnects, calls)
+	}
+	l.Set(Connecting, nil)
+	l.Set(Connected, nil)
+	if st := l.State(); st.Reconnects != 1 || calls != 3 {
+		t.Fatalf("after a real reconnect: %d reconnects, %d hook calls; want 1 and 3", st.Reconnects, calls)
+	}
+}
