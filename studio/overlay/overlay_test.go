@@ -515,7 +515,9 @@ func TestScriptsAvoidHTMLSinks(t *testing.T) {
 func TestKeepalive(t *testing.T) {
 	oldPing, oldPong := pingPeriod, pongWait
 	pingPeriod, pongWait = 30*time.Millisecond, 300*time.Millisecond
-	defer func() { pingPeriod, pongWait = oldPing, oldPong }()
+	// Restored after the server and its connections are closed (cleanups
+	// run last-registered first), never while one still reads them.
+	t.Cleanup(func() { pingPeriod, pongWait = oldPing, oldPong })
 	s := startServer(t, Config{})
 	live := dial(t, s, TopicDanmaku) // reads, so it answers pings
 	dial(t, s, TopicDanmaku)         // never reads again, so never answers
