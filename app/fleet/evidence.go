@@ -145,6 +145,8 @@ type EvidenceStatus struct {
 	Divergences []Divergence
 	// Err is the last publishing problem ("" once it went away).
 	Err string
+
+	steps uint64 // steps run, for WaitPublished
 }
 
 // Evidence is the running evidence publisher.
@@ -171,6 +173,7 @@ type Evidence struct {
 	lastErr    string
 	published  uint64
 	lastAck    time.Time
+	steps      uint64
 }
 
 type logState struct {
@@ -260,11 +263,16 @@ func (e *Evidence) Status() EvidenceStatus {
 	return s
 }
 
-// WaitPublished waits until nothing is unpublished (or ctx ends).
+// WaitPublished waits until every record committed before the call is
+// acknowledged by the stream (or ctx ends).
 func (e *Evidence) WaitPublished(ctx context.Context) error {
+	// A step that starts after this call sees every record committed
+	// before it; the one running now may not.
+	start := e.Status().steps
+	e.Nudge()
 	for {
 		s := e.Status()
-		if s.Unpublished == 0 && s.Logs > 0 && s.Connected {
+		if s.steps >= start+2 && s.Unpublished == 0 && s.Logs > 0 && s.Connected {
 			return nil
 		}
 		select {
@@ -581,7 +589,8 @@ func (e *Evidence) saveCursors(force bool) {
 }
 
 func (e *Evidence) publishStatus(connected, active bool) {
-	s := EvidenceStatus{Connected: connected, Active: active, Published: e.published, LastAck: e.lastAck, Logs: len(e.logs), Err: e.lastErr}
+	e.steps++
+	s := EvidenceStatus{Connected: connected, Active: active, Published: e.published, LastAck: e.lastAck, Logs: len(e.logs), Err: e.lastErr, steps: e.steps}
 	for _, l := range e.logs {
 		if l.head > l.pub {
 			s.Unpublished += l.head - l.pub
