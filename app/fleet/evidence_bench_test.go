@@ -241,17 +241,61 @@ func TestEvidenceFleetBenchmark(t *testing.T) {
 	}
 	t.Logf("3 hub processes up, %d studios provisioned R3 in %v", nStudios, time.Since(ready).Round(time.Millisecond))
 
+	// Baseline: the same appends on stores with no publisher (the desk
+	// without a fleet), to tell the publisher's CPU from the log's own.
+	var baseCPU float64
+	{
+		base := make([]*store.Store, nStudios)
+		for i := range base {
+			if base[i], err = store.Open(filepath.Join(dir, fmt.Sprintf("base-%d", i)), store.Options{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		stopBase := make(chan struct{})
+		var bwg sync.WaitGroup
+		c0, w0 := selfCPU(), time.Now()
+		for i, st := range base {
+			bwg.Add(1)
+			go func() {
+				defer bwg.Done()
+				tick := time.NewTicker(time.Second / time.Duration(rate))
+				defer tick.Stop()
+				time.Sleep(time.Duration(i) * time.Second / time.Duration(rate*nStudios))
+				for n := 0; ; n++ {
+					select {
+					case <-stopBase:
+						return
+					case <-tick.C:
+					}
+					s := samples[n%len(samples)]
+					if _, err := st.Append(run, s.kind, s.payload); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		time.Sleep(15 * time.Second)
+		baseCPU = float64(selfCPU()-c0) / float64(time.Since(w0)) / float64(nStudios)
+		close(stopBase)
+		bwg.Wait()
+		for _, st := range base {
+			_ = st.Close()
+		}
+	}
+
 	// The desks: a store and a publisher each.
 	type desk struct {
 		st     *store.Store
 		ev     *fleet.Evidence
 		mu     sync.Mutex
 		commit map[uint64]time.Time
+		acked  map[uint64]time.Time // acks that came before the commit time was noted
 		lags   []time.Duration
 	}
 	desks := make([]*desk, nStudios)
 	for i, id := range ids {
-		d := &desk{commit: map[uint64]time.Time{}}
+		d := &desk{commit: map[uint64]time.Time{}, acked: map[uint64]time.Time{}}
 		d.st, err = store.Open(filepath.Join(dir, "desk-"+id), store.Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -268,6 +312,8 @@ func TestEvidenceFleetBenchmark(t *testing.T) {
 				if c, ok := d.commit[seq]; ok {
 					d.lags = append(d.lags, at.Sub(c))
 					delete(d.commit, seq)
+				} else {
+					d.acked[seq] = at
 				}
 				d.mu.Unlock()
 			}})
@@ -314,12 +360,18 @@ func TestEvidenceFleetBenchmark(t *testing.T) {
 				}
 				s := samples[n%len(samples)]
 				rec, err := d.st.Append(run, s.kind, s.payload)
+				committed := time.Now()
 				if err != nil {
 					appendErrs.Store(i, err)
 					return
 				}
 				d.mu.Lock()
-				d.commit[rec.Seq] = time.Now()
+				if at, ok := d.acked[rec.Seq]; ok {
+					d.lags = append(d.lags, max(0, at.Sub(committed)))
+					delete(d.acked, rec.Seq)
+				} else {
+					d.commit[rec.Seq] = committed
+				}
 				d.mu.Unlock()
 			}
 		}()
@@ -417,6 +469,58 @@ func TestEvidenceFleetBenchmark(t *testing.T) {
 	hubStore := dirSize(procs[0].store)
 	t.Logf("disk: stream bytes %d B/record (JetStream's own count); hub-1's store %.0f B/record (all files, one replica); desk.db %.0f B/record",
 		bytesStored/max(msgs, 1), float64(hubStore)/float64(max(msgs, 1)), float64(deskBytes)/float64(max(msgs, 1)))
-	t.Logf("desk side (this process: %d stores appending with fsync + %d publishers): idle %.3f%% of a core per studio, under load %.2f%% per studio",
-		nStudios, nStudios, 100*idleCPU, 100*float64(deskCPU)/float64(wall)/float64(nStudios))
+	loadCPU := float64(deskCPU) / float64(wall) / float64(nStudios)
+	t.Logf("desk side (this process, per studio): appending alone %.2f%% of a core; appending + publishing %.2f%% (the publisher: %+.2f%%); publisher idle %.3f%%",
+		100*baseCPU, 100*loadCPU, 100*(loadCPU-baseCPU), 100*idleCPU)
+}
+
+// TestEvidenceCatchUpBenchmark (STUDIODESK_FLEET_BENCH=1): how fast a
+// desk that was offline for a long show empties its log into a 3-node
+// cluster once the hub is back (STUDIODESK_FLEET_BENCH_BACKLOG records,
+// default 20 000 ≈ 17 min of a show at 20 records/s).
+func TestEvidenceCatchUpBenchmark(t *testing.T) {
+	if os.Getenv("STUDIODESK_FLEET_BENCH") != "1" {
+		t.Skip("STUDIODESK_FLEET_BENCH=1 runs the evidence catch-up benchmark")
+	}
+	n := envInt("STUDIODESK_FLEET_BENCH_BACKLOG", 20000)
+	samples, run := realShowSample(t)
+	c := fleettest.Start(t, 3, "s1")
+	_, ajs := c.Agency()
+	st, err := store.Open(t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for i := 0; i < n; i += 500 {
+		var batch []store.Entry
+		for j := i; j < min(n, i+500); j++ {
+			s := samples[j%len(samples)]
+			batch = append(batch, store.Entry{Kind: s.kind, Payload: s.payload})
+		}
+		if _, err := st.AppendBatch(run, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nc, _, err := c.Desk("s1").Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	c0, w0 := selfCPU(), time.Now()
+	ev, err := fleet.NewEvidence(context.Background(), fleet.EvidenceConfig{Store: st, Conn: nc, Studio: fleet.Studio{ID: "s1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ev.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	if err := ev.WaitPublished(ctx); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(w0)
+	cpu := selfCPU() - c0
+	if n2, err := hubEqualsLocal(ctx, st, ajs, fleet.Studio{ID: "s1"}); err != nil || n2 != n {
+		t.Fatalf("hub vs desk: %d, %v", n2, err)
+	}
+	t.Logf("catch-up: %d records in %v = %.0f records/s into an in-process 3-node R3 cluster (process CPU %.0f%% of a core, hubs included); hub == desk", n, took.Round(time.Millisecond), float64(n)/took.Seconds(), 100*float64(cpu)/float64(took))
 }
