@@ -145,6 +145,9 @@ type EvidenceStatus struct {
 	Divergences []Divergence
 	// Err is the last publishing problem ("" once it went away).
 	Err string
+	// Resyncs counts the times the publisher re-read the hub after a
+	// refused or unanswered publish (0 on a healthy link).
+	Resyncs uint64
 
 	steps uint64 // steps run, for WaitPublished
 }
@@ -174,6 +177,7 @@ type Evidence struct {
 	published  uint64
 	lastAck    time.Time
 	steps      uint64
+	resyncs    uint64
 }
 
 type logState struct {
@@ -315,6 +319,7 @@ func (e *Evidence) step(ctx context.Context) {
 		for ctx.Err() == nil && e.cfg.Conn.IsConnected() {
 			progressed, err := e.publishOnce(ctx)
 			if err != nil {
+				e.resyncs++
 				e.unsync()
 				if ctx.Err() == nil {
 					e.problem(err)
@@ -590,7 +595,7 @@ func (e *Evidence) saveCursors(force bool) {
 
 func (e *Evidence) publishStatus(connected, active bool) {
 	e.steps++
-	s := EvidenceStatus{Connected: connected, Active: active, Published: e.published, LastAck: e.lastAck, Logs: len(e.logs), Err: e.lastErr, steps: e.steps}
+	s := EvidenceStatus{Connected: connected, Active: active, Published: e.published, LastAck: e.lastAck, Logs: len(e.logs), Err: e.lastErr, Resyncs: e.resyncs, steps: e.steps}
 	for _, l := range e.logs {
 		if l.head > l.pub {
 			s.Unpublished += l.head - l.pub

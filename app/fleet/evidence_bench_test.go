@@ -339,6 +339,7 @@ func TestEvidenceFleetBenchmark(t *testing.T) {
 	hubCPU0 := make([]time.Duration, 3)
 	for i, p := range procs {
 		hubCPU0[i] = procCPU(p.cmd.Process.Pid)
+		t.Logf("hub-%d before the load: RSS %.1f MiB", i+1, float64(procMem(p.cmd.Process.Pid, "VmRSS"))/(1<<20))
 	}
 	c0, w0 = selfCPU(), time.Now()
 	stop := make(chan struct{})
@@ -419,7 +420,7 @@ func TestEvidenceFleetBenchmark(t *testing.T) {
 
 	// Drain, then check every stream against its desk.
 	var lags []time.Duration
-	var total uint64
+	var total, resyncs uint64
 	for _, d := range desks {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		if err := d.ev.WaitPublished(ctx); err != nil {
@@ -430,6 +431,7 @@ func TestEvidenceFleetBenchmark(t *testing.T) {
 		lags = append(lags, d.lags...)
 		d.mu.Unlock()
 		total += d.ev.Status().Published
+		resyncs += d.ev.Status().Resyncs
 	}
 	sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
 	var msgs, bytesStored uint64
@@ -458,7 +460,7 @@ func TestEvidenceFleetBenchmark(t *testing.T) {
 			deskBytes += fi.Size()
 		}
 	}
-	t.Logf("load: %d studios × %d records/s for %v: %d records acknowledged, %.0f records/s, every stream == its desk's log (%d messages)", nStudios, rate, wall.Round(time.Second), total, float64(total)/wall.Seconds(), msgs)
+	t.Logf("load: %d studios × %d records/s for %v: %d records acknowledged, %.0f records/s, every stream == its desk's log (%d messages); %d resyncs after a refused publish", nStudios, rate, wall.Round(time.Second), total, float64(total)/wall.Seconds(), msgs, resyncs)
 	t.Logf("lag record commit → R3 ack: p50 %v p99 %v max %v (n=%d; includes the publisher's 200 ms poll)", pct(lags, .50).Round(time.Millisecond), pct(lags, .99).Round(time.Millisecond), lags[len(lags)-1].Round(time.Millisecond), len(lags))
 	t.Logf("replicas as the stream leaders report them: lag p50 %d p99 %d max %d operations; %d of %d samples not current", lagP50, lagP99, lagMax, notCurrent, peers)
 	for i, p := range procs {
