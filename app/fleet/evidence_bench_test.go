@@ -21,7 +21,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"gopkg.in/yaml.v3"
 
-	"studiodesk/app/cli"
 	"studiodesk/app/fleet"
 	"studiodesk/app/fleet/fleettest"
 	"studiodesk/app/fleet/hub"
@@ -31,7 +30,7 @@ import (
 
 // The evidence capacity benchmark (STUDIODESK_FLEET_BENCH=1): a 3-node
 // hub cluster as three child processes running `studiodesk hub --config`
-// (this test binary re-executed into the CLI's hub command), and 50
+// (the app built with go build, or $STUDIODESK_HUB_BIN), and 50
 // simulated studios in this process, each a real store appending ≈ 20
 // records a second — a real rehearsal show log's kinds and payloads,
 // replayed — and the real evidence publisher sending them to its R3
@@ -42,15 +41,18 @@ import (
 // STUDIODESK_FLEET_BENCH_STUDIOS (default 50), _SECONDS (default 60) and
 // _RATE (records/s per studio, default 20) tune it.
 
-const benchHubEnv = "STUDIODESK_BENCH_HUB_CONFIG"
-
-func TestMain(m *testing.M) {
-	if cfg := os.Getenv(benchHubEnv); cfg != "" {
-		// The child: exactly `studiodesk hub --config FILE`.
-		_, code := cli.Run([]string{"hub", "--config", cfg}, os.Stdout, os.Stderr)
-		os.Exit(code)
+// hubBinary builds the app (or takes $STUDIODESK_HUB_BIN) to run hubs.
+func hubBinary(t *testing.T) string {
+	t.Helper()
+	if b := os.Getenv("STUDIODESK_HUB_BIN"); b != "" {
+		return b
 	}
-	os.Exit(m.Run())
+	bin := filepath.Join(t.TempDir(), "studiodesk")
+	out, err := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, "studiodesk/app").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build studiodesk/app: %v\n%s", err, out)
+	}
+	return bin
 }
 
 func envInt(name string, def int) int {
@@ -171,6 +173,7 @@ func TestEvidenceFleetBenchmark(t *testing.T) {
 		cports[i], rports[i] = fleettest.FreePort(t), fleettest.FreePort(t)
 	}
 	var urls []string
+	bin := hubBinary(t)
 	procs := make([]*hubProc, 3)
 	for i := range 3 {
 		cc := &hub.ClusterConfig{Name: "bench", Listen: fmt.Sprintf("127.0.0.1:%d", rports[i])}
@@ -193,12 +196,7 @@ func TestEvidenceFleetBenchmark(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		bin, args := os.Args[0], []string{"-test.run=^$"}
-		if b := os.Getenv("STUDIODESK_HUB_BIN"); b != "" {
-			bin, args = b, []string{"hub", "--config", path}
-		}
-		cmd := exec.Command(bin, args...)
-		cmd.Env = append(os.Environ(), benchHubEnv+"="+path)
+		cmd := exec.Command(bin, "hub", "--config", path)
 		cmd.Stdout, cmd.Stderr = logf, logf
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
