@@ -271,9 +271,10 @@ func verifyFleetRun(ctx context.Context, e env, st *store.Store, js jetstream.Je
 	if code != ExitOK {
 		return code
 	}
-	fmt.Fprintf(e.stdout, "OK %s (studio %s): the hub's copy of records 1-%d equals the desk's log\n", run, studio.ID, n)
-	if n > 0 {
-		fmt.Fprintf(e.stdout, "  final hash on the hub %s\n", hub.hashes[n-1])
+	if n == 0 {
+		fmt.Fprintf(e.stdout, "OK %s (studio %s): nothing of it on the hub yet\n", run, studio.ID)
+	} else {
+		fmt.Fprintf(e.stdout, "OK %s (studio %s): the hub's copy of records 1-%d equals the desk's log\n  final hash on the hub %s\n", run, studio.ID, n, hub.hashes[n-1])
 	}
 	if localLast > n {
 		fmt.Fprintf(e.stdout, "  records %d-%d are on the desk, not yet on the hub (published when the desk is connected)\n", n+1, localLast)

@@ -178,7 +178,13 @@ type Evidence struct {
 	lastAck    time.Time
 	steps      uint64
 	resyncs    uint64
+	retryAt    time.Time     // after a failure, wait until then
+	backoff    time.Duration // doubles per failure up to evidenceMaxBackoff
 }
+
+// evidenceMaxBackoff bounds the wait between attempts while the hub
+// refuses or does not answer (a reconnect retries at once).
+const evidenceMaxBackoff = 10 * time.Second
 
 type logState struct {
 	show     string
@@ -314,8 +320,9 @@ func (e *Evidence) step(ctx context.Context) {
 	if rc := e.cfg.Conn.Stats().Reconnects; rc != e.epoch {
 		e.epoch = rc
 		e.unsync()
+		e.retryAt, e.backoff = time.Time{}, 0
 	}
-	if connected {
+	if connected && !time.Now().Before(e.retryAt) {
 		for ctx.Err() == nil && e.cfg.Conn.IsConnected() {
 			progressed, err := e.publishOnce(ctx)
 			if err != nil {
@@ -324,8 +331,11 @@ func (e *Evidence) step(ctx context.Context) {
 				if ctx.Err() == nil {
 					e.problem(err)
 				}
+				e.backoff = min(max(2*e.backoff, e.cfg.Poll), evidenceMaxBackoff)
+				e.retryAt = time.Now().Add(e.backoff)
 				break
 			}
+			e.backoff = 0
 			if !progressed {
 				e.problem(nil)
 				break
@@ -392,12 +402,12 @@ func (e *Evidence) publishOnce(ctx context.Context) (progressed bool, err error)
 		return false, nil
 	}
 	sort.Slice(pending, func(i, j int) bool { return pending[i].show < pending[j].show })
-	sctx, cancel := context.WithTimeout(ctx, evidenceAckTimeout)
-	defer cancel()
 	if !e.streamOK {
 		// One stream info per (re)connect: the leader's last sequence,
 		// from which the acks are predicted.
+		sctx, cancel := context.WithTimeout(ctx, evidenceAckTimeout)
 		stream, err := e.js.Stream(sctx, e.cfg.Studio.LogStream())
+		cancel()
 		if err != nil {
 			return false, fmt.Errorf("stream %s: %w", e.cfg.Studio.LogStream(), err)
 		}
@@ -405,7 +415,10 @@ func (e *Evidence) publishOnce(ctx context.Context) (progressed bool, err error)
 	}
 	for _, l := range pending {
 		if !l.synced {
-			if err := e.resync(sctx, e.stream, l); err != nil {
+			sctx, cancel := context.WithTimeout(ctx, evidenceAckTimeout)
+			err := e.resync(sctx, e.stream, l)
+			cancel()
+			if err != nil {
 				return false, err
 			}
 		}
