@@ -213,6 +213,12 @@ func TestVerifyFleetDetectsTruncationAndRewrite(t *testing.T) {
 	}
 
 	t.Logf("other studio: %v", time.Since(t1))
+	// A hub that is not there: said at once, exit 2.
+	down := []string{"--fleet", "nats://127.0.0.1:" + itoa(uint64(fleettest.FreePort(t))), "--studio", "s1", "--fleet-user", "studio-s1", "--fleet-password", "x"}
+	if code, out, errOut = runCLI(t, append([]string{"verify", "--data", dir, run}, down...)...); code != ExitError || !strings.Contains(errOut, "is the hub running") {
+		t.Fatalf("hub down: exit %d\n%s%s", code, out, errOut)
+	}
+
 	// The report from the hub's copy, with the agency's credentials.
 	html := filepath.Join(t.TempDir(), "hub.html")
 	agency := []string{"--fleet", c.URL(), "--studio", "s1", "--fleet-user", fleettest.AgencyUser, "--fleet-password", fleettest.AgencyPassword}

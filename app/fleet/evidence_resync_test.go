@@ -167,3 +167,42 @@ func TestEvidenceDivergenceIsReportedNeverOverwritten(t *testing.T) {
 		})
 	}
 }
+
+// A standby's publisher (started inactive) sends nothing until it is
+// made active, then everything.
+func TestEvidenceInactiveUntilActivated(t *testing.T) {
+	c := fleettest.Start(t, 1, "s1")
+	_, ajs := c.Agency()
+	st, err := store.Open(t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	appendN(t, st, "run-a", 12)
+	nc, _, err := c.Desk("s1").Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	ev, err := fleet.NewEvidence(context.Background(), fleet.EvidenceConfig{Store: st, Conn: nc, Studio: fleet.Studio{ID: "s1"}, Inactive: true, Poll: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ev.Close()
+	time.Sleep(500 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if s := ev.Status(); s.Active || s.Published != 0 || s.Unpublished != 12 {
+		t.Fatalf("inactive publisher: %+v", s)
+	}
+	if recs, err := fleet.ReadHubLog(ctx, ajs, fleet.Studio{ID: "s1"}, "run-a"); err != nil || len(recs) != 0 {
+		t.Fatalf("an inactive desk published %d records (%v)", len(recs), err)
+	}
+	ev.SetActive(true)
+	if err := ev.WaitPublished(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := hubEqualsLocal(ctx, st, ajs, fleet.Studio{ID: "s1"}); err != nil || n != 12 {
+		t.Fatalf("after activation: %d, %v", n, err)
+	}
+}
