@@ -437,19 +437,7 @@ func reportCmd(args []string, e env) int {
 		return closeStore(e, st, fail(e, "%v", err))
 	}
 	code = closeStore(e, st, ExitOK)
-	for _, o := range []struct {
-		path  string
-		write func(io.Writer, *report.Report) error
-	}{{*htmlOut, report.WriteHTML}, {*csvOut, report.WriteCSV}} {
-		if o.path == "" {
-			continue
-		}
-		if err := writeFile(o.path, func(w io.Writer) error { return o.write(w, r) }); err != nil {
-			return fail(e, "report %s: %v", run, err)
-		}
-		fmt.Fprintf(e.stdout, "wrote %s\n", o.path)
-	}
-	if code := writeHeadBeside(e, r, *htmlOut, *csvOut); code != ExitOK {
+	if code := writeReportFiles(e, r, run, *htmlOut, *csvOut); code != ExitOK {
 		return code
 	}
 	if partial != "" {

@@ -354,10 +354,24 @@ func reportFleet(args []string, e env) int {
 	if code := closeStore(e, st, ExitOK); code != ExitOK {
 		return code
 	}
+	fmt.Fprintf(e.stdout, "from the hub's copy (studio %s): %d records, final hash %s\n", cfg.Studio, len(recs), hub.hashes[len(hub.hashes)-1])
+	if code := writeReportFiles(e, r, run, *htmlOut, *csvOut); code != ExitOK {
+		return code
+	}
+	if !r.Chain.OK {
+		fmt.Fprintf(e.stdout, "TAMPERED %s: record %d: %s (the report says so)\n", run, r.Chain.BrokenSeq, r.Chain.Reason)
+		return ExitTampered
+	}
+	return ExitOK
+}
+
+// writeReportFiles writes the report's HTML and CSV (where asked) and its
+// signed head beside them.
+func writeReportFiles(e env, r *report.Report, run, htmlOut, csvOut string) int {
 	for _, o := range []struct {
 		path  string
 		write func(io.Writer, *report.Report) error
-	}{{*htmlOut, report.WriteHTML}, {*csvOut, report.WriteCSV}} {
+	}{{htmlOut, report.WriteHTML}, {csvOut, report.WriteCSV}} {
 		if o.path == "" {
 			continue
 		}
@@ -366,13 +380,5 @@ func reportFleet(args []string, e env) int {
 		}
 		fmt.Fprintf(e.stdout, "wrote %s\n", o.path)
 	}
-	fmt.Fprintf(e.stdout, "  from the hub's copy (studio %s): %d records, final hash %s\n", cfg.Studio, len(recs), hub.hashes[len(hub.hashes)-1])
-	if code := writeHeadBeside(e, r, *htmlOut, *csvOut); code != ExitOK {
-		return code
-	}
-	if !r.Chain.OK {
-		fmt.Fprintf(e.stdout, "TAMPERED %s: record %d: %s (the report says so)\n", run, r.Chain.BrokenSeq, r.Chain.Reason)
-		return ExitTampered
-	}
-	return ExitOK
+	return writeHeadBeside(e, r, htmlOut, csvOut)
 }
