@@ -73,14 +73,14 @@ func connectFleet(c *fleet.Config) (context.Context, func(), *nats.Conn, jetstre
 	ctx, cancelTimeout := context.WithTimeout(ctx, fleetTimeout)
 	refused := nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 		if errors.Is(err, nats.ErrPermissionViolation) {
-			cancelCause(fmt.Errorf("the hub refused: %w (are these studio %s's credentials, or the agency's?)", err, c.Studio))
+			cancelCause(fmt.Errorf("the hub refused: %w (are these studio %s's credentials, or the agency's? 中心拒绝了请求：凭据不属于该直播间)", err, c.Studio))
 		}
 	})
 	nc, js, err := c.Connect(nats.RetryOnFailedConnect(false), nats.MaxReconnects(2), refused)
 	if err != nil {
 		cancelTimeout()
 		cancelCause(nil)
-		return nil, nil, nil, nil, fmt.Errorf("%w (is the hub running and reachable?)", err)
+		return nil, nil, nil, nil, fmt.Errorf("%w (is the hub running and reachable? 无法连接中心)", err)
 	}
 	done := func() {
 		nc.Close()
@@ -218,7 +218,7 @@ func verifyFleetRun(ctx context.Context, e env, st *store.Store, js jetstream.Je
 	}
 	hub := checkHubCopy(run, recs, sc)
 	if hub.broken != "" {
-		fmt.Fprintf(e.stdout, "HUB COPY BROKEN %s (studio %s): %s\n", run, studio.ID, hub.broken)
+		fmt.Fprintf(e.stdout, "HUB COPY BROKEN %s (studio %s): %s (中心副本不完整)\n", run, studio.ID, hub.broken)
 		return ExitTampered
 	}
 	// The desk's log record by record, as stored and as its content
@@ -242,18 +242,18 @@ func verifyFleetRun(ctx context.Context, e env, st *store.Store, js jetstream.Je
 	}
 	n := uint64(len(hub.hashes))
 	if len(local) == 0 && n > 0 {
-		problem("TRUNCATED %s: the hub has records 1-%d, the desk has no log of this run (removed from desk.db)", run, n)
+		problem("TRUNCATED %s: the hub has records 1-%d, the desk has no log of this run (removed from desk.db; 本机日志被删除)", run, n)
 		return code
 	}
 	for seq := uint64(1); seq <= n; seq++ {
 		h, ok := local[seq]
 		switch {
 		case !ok && seq > localLast:
-			problem("TRUNCATED %s: record %d: the hub has records %d-%d that the desk's log does not (the desk's log ends at %d; cut short after it was published)", run, seq, seq, n, localLast)
+			problem("TRUNCATED %s: record %d: the hub has records %d-%d that the desk's log does not (the desk's log ends at %d; cut short after it was published; 本机日志被截短)", run, seq, seq, n, localLast)
 		case !ok:
-			problem("TRUNCATED %s: record %d: on the hub but missing from the desk's log (records removed)", run, seq)
+			problem("TRUNCATED %s: record %d: on the hub but missing from the desk's log (records removed; 本机日志缺少记录)", run, seq)
 		case h.computed != hub.hashes[seq-1] || h.stored != hub.hashes[seq-1]:
-			problem("REWRITTEN %s: record %d: the desk's record hashes to %.16s… (stored hash %.16s…), the hub's copy to %.16s… (the desk's log was changed after it was published)", run, seq, orNone(h.computed), orNone(h.stored), hub.hashes[seq-1])
+			problem("REWRITTEN %s: record %d: the desk's record hashes to %.16s… (stored hash %.16s…), the hub's copy to %.16s… (the desk's log was changed after it was published; 本机日志被改写)", run, seq, orNone(h.computed), orNone(h.stored), hub.hashes[seq-1])
 		}
 		if code != ExitOK {
 			break
@@ -324,7 +324,7 @@ func reportFleet(args []string, e env) int {
 	}
 	hub := checkHubCopy(run, recs, store.SignedCheck{Trusted: trusted})
 	if hub.broken != "" {
-		fmt.Fprintf(e.stdout, "HUB COPY BROKEN %s (studio %s): %s\n", run, cfg.Studio, hub.broken)
+		fmt.Fprintf(e.stdout, "HUB COPY BROKEN %s (studio %s): %s (中心副本不完整)\n", run, cfg.Studio, hub.broken)
 		return ExitTampered
 	}
 	tmp, err := os.MkdirTemp("", "studiodesk-hub-report-*")

@@ -481,7 +481,7 @@ func (e *Evidence) resync(ctx context.Context, stream jetstream.Stream, l *logSt
 
 func (e *Evidence) diverge(l *logState, d Divergence) {
 	l.diverged = &d
-	e.cfg.Logf("fleet: evidence: DIVERGENCE — log %q record %d: %s. This log is no longer published; nothing on the hub was changed. Check with: studiodesk verify --fleet URL --studio %s %s", d.Show, d.Seq, d.Reason, e.cfg.Studio.ID, d.Show)
+	e.cfg.Logf("fleet: evidence: DIVERGENCE — log %q record %d: %s. This log is no longer published; nothing on the hub was changed (证据与中心副本不一致，已停止上传该日志，中心副本未改动). Check with: studiodesk verify --fleet URL --studio %s %s", d.Show, d.Seq, d.Reason, e.cfg.Studio.ID, d.Show)
 }
 
 // publishWindow publishes up to evidenceWindow records of l after its
@@ -621,4 +621,15 @@ func (e *Evidence) publishStatus(connected, active bool) {
 	e.mu.Lock()
 	e.status = s
 	e.mu.Unlock()
+}
+
+// EvidenceStatusOf is the evidence status of a desk's link, for the
+// desk's status lights and the heartbeat; ok is false when the link has
+// no evidence part (no fleet).
+func EvidenceStatusOf(l *Link) (s EvidenceStatus, ok bool) {
+	ev, ok := l.Part(EvidencePart).(*Evidence)
+	if !ok || ev == nil {
+		return EvidenceStatus{}, false
+	}
+	return ev.Status(), true
 }

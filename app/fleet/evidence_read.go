@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -27,6 +28,10 @@ type HubRecord struct {
 // HubLogs lists the logs the hub holds for a studio and how many
 // messages each has.
 func HubLogs(ctx context.Context, js jetstream.JetStream, s Studio) (map[string]uint64, error) {
+	return retry(ctx, func() (map[string]uint64, error) { return hubLogs(ctx, js, s) })
+}
+
+func hubLogs(ctx context.Context, js jetstream.JetStream, s Studio) (map[string]uint64, error) {
 	stream, err := js.Stream(ctx, s.LogStream())
 	if err != nil {
 		return nil, fmt.Errorf("stream %s: %w", s.LogStream(), err)
@@ -49,8 +54,39 @@ func HubLogs(ctx context.Context, js jetstream.JetStream, s Studio) (map[string]
 
 // ReadHubLog reads every message of one log from the hub, in stream
 // order. A studio's credentials read only their own studio; the
-// agency's read every studio.
+// agency's read every studio. A cluster that is electing a leader
+// answers "no responders" or not at all for a moment: the read is tried
+// again a few times before that is an error.
 func ReadHubLog(ctx context.Context, js jetstream.JetStream, s Studio, show string) ([]HubRecord, error) {
+	return retry(ctx, func() ([]HubRecord, error) { return readHubLog(ctx, js, s, show) })
+}
+
+// retry runs f until it succeeds, fails for good, or 5 attempts.
+func retry[T any](ctx context.Context, f func() (T, error)) (T, error) {
+	wait := 100 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		out, err := f()
+		if err == nil || attempt == 5 || ctx.Err() != nil || !transient(err) {
+			return out, err
+		}
+		select {
+		case <-ctx.Done():
+			return out, err
+		case <-time.After(wait):
+		}
+		wait *= 2
+	}
+}
+
+// transient errors of a cluster that is moving a leader.
+func transient(err error) bool {
+	return errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, jetstream.ErrNoHeartbeat) || errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, errShortRead)
+}
+
+var errShortRead = errors.New("the hub delivered fewer messages than it holds")
+
+func readHubLog(ctx context.Context, js jetstream.JetStream, s Studio, show string) ([]HubRecord, error) {
 	subj := s.LogSubject(show)
 	stream, err := js.Stream(ctx, s.LogStream())
 	if err != nil {
@@ -94,7 +130,7 @@ func ReadHubLog(ctx context.Context, js jetstream.JetStream, s Studio, show stri
 			return out, fmt.Errorf("stream %s: read %s: %w", s.LogStream(), subj, err)
 		}
 		if got == 0 {
-			return out, fmt.Errorf("stream %s: read %s: the hub delivered %d of %d messages", s.LogStream(), subj, len(out), n)
+			return out, fmt.Errorf("stream %s: read %s: %d of %d messages: %w", s.LogStream(), subj, len(out), n, errShortRead)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].StreamSeq < out[j].StreamSeq })

@@ -190,8 +190,8 @@ func TestEvidenceOfflineShowPublishedOnReconnect(t *testing.T) {
 	if n < 30 {
 		t.Fatalf("only %d records in the show: the test did not play a show", n)
 	}
-	st := ev.Status()
-	if st.Unpublished != 0 || st.LastAck.IsZero() || len(st.Divergences) != 0 {
+	st, ok := fleet.EvidenceStatusOf(a.Fleet)
+	if !ok || st.Unpublished != 0 || st.LastAck.IsZero() || len(st.Divergences) != 0 || !st.Connected || !st.Active {
 		t.Fatalf("after reconnect: status %+v", st)
 	}
 	t.Logf("offline show: %d records in %d logs published on reconnect (%d by this desk process), hub == local", n, len(runs), st.Published)

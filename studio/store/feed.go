@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -165,6 +166,18 @@ func ParseCanonical(line []byte) (CanonicalRecord, error) {
 	}
 	if dec.More() {
 		return CanonicalRecord{}, errors.New("data after the record")
+	}
+	if st.Seq == 0 {
+		return CanonicalRecord{}, errors.New("seq 0 (seqs start at 1)")
+	}
+	if st.Kind == "" {
+		return CanonicalRecord{}, fmt.Errorf("record %d: empty kind", st.Seq)
+	}
+	if _, err := time.Parse(time.RFC3339Nano, st.Time); err != nil {
+		return CanonicalRecord{}, fmt.Errorf("record %d: time %q is not RFC 3339", st.Seq, st.Time)
+	}
+	if _, err := time.Parse(time.RFC3339Nano, st.Wall); st.Wall != "" && err != nil {
+		return CanonicalRecord{}, fmt.Errorf("record %d: wall time %q is not RFC 3339", st.Seq, st.Wall)
 	}
 	canon, err := st.bytes()
 	if err != nil {
