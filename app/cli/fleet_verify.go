@@ -279,6 +279,9 @@ func verifyFleetRun(ctx context.Context, e env, st *store.Store, js jetstream.Je
 	if localLast > n {
 		fmt.Fprintf(e.stdout, "  records %d-%d are on the desk, not yet on the hub (published when the desk is connected)\n", n+1, localLast)
 	}
+	if keys := publishers(recs); len(keys) > 0 {
+		fmt.Fprintf(e.stdout, "  published by desk key %s\n", strings.Join(keys, ", "))
+	}
 	if hub.cov.Checkpoints > 0 {
 		fmt.Fprintf(e.stdout, "  hub copy signed: %d checkpoints by key %s, records 1-%d covered\n", hub.cov.Checkpoints, hub.cov.Key, hub.cov.CoveredThrough)
 	}
@@ -381,4 +384,18 @@ func writeReportFiles(e env, r *report.Report, run, htmlOut, csvOut string) int 
 		fmt.Fprintf(e.stdout, "wrote %s\n", o.path)
 	}
 	return writeHeadBeside(e, r, htmlOut, csvOut)
+}
+
+// publishers lists the desk keys (Sd-Desk) that published a log, in the
+// order they first appear (two after a standby took over).
+func publishers(recs []fleet.HubRecord) []string {
+	var keys []string
+	seen := map[string]bool{}
+	for _, r := range recs {
+		if r.Desk != "" && !seen[r.Desk] {
+			seen[r.Desk] = true
+			keys = append(keys, r.Desk)
+		}
+	}
+	return keys
 }

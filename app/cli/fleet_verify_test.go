@@ -136,9 +136,13 @@ func TestVerifyFleetDetectsTruncationAndRewrite(t *testing.T) {
 	t0 := time.Now()
 	defer func() { t.Logf("cli part took %v", time.Since(t0)) }()
 	code, out, errOut := runCLI(t, append([]string{"verify", "--data", dir, "--all"}, conn...)...)
-	t.Logf("verify all: %v", time.Since(t0))
+	t.Logf("verify all: %v\n%s", time.Since(t0), out)
 	if code != ExitOK || !strings.Contains(out, "OK "+run+" (studio s1): the hub's copy of records 1-") || !strings.Contains(out, "OK desk (studio s1)") || strings.Contains(out, "not yet on the hub") {
 		t.Fatalf("honest desk: exit %d\n%s\n%s", code, out, errOut)
+	}
+	pub, err := store.LoadPublicKey(dir)
+	if err != nil || !strings.Contains(out, "published by desk key "+store.Fingerprint(pub)+"\n") {
+		t.Fatalf("the publishing desk's key is not named (%v):\n%s", err, out)
 	}
 	var last uint64
 	st, err := store.OpenReadOnly(filepath.Join(dir, store.FileName), store.Options{})
