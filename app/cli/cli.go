@@ -140,6 +140,10 @@ Show log (electronic evidence):
   studiodesk verify  --file EXPORT.jsonl            verify an export offline
   studiodesk export  [--data DIR] RUN --out FILE.jsonl
   studiodesk report  [--data DIR] RUN [--script FILE.yaml] [--html FILE] [--csv FILE]
+  studiodesk verify  --fleet URL --studio ID [--fleet-user U ...] [--data DIR] RUN|--all
+                                                    compare the hub's copy of the logs with the desk's
+  studiodesk report  --fleet URL --studio ID [--fleet-user U ...] RUN --html FILE
+                                                    a run's report from the hub's copy
   studiodesk key     [--data DIR]                   print the desk's public key and fingerprint
   studiodesk restore [--data DIR] [BACKUP.db]       list the backups, or put one back as desk.db
 
@@ -216,6 +220,9 @@ func closeStore(e env, st *store.Store, code int) int {
 }
 
 func verify(args []string, e env) int {
+	if wantsFleet(args) {
+		return verifyFleet(args, e)
+	}
 	fs := newFlags("verify", e)
 	data := fs.String("data", "", "data directory")
 	all := fs.Bool("all", false, "verify every run")
@@ -395,6 +402,9 @@ func shows(args []string, e env) int {
 }
 
 func reportCmd(args []string, e env) int {
+	if wantsFleet(args) {
+		return reportFleet(args, e)
+	}
 	fs := newFlags("report", e)
 	data := fs.String("data", "", "data directory")
 	scriptFile := fs.String("script", "", "the run's script (YAML); default: the saved script, else the demo show")
@@ -427,19 +437,7 @@ func reportCmd(args []string, e env) int {
 		return closeStore(e, st, fail(e, "%v", err))
 	}
 	code = closeStore(e, st, ExitOK)
-	for _, o := range []struct {
-		path  string
-		write func(io.Writer, *report.Report) error
-	}{{*htmlOut, report.WriteHTML}, {*csvOut, report.WriteCSV}} {
-		if o.path == "" {
-			continue
-		}
-		if err := writeFile(o.path, func(w io.Writer) error { return o.write(w, r) }); err != nil {
-			return fail(e, "report %s: %v", run, err)
-		}
-		fmt.Fprintf(e.stdout, "wrote %s\n", o.path)
-	}
-	if code := writeHeadBeside(e, r, *htmlOut, *csvOut); code != ExitOK {
+	if code := writeReportFiles(e, r, run, *htmlOut, *csvOut); code != ExitOK {
 		return code
 	}
 	if partial != "" {
