@@ -74,7 +74,11 @@ func TestSeedLibraryShot(t *testing.T) {
 		return stateOf(la, fleet.ItemKey(fleet.KindPreset, "hq-2")) == fleet.StateShared && settled(la) && settled(lb)
 	})
 	h.Close()
-	waitFor(t, 15*time.Second, "offline", func() bool { s, _ := la.Link(); s2, _ := lb.Link(); return s == fleet.LinkOffline && s2 == fleet.LinkOffline })
+	waitFor(t, 15*time.Second, "offline", func() bool {
+		s, _ := la.Link()
+		s2, _ := lb.Link()
+		return s == fleet.LinkOffline && s2 == fleet.LinkOffline
+	})
 	p := preset(t, a, "cam-wide")
 	p.Name = "开场全景（A 台改：慢推）"
 	save(t, a, p)

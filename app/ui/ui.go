@@ -284,11 +284,11 @@ type deskUI struct {
 	dmSeen     int64 // danmaku received when the pane was last drawn
 	evidence   *evidenceUI
 	firstRun   *firstRunBar
-	// producerTabs: the producer's pages (the fleet library adds one)
-	producerTabs *container.AppTabs
 	tab        int // the main window's selected tab (tabController, …)
 	// shownTab is tab for the bridge's goroutine
 	shownTab atomic.Int32
+	// producerTabs: the producer's pages (the fleet library adds one)
+	producerTabs *container.AppTabs
 }
 
 // The main window's tabs, in order.
