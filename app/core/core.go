@@ -222,6 +222,7 @@ func Open(o Options) (*App, error) {
 			return nil, err
 		}
 	}
+	a.applyWordLists()
 	return a, nil
 }
 

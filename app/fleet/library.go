@@ -238,6 +238,7 @@ type Library struct {
 	lastErr  string
 	watchers []func()
 	applied  uint64 // remote changes applied here (for tests and benches)
+	words    func(id string, words []string)
 
 	kick   chan struct{}
 	calls  chan func()
@@ -296,6 +297,24 @@ func newLibrary(l *Link) *Library {
 	}
 	lib.kinds = libraryKinds(lib)
 	return lib
+}
+
+// OnWords sets f to run (on the part's goroutine) when a word list from
+// the fleet is saved on this desk (words nil: the list was removed), so
+// the composition root can hand it to the danmaku filter.
+func (lib *Library) OnWords(f func(id string, words []string)) {
+	lib.mu.Lock()
+	lib.words = f
+	lib.mu.Unlock()
+}
+
+func (lib *Library) onWords(id string, words []string) {
+	lib.mu.Lock()
+	f := lib.words
+	lib.mu.Unlock()
+	if f != nil {
+		f(id, words)
+	}
 }
 
 // Self is the name this desk signs its edits with.
@@ -874,7 +893,7 @@ func (lib *Library) conflict(s *session, it *Item, e jetstream.KeyValueEntry) er
 		}
 		c := &Item{Kind: it.Kind, ID: cid, Value: cv, Dirty: true, EditedAt: rw.EditedAt, EditedBy: rw.Desk, ConflictOf: of}
 		lib.save(c.Key(), c)
-		lib.applyLocal(c)
+		_ = lib.applyLocal(c, nil)
 		it.Rev = e.Revision() // retry the update on top of theirs
 		lib.save(key, it)
 		return lib.pushCopy(s, c.Key())
@@ -887,7 +906,7 @@ func (lib *Library) conflict(s *session, it *Item, e jetstream.KeyValueEntry) er
 	}
 	c := &Item{Kind: it.Kind, ID: cid, Value: cv, Dirty: true, EditedAt: it.EditedAt, EditedBy: it.EditedBy, ConflictOf: of}
 	lib.save(c.Key(), c)
-	lib.applyLocal(c)
+	_ = lib.applyLocal(c, nil)
 	lib.adopt(it, e.Revision(), rw)
 	return lib.pushCopy(s, c.Key())
 }
@@ -898,25 +917,47 @@ func (lib *Library) pushCopy(s *session, key string) error {
 	return lib.push(s, key)
 }
 
-// adopt makes the bucket's value at rev the item here.
+// adopt makes the bucket's value at rev the item here. If the desk
+// changed the item an instant before (the apply's compare-and-set
+// refuses), the record goes back to what it was, the desk's edit is
+// picked up as dirty, and the push settles the two as a conflict.
 func (lib *Library) adopt(it *Item, rev uint64, rw wire) {
+	key := it.Key()
+	before := lib.item(key)
+	var prev json.RawMessage
+	if before != nil && !before.Deleted {
+		prev = before.Value
+	}
 	it.Value, it.Deleted, it.Rev, it.Dirty, it.Err = rw.Value, false, rev, false, ""
 	it.EditedAt, it.EditedBy, it.LibRev, it.ConflictOf = rw.EditedAt, rw.Desk, rw.LibRev, rw.ConflictOf
-	lib.save(it.Key(), it)
-	lib.applyLocal(it)
+	lib.save(key, it)
+	if err := lib.applyLocal(it, prev); errors.Is(err, errChangedHere) {
+		lib.l.Logf("fleet: library: %s: edited here while revision %d arrived: both kept", key, rev)
+		lib.save(key, before)
+		lib.scanKind(it.Kind)
+		lib.kickPush()
+	}
 }
 
-// applyLocal puts an item's value (or its deletion) into the live desk.
-func (lib *Library) applyLocal(it *Item) {
+// errChangedHere: the desk changed the item since the library last read
+// it; a remote value was not applied over it.
+var errChangedHere = errors.New("changed on this desk meanwhile")
+
+// applyLocal puts an item's value (or its deletion) into the live desk,
+// provided the desk still holds prev (nil: nothing) for it.
+func (lib *Library) applyLocal(it *Item, prev json.RawMessage) error {
 	k := lib.kinds[it.Kind]
 	if k == nil {
-		return
+		return nil
 	}
 	var err error
 	if it.Deleted {
-		err = k.remove(it.ID)
+		err = k.remove(it.ID, prev)
 	} else {
-		err = k.apply(it.ID, it.Value)
+		err = k.apply(it.ID, it.Value, prev)
+	}
+	if errors.Is(err, errChangedHere) {
+		return err
 	}
 	msg := ""
 	if err != nil {
@@ -930,9 +971,10 @@ func (lib *Library) applyLocal(it *Item) {
 		c := *cur
 		lib.mu.Unlock()
 		lib.save(it.Key(), &c)
-		return
+		return err
 	}
 	lib.mu.Unlock()
+	return err
 }
 
 // remote handles an entry of the studio bucket (nil: the initial values
@@ -959,9 +1001,7 @@ func (lib *Library) remote(e jetstream.KeyValueEntry) {
 		if it == nil || it.Dirty || it.Rev >= e.Revision() {
 			return
 		}
-		it.Deleted, it.Value = true, nil
-		lib.applyLocal(it)
-		lib.save(key, nil)
+		lib.removeHere(it)
 		return
 	}
 	if it != nil && (it.Rev >= e.Revision() || it.Dirty) {
@@ -981,6 +1021,20 @@ func (lib *Library) remote(e jetstream.KeyValueEntry) {
 	lib.adopt(it, e.Revision(), rw)
 }
 
+// removeHere applies a remote deletion (an edit made here meanwhile wins
+// and is pushed back).
+func (lib *Library) removeHere(it *Item) {
+	prev := it.Value
+	d := *it
+	d.Deleted, d.Value = true, nil
+	if err := lib.applyLocal(&d, prev); errors.Is(err, errChangedHere) {
+		lib.scanKind(it.Kind)
+		lib.kickPush()
+		return
+	}
+	lib.save(it.Key(), nil)
+}
+
 func (lib *Library) initialDone(s *session) {
 	if !s.initDone[0] || !s.initDone[1] || s.ready {
 		return
@@ -996,10 +1050,7 @@ func (lib *Library) initialDone(s *session) {
 	}
 	lib.mu.Unlock()
 	for _, key := range gone {
-		it := lib.item(key)
-		it.Deleted, it.Value = true, nil
-		lib.applyLocal(it)
-		lib.save(key, nil)
+		lib.removeHere(lib.item(key))
 	}
 	s.ready = true
 	lib.setLink(LinkConnected, "")
@@ -1045,7 +1096,11 @@ func (lib *Library) remoteLib(e jetstream.KeyValueEntry) {
 	}
 	lib.saveLib(key, &libEntry{Value: rw.Value, Rev: e.Revision(), Desk: rw.Desk, EditedAt: rw.EditedAt})
 	lib.scanKind(kind)
-	it := lib.item(key)
+	it, old := lib.item(key), lib.item(key)
+	var prevHere json.RawMessage
+	if old != nil && !old.Deleted {
+		prevHere = old.Value
+	}
 	switch {
 	case it == nil || it.Deleted && !it.Dirty:
 		it = &Item{Kind: kind, ID: id, Value: rw.Value, Dirty: true, EditedAt: rw.EditedAt, EditedBy: rw.Desk, LibRev: e.Revision()}
@@ -1068,7 +1123,10 @@ func (lib *Library) remoteLib(e jetstream.KeyValueEntry) {
 		return
 	}
 	lib.save(key, it)
-	lib.applyLocal(it)
+	if err := lib.applyLocal(it, prevHere); errors.Is(err, errChangedHere) {
+		lib.save(key, old) // the edit made here meanwhile stays; the library copy is kept
+		lib.scanKind(kind)
+	}
 	lib.kickPush()
 }
 
@@ -1091,26 +1149,43 @@ func (lib *Library) resolve(key string, r Resolution) error {
 		if err != nil {
 			return err
 		}
+		before := *orig
 		orig.Value, orig.Deleted, orig.Dirty, orig.EditedAt, orig.EditedBy = v, false, true, now, lib.self
 		lib.save(orig.Key(), orig)
-		lib.applyLocal(orig)
+		if err := lib.applyLocal(orig, before.Value); errors.Is(err, errChangedHere) {
+			lib.save(orig.Key(), &before)
+			lib.scanKind(c.Kind)
+			return fmt.Errorf("library: %s: %w; look again and choose", c.ConflictOf, err)
+		}
 	case ResolveKeepBoth:
 		_, baseID, _ := ParseItemKey(c.ConflictOf)
 		nid := baseID + "-" + strings.TrimPrefix(c.ID[len(baseID):], conflictMark)
 		nid = strings.ReplaceAll(nid, "~", "-")
+		for i, base := 2, nid; lib.item(ItemKey(c.Kind, nid)) != nil; i++ {
+			nid = base + "-" + strconv.Itoa(i)
+		}
 		v, err := k.rename(c.Value, nid)
 		if err != nil {
 			return err
 		}
 		n := &Item{Kind: c.Kind, ID: nid, Value: v, Dirty: true, EditedAt: now, EditedBy: lib.self}
 		lib.save(n.Key(), n)
-		lib.applyLocal(n)
+		if err := lib.applyLocal(n, nil); errors.Is(err, errChangedHere) {
+			lib.save(n.Key(), nil)
+			lib.scanKind(c.Kind)
+			return fmt.Errorf("library: %s: %w; look again and choose", key, err)
+		}
 	default:
 		return fmt.Errorf("library: %s: unknown resolution %d", key, r)
 	}
 	// The copy goes (here, and from the bucket on the next push).
+	cv := c.Value
 	c.Value, c.Deleted, c.Dirty, c.EditedAt, c.EditedBy = nil, true, true, now, lib.self
-	lib.applyLocal(c)
+	if err := lib.applyLocal(c, cv); errors.Is(err, errChangedHere) {
+		lib.scanKind(c.Kind)
+		lib.pushAll()
+		return fmt.Errorf("library: %s: %w; look again and choose", key, err)
+	}
 	if c.Rev == 0 {
 		lib.save(key, nil)
 	} else {

@@ -20,9 +20,12 @@ type kind interface {
 	// an id missing from it was deleted here.
 	scan() (vals map[string]json.RawMessage, complete bool, err error)
 	// apply puts a value into the desk (through its command path where
-	// the desk owns the data); remove deletes one.
-	apply(id string, v json.RawMessage) error
-	remove(id string) error
+	// the desk owns the data); remove deletes one. Both first check that
+	// the desk still holds prev (nil: nothing) and fail with
+	// errChangedHere if not, so a remote value never lands on an edit
+	// made here an instant before.
+	apply(id string, v, prev json.RawMessage) error
+	remove(id string, prev json.RawMessage) error
 	// name is the value's display name.
 	name(v json.RawMessage) string
 	// conflictCopy is v as the conflict copy newID of desk's edit.
@@ -122,7 +125,7 @@ func (k presetKind) scan() (map[string]json.RawMessage, bool, error) {
 	return out, true, nil
 }
 
-func (k presetKind) apply(id string, v json.RawMessage) error {
+func (k presetKind) apply(id string, v, prev json.RawMessage) error {
 	p, err := decode[studio.Preset](v, "preset "+id)
 	if err != nil {
 		return err
@@ -130,17 +133,46 @@ func (k presetKind) apply(id string, v json.RawMessage) error {
 	if p.ID != id {
 		return fmt.Errorf("library preset %q holds id %q", id, p.ID)
 	}
+	return k.sync(id, &p, prev)
+}
+
+// sync is the desk's compare-and-set (studio.SyncPreset); p nil removes.
+func (k presetKind) sync(id string, p *studio.Preset, prev json.RawMessage) error {
+	var expect *studio.Preset
+	if prev != nil {
+		e, err := decode[studio.Preset](prev, "preset "+id)
+		if err != nil {
+			return err
+		}
+		expect = &e
+	}
+	var err error
 	if d := k.lib.desk; d != nil {
 		ctx, cancel := deskCtx()
 		defer cancel()
-		return d.Do(ctx, studio.SavePreset{Preset: p})
+		err = d.Do(ctx, studio.SyncPreset{ID: id, Preset: p, Expect: expect, From: "fleet library"})
+	} else {
+		err = k.book(func(b *studio.PresetBook) error {
+			cur, ok := b.Get(id)
+			if ok != (expect != nil) || ok && !sameJSON(marshal(cur), prev) {
+				return studio.ErrPresetChanged
+			}
+			switch {
+			case p == nil && ok:
+				_, err := b.Delete(id)
+				return err
+			case p == nil:
+				return nil
+			case ok:
+				return b.Update(*p)
+			}
+			return b.Add(*p)
+		})
 	}
-	return k.book(func(b *studio.PresetBook) error {
-		if _, ok := b.Get(id); ok {
-			return b.Update(p)
-		}
-		return b.Add(p)
-	})
+	if errors.Is(err, studio.ErrPresetChanged) {
+		return fmt.Errorf("preset %q: %w", id, errChangedHere)
+	}
+	return err
 }
 
 // book changes the stored book of a desk-less library (benches, tools).
@@ -155,20 +187,7 @@ func (k presetKind) book(f func(*studio.PresetBook) error) error {
 	return b.Save(k.lib.st)
 }
 
-func (k presetKind) remove(id string) error {
-	var err error
-	if d := k.lib.desk; d != nil {
-		ctx, cancel := deskCtx()
-		defer cancel()
-		err = d.Do(ctx, studio.DeletePreset{ID: id})
-	} else {
-		err = k.book(func(b *studio.PresetBook) error { _, err := b.Delete(id); return err })
-	}
-	if errors.Is(err, studio.ErrPresetNotFound) {
-		return nil
-	}
-	return err
-}
+func (k presetKind) remove(id string, prev json.RawMessage) error { return k.sync(id, nil, prev) }
 
 func (presetKind) name(v json.RawMessage) string {
 	p, _ := decode[studio.Preset](v, "preset")
@@ -214,7 +233,20 @@ func (k deviceKind) scan() (map[string]json.RawMessage, bool, error) {
 	return out, true, nil
 }
 
-func (k deviceKind) apply(id string, v json.RawMessage) error {
+// current checks that the saved list still holds prev for id.
+func (k deviceKind) current(id string, prev json.RawMessage) ([]studio.DeviceConfig, error) {
+	cfgs, err := studio.LoadDeviceConfigs(k.lib.st)
+	if err != nil && cfgs == nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(cfgs, func(o studio.DeviceConfig) bool { return o.ID == id })
+	if (i >= 0) != (prev != nil) || i >= 0 && !sameJSON(marshal(template(cfgs[i])), prev) {
+		return nil, fmt.Errorf("device %q: %w", id, errChangedHere)
+	}
+	return cfgs, nil
+}
+
+func (k deviceKind) apply(id string, v, prev json.RawMessage) error {
 	c, err := decode[studio.DeviceConfig](v, "device "+id)
 	if err != nil {
 		return err
@@ -225,8 +257,8 @@ func (k deviceKind) apply(id string, v json.RawMessage) error {
 	if err := studio.ValidateDevice(c); err != nil {
 		return err
 	}
-	cfgs, err := studio.LoadDeviceConfigs(k.lib.st)
-	if err != nil && cfgs == nil {
+	cfgs, err := k.current(id, prev)
+	if err != nil {
 		return err
 	}
 	i := slices.IndexFunc(cfgs, func(o studio.DeviceConfig) bool { return o.ID == id })
@@ -239,9 +271,9 @@ func (k deviceKind) apply(id string, v json.RawMessage) error {
 	return studio.SaveDeviceConfigs(k.lib.st, cfgs)
 }
 
-func (k deviceKind) remove(id string) error {
-	cfgs, err := studio.LoadDeviceConfigs(k.lib.st)
-	if err != nil && cfgs == nil {
+func (k deviceKind) remove(id string, prev json.RawMessage) error {
+	cfgs, err := k.current(id, prev)
+	if err != nil {
 		return err
 	}
 	return studio.SaveDeviceConfigs(k.lib.st, slices.DeleteFunc(cfgs, func(o studio.DeviceConfig) bool { return o.ID == id }))
@@ -292,7 +324,7 @@ func (k showKind) scan() (map[string]json.RawMessage, bool, error) {
 	return map[string]json.RawMessage{s.ID: marshal(s)}, false, nil
 }
 
-func (k showKind) apply(id string, v json.RawMessage) error {
+func (k showKind) apply(id string, v, prev json.RawMessage) error {
 	s, err := decode[scripts.Show](v, "show "+id)
 	if err != nil {
 		return err
@@ -307,6 +339,9 @@ func (k showKind) apply(id string, v json.RawMessage) error {
 	if cur != nil && cur.ID != id {
 		return nil // not the show on this desk: kept in the record
 	}
+	if cur != nil && !sameJSON(marshal(cur), prev) {
+		return fmt.Errorf("show %q: %w", id, errChangedHere)
+	}
 	if err := k.lib.st.Put(store.BucketScripts, "current", s); err != nil {
 		return err
 	}
@@ -320,7 +355,7 @@ func (k showKind) apply(id string, v json.RawMessage) error {
 	return nil
 }
 
-func (showKind) remove(string) error { return nil } // a show is never taken off a desk remotely
+func (showKind) remove(string, json.RawMessage) error { return nil } // a show is never taken off a desk remotely
 
 func (showKind) name(v json.RawMessage) string {
 	s, _ := decode[scripts.Show](v, "show")
@@ -358,7 +393,7 @@ func (k wordsKind) scan() (map[string]json.RawMessage, bool, error) {
 	return out, err == nil, err
 }
 
-func (k wordsKind) apply(id string, v json.RawMessage) error {
+func (k wordsKind) apply(id string, v, prev json.RawMessage) error {
 	w, err := decode[WordList](v, "word list "+id)
 	if err != nil {
 		return err
@@ -366,10 +401,36 @@ func (k wordsKind) apply(id string, v json.RawMessage) error {
 	if w.ID != id {
 		return fmt.Errorf("library word list %q holds id %q", id, w.ID)
 	}
-	return k.lib.st.Put(WordsBucket, id, w)
+	return k.put(id, &w, prev)
 }
 
-func (k wordsKind) remove(id string) error { return k.lib.st.Delete(WordsBucket, id) }
+// put compares and writes in one store transaction (w nil deletes).
+func (k wordsKind) put(id string, w *WordList, prev json.RawMessage) error {
+	err := k.lib.st.Commit(func(tx *store.Tx) error {
+		var cur WordList
+		ok, err := tx.Get(WordsBucket, id, &cur)
+		if err != nil {
+			return err
+		}
+		if ok != (prev != nil) || ok && !sameJSON(marshal(cur), prev) {
+			return fmt.Errorf("word list %q: %w", id, errChangedHere)
+		}
+		if w == nil {
+			return tx.Delete(WordsBucket, id)
+		}
+		return tx.Put(WordsBucket, id, w)
+	})
+	if err == nil {
+		var words []string
+		if w != nil {
+			words = w.Words
+		}
+		k.lib.onWords(id, words)
+	}
+	return err
+}
+
+func (k wordsKind) remove(id string, prev json.RawMessage) error { return k.put(id, nil, prev) }
 
 func (wordsKind) name(v json.RawMessage) string {
 	w, _ := decode[WordList](v, "word list")
