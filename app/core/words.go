@@ -14,6 +14,10 @@ const BannedWordList = "banned"
 // applyWordLists hands the saved word lists to the danmaku filter now and,
 // in a fleet, whenever the library brings a new version.
 func (a *App) applyWordLists() {
+	// The hook first, so a list the library saves meanwhile is not missed.
+	if lib := fleet.LibraryOf(a.Fleet); lib != nil {
+		lib.OnWords(a.applyWords)
+	}
 	err := a.Store.All(fleet.WordsBucket, func(key string, raw json.RawMessage) error {
 		var w fleet.WordList
 		if json.Unmarshal(raw, &w) == nil {
@@ -23,9 +27,6 @@ func (a *App) applyWordLists() {
 	})
 	if err != nil {
 		a.logf("studiodesk: word lists: %v", err)
-	}
-	if lib := fleet.LibraryOf(a.Fleet); lib != nil {
-		lib.OnWords(a.applyWords)
 	}
 }
 

@@ -797,7 +797,7 @@ func (lib *Library) wireOf(it *Item) []byte {
 // push sends one dirty item with a revision check and resolves a
 // conflict without losing either edit.
 func (lib *Library) push(s *session, key string) error {
-	for attempt := 0; attempt < 5; attempt++ {
+	for attempt := 0; attempt < 8; attempt++ {
 		it := lib.item(key)
 		if it == nil || !it.Dirty {
 			return nil
@@ -843,11 +843,16 @@ func (lib *Library) push(s *session, key string) error {
 		if gerr != nil {
 			return gerr
 		}
+		if e.Revision() <= it.Rev {
+			// a replica behind the leader answered: ask again
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
 		if err := lib.conflict(s, it, e); err != nil {
 			return err
 		}
 	}
-	return fmt.Errorf("library: %s: still contended after 5 attempts", key)
+	return fmt.Errorf("library: %s: still contended after 8 attempts", key)
 }
 
 // conflict settles a dirty item against the newer entry e in the bucket.

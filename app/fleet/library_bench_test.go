@@ -46,7 +46,7 @@ func TestLibraryBenchFanout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base, _ := desks[0].Presets.Get("p-compare")
+	base := preset(t, desks[0], "p-compare")
 	base.ID, base.Key = "bench", ""
 	key := fleet.ItemKey(fleet.KindPreset, "bench")
 

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -22,11 +20,16 @@ import (
 // flags, with the studio's fleet credentials.
 func openDesk(t *testing.T, c *fleettest.Cluster, studioID string) *core.App {
 	t.Helper()
+	return openDeskAt(t, c, studioID, t.TempDir())
+}
+
+func openDeskAt(t *testing.T, c *fleettest.Cluster, studioID, dir string) *core.App {
+	t.Helper()
 	fs := flag.NewFlagSet("desk", flag.ContinueOnError)
 	var o core.Options
 	o.Register(fs)
 	cfg := c.Desk(studioID)
-	if err := fs.Parse([]string{"--data", t.TempDir(), "--rehearsal", "--overlay", "127.0.0.1:0", "--remote-addr", "127.0.0.1:0",
+	if err := fs.Parse([]string{"--data", dir, "--rehearsal", "--overlay", "127.0.0.1:0", "--remote-addr", "127.0.0.1:0",
 		"--osc-addr", "off", "--sim-profile", "quiet", "--sim-rate", "1",
 		"--fleet", cfg.URL, "--studio", studioID, "--fleet-user", cfg.User, "--fleet-password", cfg.Password}); err != nil {
 		t.Fatal(err)
@@ -84,16 +87,14 @@ func save(t *testing.T, a *core.App, p studio.Preset) {
 
 func preset(t *testing.T, a *core.App, id string) studio.Preset {
 	t.Helper()
-	p, ok := a.Presets.Get(id)
-	if !ok {
-		for _, q := range a.Desk.Snapshot().Presets {
-			if q.ID == id {
-				return q
-			}
+	// The book is the desk goroutine's; the snapshot is everyone's.
+	for _, q := range a.Desk.Snapshot().Presets {
+		if q.ID == id {
+			return q
 		}
-		t.Fatalf("no preset %s", id)
 	}
-	return p
+	t.Fatalf("no preset %s", id)
+	return studio.Preset{}
 }
 
 // Two desks of one studio go offline together, edit the same preset and
@@ -284,13 +285,4 @@ func stateOf(lib *fleet.Library, key string) fleet.SyncState {
 		}
 	}
 	return ""
-}
-
-func keysOf(m map[string]string) []string {
-	k := make([]string, 0, len(m))
-	for x := range m {
-		k = append(k, x)
-	}
-	sort.Strings(k)
-	return slices.Clip(k)
 }
