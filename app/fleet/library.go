@@ -881,6 +881,16 @@ func (lib *Library) conflict(s *session, it *Item, e jetstream.KeyValueEntry) er
 	if k == nil {
 		return fmt.Errorf("library: %s: unknown kind", key)
 	}
+	lib.mu.Lock()
+	le := lib.lib[key]
+	lib.mu.Unlock()
+	// Not an edit: a new desk's demo value, or the library's value this
+	// desk took or followed (the studio's own version wins over those).
+	if it.Rev == 0 && it.LibRev == 0 && k.seed(it.ID, it.Value) ||
+		le != nil && it.EditedBy != lib.self && sameJSON(le.Value, it.Value) {
+		lib.adopt(it, e.Revision(), rw)
+		return nil
+	}
 	localEarlier := it.EditedAt.Before(rw.EditedAt) || (it.EditedAt.Equal(rw.EditedAt) && it.EditedBy < rw.Desk)
 	of := it.ConflictOf
 	if of == "" {

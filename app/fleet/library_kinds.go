@@ -34,6 +34,10 @@ type kind interface {
 	rename(v json.RawMessage, newID string) (json.RawMessage, error)
 	// restore is the conflict copy's edit as the item orig.
 	restore(copyV, orig json.RawMessage) (json.RawMessage, error)
+	// seed reports whether v is what a new desk starts with (the demo
+	// studio), which is nobody's edit: a desk joining a studio takes the
+	// studio's version of it without a conflict copy.
+	seed(id string, v json.RawMessage) bool
 }
 
 // WordsBucket is where the desk keeps its word lists (banned words and
@@ -189,6 +193,15 @@ func (k presetKind) book(f func(*studio.PresetBook) error) error {
 
 func (k presetKind) remove(id string, prev json.RawMessage) error { return k.sync(id, nil, prev) }
 
+func (presetKind) seed(id string, v json.RawMessage) bool {
+	for _, p := range studio.DemoPresets() {
+		if p.ID == id {
+			return sameJSON(marshal(p), v)
+		}
+	}
+	return false
+}
+
 func (presetKind) name(v json.RawMessage) string {
 	p, _ := decode[studio.Preset](v, "preset")
 	return p.Name
@@ -279,6 +292,15 @@ func (k deviceKind) remove(id string, prev json.RawMessage) error {
 	return studio.SaveDeviceConfigs(k.lib.st, slices.DeleteFunc(cfgs, func(o studio.DeviceConfig) bool { return o.ID == id }))
 }
 
+func (deviceKind) seed(id string, v json.RawMessage) bool {
+	for _, c := range studio.DemoDevices() {
+		if c.ID == id {
+			return sameJSON(marshal(template(c)), v)
+		}
+	}
+	return false
+}
+
 func (deviceKind) name(v json.RawMessage) string {
 	c, _ := decode[studio.DeviceConfig](v, "device")
 	return c.Name
@@ -357,6 +379,8 @@ func (k showKind) apply(id string, v, prev json.RawMessage) error {
 
 func (showKind) remove(string, json.RawMessage) error { return nil } // a show is never taken off a desk remotely
 
+func (showKind) seed(string, json.RawMessage) bool { return false }
+
 func (showKind) name(v json.RawMessage) string {
 	s, _ := decode[scripts.Show](v, "show")
 	return s.Title
@@ -431,6 +455,8 @@ func (k wordsKind) put(id string, w *WordList, prev json.RawMessage) error {
 }
 
 func (k wordsKind) remove(id string, prev json.RawMessage) error { return k.put(id, nil, prev) }
+
+func (wordsKind) seed(string, json.RawMessage) bool { return false }
 
 func (wordsKind) name(v json.RawMessage) string {
 	w, _ := decode[WordList](v, "word list")

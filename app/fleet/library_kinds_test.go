@@ -232,4 +232,18 @@ func TestLibraryAgencyKindsAndOfflineRestart(t *testing.T) {
 			return named(d, "p-host", copyName)() && !hasConflictCopy(d, "p-host")
 		})
 	}
+
+	// A new desk joins the studio: its demo presets are nobody's edit, so
+	// it takes the studio's versions without conflict copies.
+	nd := openDesk(t, c, "s1")
+	ln := fleet.LibraryOf(nd.Fleet)
+	waitFor(t, 20*time.Second, "new desk takes the studio's presets", func() bool {
+		return settled(ln) && named(nd, "p-host", copyName)() && named(nd, "hq-open", "本店开场")() &&
+			fmt.Sprint(presetsJSON(nd)) == fmt.Sprint(presetsJSON(a))
+	})
+	for _, it := range ln.Items() {
+		if it.State == fleet.StateConflict {
+			t.Errorf("joining desk made a conflict: %+v", it)
+		}
+	}
 }
