@@ -907,8 +907,8 @@ func (lib *Library) conflict(s *session, it *Item, e jetstream.KeyValueEntry) er
 			return err
 		}
 		c := &Item{Kind: it.Kind, ID: cid, Value: cv, Dirty: true, EditedAt: rw.EditedAt, EditedBy: rw.Desk, ConflictOf: of}
-		lib.save(c.Key(), c)
 		_ = lib.applyLocal(c, nil)
+		lib.save(c.Key(), c)
 		it.Rev = e.Revision() // retry the update on top of theirs
 		lib.save(key, it)
 		return lib.pushCopy(s, c.Key())
@@ -920,8 +920,8 @@ func (lib *Library) conflict(s *session, it *Item, e jetstream.KeyValueEntry) er
 		return err
 	}
 	c := &Item{Kind: it.Kind, ID: cid, Value: cv, Dirty: true, EditedAt: it.EditedAt, EditedBy: it.EditedBy, ConflictOf: of}
-	lib.save(c.Key(), c)
 	_ = lib.applyLocal(c, nil)
+	lib.save(c.Key(), c)
 	lib.adopt(it, e.Revision(), rw)
 	return lib.pushCopy(s, c.Key())
 }
@@ -934,8 +934,11 @@ func (lib *Library) pushCopy(s *session, key string) error {
 
 // adopt makes the bucket's value at rev the item here. If the desk
 // changed the item an instant before (the apply's compare-and-set
-// refuses), the record goes back to what it was, the desk's edit is
-// picked up as dirty, and the push settles the two as a conflict.
+// refuses), the record stays as it was, the desk's edit is picked up as
+// dirty, and the push settles the two as a conflict. The desk is changed
+// before the record: after a crash in between, the restart's scan sees
+// the new value as an edit here, which the push then merges (equal
+// values); the other order would push the old value back over it.
 func (lib *Library) adopt(it *Item, rev uint64, rw wire) {
 	key := it.Key()
 	before := lib.item(key)
@@ -945,13 +948,13 @@ func (lib *Library) adopt(it *Item, rev uint64, rw wire) {
 	}
 	it.Value, it.Deleted, it.Rev, it.Dirty, it.Err = rw.Value, false, rev, false, ""
 	it.EditedAt, it.EditedBy, it.LibRev, it.ConflictOf = rw.EditedAt, rw.Desk, rw.LibRev, rw.ConflictOf
-	lib.save(key, it)
 	if err := lib.applyLocal(it, prev); errors.Is(err, errChangedHere) {
 		lib.l.Logf("fleet: library: %s: edited here while revision %d arrived: both kept", key, rev)
-		lib.save(key, before)
 		lib.scanKind(it.Kind)
 		lib.kickPush()
+		return
 	}
+	lib.save(key, it)
 }
 
 // errChangedHere: the desk changed the item since the library last read
@@ -959,7 +962,9 @@ func (lib *Library) adopt(it *Item, rev uint64, rw wire) {
 var errChangedHere = errors.New("changed on this desk meanwhile")
 
 // applyLocal puts an item's value (or its deletion) into the live desk,
-// provided the desk still holds prev (nil: nothing) for it.
+// provided the desk still holds prev (nil: nothing) for it. A value the
+// desk refuses (a preset naming a device this studio lacks) is noted in
+// it.ApplyErr and kept in the record; the caller saves it.
 func (lib *Library) applyLocal(it *Item, prev json.RawMessage) error {
 	k := lib.kinds[it.Kind]
 	if k == nil {
@@ -974,20 +979,13 @@ func (lib *Library) applyLocal(it *Item, prev json.RawMessage) error {
 	if errors.Is(err, errChangedHere) {
 		return err
 	}
-	msg := ""
+	it.ApplyErr = ""
 	if err != nil {
-		msg = err.Error()
+		it.ApplyErr = err.Error()
 		lib.l.Logf("fleet: library: apply %s: %v (kept in the library record)", it.Key(), err)
 	}
 	lib.mu.Lock()
 	lib.applied++
-	if cur, ok := lib.items[it.Key()]; ok && cur.ApplyErr != msg {
-		cur.ApplyErr = msg
-		c := *cur
-		lib.mu.Unlock()
-		lib.save(it.Key(), &c)
-		return err
-	}
 	lib.mu.Unlock()
 	return err
 }
@@ -1137,10 +1135,10 @@ func (lib *Library) remoteLib(e jetstream.KeyValueEntry) {
 		lib.save(key, it)
 		return
 	}
-	lib.save(key, it)
 	if err := lib.applyLocal(it, prevHere); errors.Is(err, errChangedHere) {
-		lib.save(key, old) // the edit made here meanwhile stays; the library copy is kept
-		lib.scanKind(kind)
+		lib.scanKind(kind) // the edit made here meanwhile stays; the library copy is kept
+	} else {
+		lib.save(key, it)
 	}
 	lib.kickPush()
 }
@@ -1164,14 +1162,13 @@ func (lib *Library) resolve(key string, r Resolution) error {
 		if err != nil {
 			return err
 		}
-		before := *orig
+		prev := orig.Value
 		orig.Value, orig.Deleted, orig.Dirty, orig.EditedAt, orig.EditedBy = v, false, true, now, lib.self
-		lib.save(orig.Key(), orig)
-		if err := lib.applyLocal(orig, before.Value); errors.Is(err, errChangedHere) {
-			lib.save(orig.Key(), &before)
+		if err := lib.applyLocal(orig, prev); errors.Is(err, errChangedHere) {
 			lib.scanKind(c.Kind)
 			return fmt.Errorf("library: %s: %w; look again and choose", c.ConflictOf, err)
 		}
+		lib.save(orig.Key(), orig)
 	case ResolveKeepBoth:
 		_, baseID, _ := ParseItemKey(c.ConflictOf)
 		nid := baseID + "-" + strings.TrimPrefix(c.ID[len(baseID):], conflictMark)
@@ -1184,12 +1181,11 @@ func (lib *Library) resolve(key string, r Resolution) error {
 			return err
 		}
 		n := &Item{Kind: c.Kind, ID: nid, Value: v, Dirty: true, EditedAt: now, EditedBy: lib.self}
-		lib.save(n.Key(), n)
 		if err := lib.applyLocal(n, nil); errors.Is(err, errChangedHere) {
-			lib.save(n.Key(), nil)
 			lib.scanKind(c.Kind)
 			return fmt.Errorf("library: %s: %w; look again and choose", key, err)
 		}
+		lib.save(n.Key(), n)
 	default:
 		return fmt.Errorf("library: %s: unknown resolution %d", key, r)
 	}
