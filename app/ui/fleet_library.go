@@ -25,6 +25,7 @@ func init() {
 		"lib.connected":      {"已连接", "Connected"},
 		"lib.offline":        {"离线（本机照常工作，重连后同步）", "Offline (this desk works on; syncs on reconnect)"},
 		"lib.syncing":        {"同步中", "Syncing"},
+		"lib.offline.short":  {"离线（照常工作）", "Offline (working on)"},
 		"lib.studio":         {"直播间 %s · 本机 %s", "Studio %s · this desk %s"},
 		"lib.counts":         {"共享 %d · 本地 %d · 已修改 %d · 冲突 %d", "shared %d · local %d · changed %d · conflict %d"},
 		"lib.sync":           {"立即同步", "Sync now"},
@@ -78,13 +79,15 @@ type libraryPage struct {
 
 // fleetLight is the fleet status light (connected / syncing / offline).
 type fleetLight struct {
+	short bool // the controller's: one short line
 	root  fyne.CanvasObject
 	dot   *canvas.Circle
 	label *widget.Label
 }
 
-func newFleetLight() *fleetLight {
-	l := &fleetLight{dot: canvas.NewCircle(colIdle), label: widget.NewLabel("")}
+func newFleetLight(short bool) *fleetLight {
+	l := &fleetLight{short: short, dot: canvas.NewCircle(colIdle), label: widget.NewLabel("")}
+	l.label.Truncation = fyne.TextTruncateEllipsis
 	dot := container.NewGridWrap(fyne.NewSize(14, 14), l.dot)
 	l.root = container.NewBorder(nil, nil, container.NewCenter(dot), nil, l.label)
 	return l
@@ -102,6 +105,9 @@ func (l *fleetLight) show(s fleet.LinkState, errText string) {
 		}
 	case fleet.LinkOffline:
 		c = colOvertime
+		if l.short {
+			text = T("lib.fleet") + " · " + T("lib.offline.short")
+		}
 	}
 	l.dot.FillColor = c
 	l.dot.Refresh()
@@ -173,7 +179,7 @@ func (r *libRow) show(it fleet.ItemView) {
 }
 
 func newLibraryPage(lib *fleet.Library, studioID string, win fyne.Window) *libraryPage {
-	p := &libraryPage{lib: lib, studio: studioID, win: win, light: newFleetLight(),
+	p := &libraryPage{lib: lib, studio: studioID, win: win, light: newFleetLight(false),
 		head: widget.NewLabel(""), counts: widget.NewLabel(""), detail: widget.NewLabel(T("lib.pick")),
 		status: widget.NewLabel(""), acts: container.NewHBox()}
 	p.detail.Wrapping = fyne.TextWrapWord
@@ -363,7 +369,7 @@ func (d *deskUI) attachFleetLibrary(l *fleet.Link, view string) {
 		return
 	}
 	p := newLibraryPage(lib, l.Studio.ID, d.win)
-	light := newFleetLight()
+	light := newFleetLight(true)
 	lib.OnChange(coalesce(func() {
 		s, e := lib.Link()
 		light.show(s, e)
