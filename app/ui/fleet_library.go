@@ -87,7 +87,9 @@ type fleetLight struct {
 
 func newFleetLight(short bool) *fleetLight {
 	l := &fleetLight{short: short, dot: canvas.NewCircle(colIdle), label: widget.NewLabel("")}
-	l.label.Truncation = fyne.TextTruncateEllipsis
+	if short {
+		l.label.Truncation = fyne.TextTruncateEllipsis
+	}
 	dot := container.NewGridWrap(fyne.NewSize(14, 14), l.dot)
 	l.root = container.NewBorder(nil, nil, container.NewCenter(dot), nil, l.label)
 	return l
