@@ -1120,8 +1120,9 @@ func (lib *Library) remoteLib(e jetstream.KeyValueEntry) {
 		if old := lib.item(key); old != nil {
 			it.Rev = old.Rev
 		}
-	case !it.Dirty && prev != nil && sameJSON(prev.Value, it.Value):
-		// unchanged since the last library version: follow the library
+	case prev != nil && sameJSON(prev.Value, it.Value):
+		// unchanged since the last library version (dirty or not: a
+		// follow not yet pushed is no edit): follow the library
 		it.Value, it.Dirty, it.EditedAt, it.EditedBy, it.LibRev = rw.Value, true, rw.EditedAt, rw.Desk, e.Revision()
 	case sameJSON(rw.Value, it.Value):
 		if it.LibRev != e.Revision() {
