@@ -247,3 +247,44 @@ func TestLibraryAgencyKindsAndOfflineRestart(t *testing.T) {
 		}
 	}
 }
+
+// Library versions arriving faster than the desk pushes its studio copy
+// are all followed: the desk ends on the last one, shared, on every desk.
+func TestLibraryFollowsRapidLibraryChanges(t *testing.T) {
+	c := fleettest.Start(t, 1, "s1")
+	a, b := openDesk(t, c, "s1"), openDesk(t, c, "s1")
+	la, lb := fleet.LibraryOf(a.Fleet), fleet.LibraryOf(b.Fleet)
+	waitFor(t, 20*time.Second, "online", func() bool { return settled(la) && settled(lb) })
+	_, js := c.Agency()
+	ctx := context.Background()
+	kv, err := js.KeyValue(ctx, fleet.LibraryBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := fleet.ItemKey(fleet.KindPreset, "hq-fast")
+	const last = 40
+	for v := 0; v <= last; v++ {
+		raw, _ := fleet.LibraryValue(fleet.KindPreset, "hq-fast", studio.Preset{ID: "hq-fast", Name: fmt.Sprintf("v%d", v)}, "agency", time.Now())
+		if _, err := kv.Put(ctx, key, raw); err != nil {
+			t.Fatal(err)
+		}
+		if v%8 == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	for _, d := range []*core.App{a, b} {
+		lib := fleet.LibraryOf(d.Fleet)
+		waitFor(t, 20*time.Second, "last library version, shared", func() bool {
+			return presetName(d, "hq-fast") == fmt.Sprintf("v%d", last) && settled(lib) && stateOf(lib, key) == fleet.StateShared
+		})
+	}
+}
+
+func presetName(d *core.App, id string) string {
+	for _, p := range d.Desk.Snapshot().Presets {
+		if p.ID == id {
+			return p.Name
+		}
+	}
+	return ""
+}
