@@ -75,6 +75,7 @@ type libraryPage struct {
 	detail *widget.Label
 	status *widget.Label
 	acts   *fyne.Container
+	do     func(func())
 }
 
 // fleetLight is the fleet status light (connected / syncing / offline).
@@ -180,8 +181,10 @@ func (r *libRow) show(it fleet.ItemView) {
 	r.meta.SetText(m)
 }
 
-func newLibraryPage(lib *fleet.Library, studioID string, win fyne.Window) *libraryPage {
-	p := &libraryPage{lib: lib, studio: studioID, win: win, light: newFleetLight(false),
+// newLibraryPage builds the page; do runs a function on the UI goroutine
+// (fyne.Do; tests pass their own).
+func newLibraryPage(lib *fleet.Library, studioID string, win fyne.Window, do func(func())) *libraryPage {
+	p := &libraryPage{lib: lib, studio: studioID, win: win, do: do, light: newFleetLight(false),
 		head: widget.NewLabel(""), counts: widget.NewLabel(""), detail: widget.NewLabel(T("lib.pick")),
 		status: widget.NewLabel(""), acts: container.NewHBox()}
 	p.detail.Wrapping = fyne.TextWrapWord
@@ -227,14 +230,14 @@ func newLibraryPage(lib *fleet.Library, studioID string, win fyne.Window) *libra
 	legend.Wrapping = fyne.TextWrapWord
 	bottom := container.NewVBox(widget.NewSeparator(), p.detail, p.acts, p.status, legend)
 	p.root = container.NewBorder(top, bottom, nil, nil, p.list)
-	lib.OnChange(coalesce(p.refresh))
+	lib.OnChange(coalesce(do, p.refresh))
 	p.refresh()
 	return p
 }
 
 // coalesce returns a change hook (called on the library's goroutine,
 // often in bursts) that runs f on the UI goroutine at most every 100 ms.
-func coalesce(f func()) func() {
+func coalesce(do func(func()), f func()) func() {
 	pending := make(chan struct{}, 1)
 	return func() {
 		select {
@@ -245,7 +248,7 @@ func coalesce(f func()) func() {
 		go func() {
 			time.Sleep(100 * time.Millisecond)
 			<-pending
-			fyne.Do(f)
+			do(f)
 		}()
 	}
 }
@@ -333,7 +336,7 @@ func (p *libraryPage) resolve(key string, r fleet.Resolution) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		err := p.lib.Resolve(ctx, key, r)
-		fyne.Do(func() {
+		p.do(func() {
 			if err != nil {
 				dialog.ShowError(err, p.win)
 				return
@@ -351,7 +354,7 @@ func (p *libraryPage) publish(key string) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		err := p.lib.Publish(ctx, key)
-		fyne.Do(func() {
+		p.do(func() {
 			if err != nil {
 				p.status.SetText("⚠ " + err.Error())
 				dialog.ShowError(err, p.win)
@@ -370,9 +373,9 @@ func (d *deskUI) attachFleetLibrary(l *fleet.Link, view string) {
 	if lib == nil || d.producerTabs == nil {
 		return
 	}
-	p := newLibraryPage(lib, l.Studio.ID, d.win)
+	p := newLibraryPage(lib, l.Studio.ID, d.win, fyne.Do)
 	light := newFleetLight(true)
-	lib.OnChange(coalesce(func() {
+	lib.OnChange(coalesce(fyne.Do, func() {
 		s, e := lib.Link()
 		light.show(s, e)
 	}))
