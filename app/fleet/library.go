@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"studiodesk/studio"
@@ -785,6 +786,10 @@ func (lib *Library) pushAll() {
 				lib.save(key, it)
 			}
 			lib.l.Logf("fleet: library: push %s: %v (kept here, retried)", key, err)
+			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrConnectionClosed) ||
+				errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) || !lib.l.Connected() {
+				return // the hub is not answering: the rest waits for the next round
+			}
 		}
 	}
 }
