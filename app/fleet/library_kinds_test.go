@@ -194,6 +194,13 @@ func TestLibraryAgencyKindsAndOfflineRestart(t *testing.T) {
 	pb := preset(t, b, "p-host")
 	pb.Name = "B 离线改"
 	save(t, b, pb)
+	// and A deletes a preset B edits: the edit wins over the delete
+	if err := a.Desk.Do(ctx, studio.DeletePreset{ID: "p-compare"}); err != nil {
+		t.Fatal(err)
+	}
+	pc := preset(t, b, "p-compare")
+	pc.Name = "B 改对比"
+	save(t, b, pc)
 	if err := la.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -222,6 +229,9 @@ func TestLibraryAgencyKindsAndOfflineRestart(t *testing.T) {
 		_, onA := la.Get(copyKey)
 		return copyKey != "" && onA
 	})
+	waitFor(t, 20*time.Second, "edit beats delete", func() bool {
+		return named(a, "p-compare", "B 改对比")() && named(b, "p-compare", "B 改对比")()
+	})
 	copyItem, _ := lb.Get(copyKey)
 	copyName := strings.Split(preset(t, b, copyItem.ID).Name, " (conflict copy, ")[0]
 	if err := lb.Resolve(ctx, copyKey, fleet.ResolveKeepCopy); err != nil {
@@ -245,6 +255,14 @@ func TestLibraryAgencyKindsAndOfflineRestart(t *testing.T) {
 		if it.State == fleet.StateConflict {
 			t.Errorf("joining desk made a conflict: %+v", it)
 		}
+	}
+
+	// A delete online reaches every desk.
+	if err := a.Desk.Do(ctx, studio.DeletePreset{ID: "cam-table"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []*core.App{b, nd} {
+		waitFor(t, 15*time.Second, "delete reaches the other desks", func() bool { return presetName(d, "cam-table") == "" })
 	}
 }
 
