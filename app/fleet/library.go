@@ -238,7 +238,6 @@ type Library struct {
 	link     LinkState
 	lastErr  string
 	watchers []func()
-	applied  uint64 // remote changes applied here (for tests and benches)
 	words    func(id string, words []string)
 
 	kick   chan struct{}
@@ -379,13 +378,6 @@ func (lib *Library) Link() (LinkState, string) {
 	lib.mu.Lock()
 	defer lib.mu.Unlock()
 	return lib.link, lib.lastErr
-}
-
-// Applied counts remote changes applied to this desk.
-func (lib *Library) Applied() uint64 {
-	lib.mu.Lock()
-	defer lib.mu.Unlock()
-	return lib.applied
 }
 
 // Get returns a copy of the item at key.
@@ -989,9 +981,6 @@ func (lib *Library) applyLocal(it *Item, prev json.RawMessage) error {
 		it.ApplyErr = err.Error()
 		lib.l.Logf("fleet: library: apply %s: %v (kept in the library record)", it.Key(), err)
 	}
-	lib.mu.Lock()
-	lib.applied++
-	lib.mu.Unlock()
 	return err
 }
 
