@@ -247,6 +247,12 @@ type Library struct {
 
 	// connected-session state, owned by the loop
 	sess *session
+	// live: items the scans saw on the desk since the part started (owned
+	// by the loop). Only those can be deleted by the desk; one missing
+	// from the start is restored from the record instead (a document
+	// that did not load, a change made without the fleet), never deleted
+	// fleet-wide.
+	live map[string]bool
 }
 
 type session struct {
@@ -283,7 +289,7 @@ func startLibrary(ctx context.Context, l *Link) (Running, error) {
 func newLibrary(l *Link) *Library {
 	lib := &Library{
 		l: l, st: l.Desk.Store, desk: l.Desk.Desk, now: time.Now,
-		items: map[string]*Item{}, lib: map[string]*libEntry{}, link: LinkOffline,
+		items: map[string]*Item{}, lib: map[string]*libEntry{}, link: LinkOffline, live: map[string]bool{},
 		kick: make(chan struct{}, 1), calls: make(chan func()), done: make(chan struct{}),
 	}
 	lib.self = l.Config.Name
@@ -716,6 +722,7 @@ func (lib *Library) scanKind(name string) {
 	now := lib.now()
 	for id, v := range live {
 		key := ItemKey(name, id)
+		lib.live[key] = true
 		it := lib.item(key)
 		switch {
 		case it == nil:
@@ -747,6 +754,15 @@ func (lib *Library) scanKind(name string) {
 	lib.mu.Unlock()
 	for _, key := range gone {
 		it := lib.item(key)
+		if !lib.live[key] {
+			// missing since the start: put it back rather than delete it
+			lib.l.Logf("fleet: library: %s is in the library record but not on the desk: restored", key)
+			if err := lib.applyLocal(it, nil); err == nil || !errors.Is(err, errChangedHere) {
+				lib.live[key] = err == nil
+				lib.save(key, it)
+			}
+			continue
+		}
 		if it.Rev == 0 && it.LibRev == 0 {
 			lib.save(key, nil) // never left this desk
 			continue

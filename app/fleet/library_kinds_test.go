@@ -207,6 +207,19 @@ func TestLibraryAgencyKindsAndOfflineRestart(t *testing.T) {
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
+	// While A is down its preset document is lost (as a damaged document
+	// left out at load would be): A puts it back from the library record
+	// instead of deleting it on every desk.
+	ast, err := store.Open(dirA, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ast.Delete(store.BucketPresets, "p-lottery"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ast.Close(); err != nil {
+		t.Fatal(err)
+	}
 	a = openDeskAt(t, c, "s1", dirA)
 	la = fleet.LibraryOf(a.Fleet)
 	hostKey := fleet.ItemKey(fleet.KindPreset, "p-host")
@@ -228,6 +241,9 @@ func TestLibraryAgencyKindsAndOfflineRestart(t *testing.T) {
 		}
 		_, onA := la.Get(copyKey)
 		return copyKey != "" && onA
+	})
+	waitFor(t, 20*time.Second, "lost document restored, not deleted", func() bool {
+		return presetName(a, "p-lottery") != "" && presetName(b, "p-lottery") != "" && settled(la) && settled(lb)
 	})
 	waitFor(t, 20*time.Second, "edit beats delete", func() bool {
 		return named(a, "p-compare", "B 改对比")() && named(b, "p-compare", "B 改对比")()
