@@ -332,27 +332,34 @@ func LibraryOf(l *Link) *Library {
 	return lib
 }
 
-// load reads the desk's record.
+// load reads the desk's record. A damaged record document is named in
+// the log and left out (its item is then found on the desk again as new,
+// and a push meeting the bucket's version merges or keeps both); only a
+// store that cannot be read at all is an error.
 func (lib *Library) load() error {
-	return lib.st.All(LibraryStoreBucket, func(key string, raw json.RawMessage) error {
+	keys, err := lib.st.Keys(LibraryStoreBucket)
+	if err != nil {
+		return fmt.Errorf("library: record: %w", err)
+	}
+	for _, key := range keys {
+		var err error
 		switch {
 		case strings.HasPrefix(key, "s/"):
 			var it Item
-			if err := json.Unmarshal(raw, &it); err != nil {
-				lib.l.Logf("fleet: library: record %q: %v (skipped)", key, err)
-				return nil
+			if _, err = lib.st.Get(LibraryStoreBucket, key, &it); err == nil {
+				lib.items[key[2:]] = &it
 			}
-			lib.items[key[2:]] = &it
 		case strings.HasPrefix(key, "l/"):
 			var e libEntry
-			if err := json.Unmarshal(raw, &e); err != nil {
-				lib.l.Logf("fleet: library: record %q: %v (skipped)", key, err)
-				return nil
+			if _, err = lib.st.Get(LibraryStoreBucket, key, &e); err == nil {
+				lib.lib[key[2:]] = &e
 			}
-			lib.lib[key[2:]] = &e
 		}
-		return nil
-	})
+		if err != nil {
+			lib.l.Logf("fleet: library: record %q: %v (left out)", key, err)
+		}
+	}
+	return nil
 }
 
 // Close stops the part (what is not yet pushed stays dirty in the store).

@@ -217,15 +217,27 @@ func TestLibraryAgencyKindsAndOfflineRestart(t *testing.T) {
 	if err := ast.Delete(store.BucketPresets, "p-lottery"); err != nil {
 		t.Fatal(err)
 	}
+	// and a record document is damaged: the desk starts all the same
+	if err := ast.Commit(func(tx *store.Tx) error {
+		b, err := tx.Bolt().CreateBucketIfNotExists([]byte(fleet.LibraryStoreBucket))
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte("s/"+fleet.ItemKey(fleet.KindPreset, "p-host")), []byte("{damaged"))
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if err := ast.Close(); err != nil {
 		t.Fatal(err)
 	}
 	a = openDeskAt(t, c, "s1", dirA)
 	la = fleet.LibraryOf(a.Fleet)
 	hostKey := fleet.ItemKey(fleet.KindPreset, "p-host")
-	if it, ok := la.Get(hostKey); !ok || !it.Dirty || !strings.Contains(string(it.Value), "A 离线改") {
-		t.Fatalf("offline edit not kept across the restart: %+v", it)
-	}
+	// (its record was damaged: the desk finds the edit again as new, dirty)
+	waitFor(t, 5*time.Second, "offline edit still waiting after the restart", func() bool {
+		it, ok := la.Get(hostKey)
+		return ok && it.Dirty && strings.Contains(string(it.Value), "A 离线改")
+	})
 	c.Restart(0)
 	c.WaitReady(30 * time.Second)
 	var copyKey string
