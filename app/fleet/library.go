@@ -59,8 +59,11 @@ type SyncState string
 const (
 	// StateShared: taken from the shared library and unchanged.
 	StateShared SyncState = "shared"
-	// StateLocal: the studio's own item, not from the library (synced with
-	// the studio's other desks, or not yet, see Item.Pending).
+	// StateStudio: the studio's own item (not from the library), in step
+	// with the studio's other desks.
+	StateStudio SyncState = "studio"
+	// StateLocal: only on this desk, not yet in the fleet (made offline,
+	// or refused: see ItemView.Err).
 	StateLocal SyncState = "local"
 	// StateChanged: edited here since the last sync, or differing from
 	// the library item it was taken from.
@@ -430,16 +433,18 @@ func (lib *Library) Items() []ItemView {
 		switch {
 		case it.ConflictOf != "" || hasCopy[key]:
 			v.State = StateConflict
-		case it.Dirty:
-			v.State = StateChanged
 		case le != nil && it.LibRev > 0:
 			if sameJSON(le.Value, it.Value) {
 				v.State = StateShared
 			} else {
 				v.State, v.LibNewer = StateChanged, le.Rev > it.LibRev
 			}
-		default:
+		case it.Rev == 0:
 			v.State = StateLocal
+		case it.Dirty:
+			v.State = StateChanged
+		default:
+			v.State = StateStudio
 		}
 		if it.ApplyErr != "" && v.Err == "" {
 			v.Err = it.ApplyErr

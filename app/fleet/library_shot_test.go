@@ -97,6 +97,9 @@ func TestSeedLibraryShot(t *testing.T) {
 	if err := a.Desk.Do(ctx, studio.RenamePreset{ID: "p-host", NewName: "主播全景（离线改）"}); err != nil {
 		t.Fatal(err)
 	}
+	n := preset(t, a, "p-lottery")
+	n.ID, n.Name, n.Key = "p-new", "新建（离线）", ""
+	save(t, a, n)
 	if err := la.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func init() {
 		"lib.syncing":        {"同步中", "Syncing"},
 		"lib.offline.short":  {"离线（照常工作）", "Offline (working on)"},
 		"lib.studio":         {"直播间 %s · 本机 %s", "Studio %s · this desk %s"},
-		"lib.counts":         {"共享 %d · 本地 %d · 已修改 %d · 冲突 %d", "shared %d · local %d · changed %d · conflict %d"},
+		"lib.counts":         {"共享 %d · 本直播间 %d · 本地 %d · 已修改 %d · 冲突 %d", "shared %d · studio %d · local %d · changed %d · conflict %d"},
 		"lib.sync":           {"立即同步", "Sync now"},
 		"lib.publish":        {"发布到共享库", "Publish to library"},
 		"lib.keep_item":      {"保留当前", "Keep current"},
@@ -42,13 +42,14 @@ func init() {
 		"lib.none":           {"未加入联网（--fleet）：所有内容只在本机。", "Not in a fleet (--fleet): everything is local to this desk."},
 		"lib.state.shared":   {"共享", "Shared"},
 		"lib.state.local":    {"本地", "Local"},
+		"lib.state.studio":   {"本直播间", "Studio"},
 		"lib.state.changed":  {"已修改", "Changed"},
 		"lib.state.conflict": {"冲突", "Conflict"},
 		"lib.kind.preset":    {"预设", "Preset"},
 		"lib.kind.device":    {"设备模板", "Device"},
 		"lib.kind.show":      {"脚本", "Show"},
 		"lib.kind.words":     {"词表", "Word list"},
-		"lib.legend":         {"共享＝来自总部共享库且未改；本地＝本直播间自有；已修改＝本机改过待同步或与共享库不同；冲突＝两台电脑同时改过，两份都保留。", "Shared = from the agency library, unchanged; Local = this studio's own; Changed = edited here and not yet synced, or differs from the library; Conflict = edited on two desks at once, both kept."},
+		"lib.legend":         {"共享＝来自总部共享库且未改；本直播间＝本直播间自有，各台电脑已同步；本地＝只在本机，尚未进入联网；已修改＝同步后本机又改过（待上传），或与共享库版本不同；冲突＝两台电脑同时改过，两份都保留。", "Shared = from the agency library, unchanged; Studio = this studio's own, in step on its desks; Local = only on this desk, not yet in the fleet; Changed = edited here since the last sync (to upload), or differs from the library; Conflict = edited on two desks at once, both kept."},
 		"lib.resolved":       {"已处理冲突：%s", "Conflict resolved: %s"},
 		"lib.published":      {"已发布到共享库：%s", "Published to the library: %s"},
 	} {
@@ -117,6 +118,9 @@ func (l *fleetLight) show(s fleet.LinkState, errText string) {
 	l.label.SetText(text)
 }
 
+// colStudio marks the studio's own items.
+var colStudio = color.NRGBA{0x15, 0x65, 0xC0, 0xFF}
+
 func stateColor(s fleet.SyncState) color.Color {
 	switch s {
 	case fleet.StateShared:
@@ -125,6 +129,8 @@ func stateColor(s fleet.SyncState) color.Color {
 		return colWarning
 	case fleet.StateConflict:
 		return colOvertime
+	case fleet.StateStudio:
+		return colStudio
 	}
 	return colIdle
 }
@@ -147,8 +153,10 @@ func stateRank(s fleet.SyncState) int {
 		return 1
 	case fleet.StateLocal:
 		return 2
+	case fleet.StateShared:
+		return 3
 	}
-	return 3
+	return 4
 }
 
 // libRow is one item's row: state badge, kind, name, who edited it when.
@@ -263,7 +271,7 @@ func (p *libraryPage) refresh() {
 	s, errText := p.lib.Link()
 	p.light.show(s, errText)
 	p.head.SetText(fmt.Sprintf(T("lib.studio"), p.studio, p.lib.Self()))
-	p.counts.SetText(fmt.Sprintf(T("lib.counts"), n[fleet.StateShared], n[fleet.StateLocal], n[fleet.StateChanged], n[fleet.StateConflict]))
+	p.counts.SetText(fmt.Sprintf(T("lib.counts"), n[fleet.StateShared], n[fleet.StateStudio], n[fleet.StateLocal], n[fleet.StateChanged], n[fleet.StateConflict]))
 	p.list.Refresh()
 	p.showDetail()
 }

@@ -87,7 +87,7 @@ func TestLibraryPageShowsStatesAndResolvesOffline(t *testing.T) {
 	if !strings.Contains(p.light.label.Text, "离线") {
 		t.Fatalf("light %q", p.light.label.Text)
 	}
-	if p.counts.Text != "共享 1 · 本地 0 · 已修改 0 · 冲突 2" {
+	if p.counts.Text != "共享 1 · 本直播间 0 · 本地 0 · 已修改 0 · 冲突 2" {
 		t.Fatalf("counts %q", p.counts.Text)
 	}
 	if len(p.items) != 3 || p.items[0].State != fleet.StateConflict || p.items[1].State != fleet.StateConflict || p.items[2].State != fleet.StateShared {
@@ -116,7 +116,7 @@ func TestLibraryPageShowsStatesAndResolvesOffline(t *testing.T) {
 		kept, ok := b.Get("wide-desk-b-4")
 		return !copyLeft && ok && kept.Name == "开场 B (desk-b)" && strings.Contains(p.status.Text, "已处理冲突")
 	})
-	pump("counts redrawn", func() bool { return p.counts.Text == "共享 1 · 本地 1 · 已修改 1 · 冲突 0" })
+	pump("counts redrawn", func() bool { return p.counts.Text == "共享 1 · 本直播间 1 · 本地 1 · 已修改 0 · 冲突 0" })
 	for _, it := range lib.Items() {
 		if it.State == fleet.StateConflict {
 			t.Fatalf("still in conflict after keep both: %+v", it)
