@@ -116,7 +116,9 @@ func TestLibraryPageShowsStatesAndResolvesOffline(t *testing.T) {
 		kept, ok := b.Get("wide-desk-b-4")
 		return !copyLeft && ok && kept.Name == "开场 B (desk-b)" && strings.Contains(p.status.Text, "已处理冲突")
 	})
-	pump("counts redrawn", func() bool { return p.counts.Text == "共享 1 · 本直播间 1 · 本地 1 · 已修改 0 · 冲突 0" })
+	pump("counts redrawn", func() bool {
+		return p.counts.Text == "共享 1 · 本直播间 1 · 本地 1 · 已修改 0 · 冲突 0"
+	})
 	for _, it := range lib.Items() {
 		if it.State == fleet.StateConflict {
 			t.Fatalf("still in conflict after keep both: %+v", it)
