@@ -614,6 +614,14 @@ func (lib *Library) startSession(ctx context.Context, rc uint64) error {
 		cancel()
 		return fmt.Errorf("library bucket %s: %w", LibraryBucket, err)
 	}
+	if err := lib.checkReset(octx, s.studio, true); err != nil {
+		cancel()
+		return err
+	}
+	if err := lib.checkReset(octx, s.library, false); err != nil {
+		cancel()
+		return err
+	}
 	w, err := s.studio.WatchFiltered(sctx, lib.kinds4Watch())
 	if err != nil {
 		cancel()
@@ -627,6 +635,79 @@ func (lib *Library) startSession(ctx context.Context, rc uint64) error {
 	}
 	s.updates, s.libUpd = forward(sctx, w), forward(sctx, lw)
 	lib.sess = s
+	return nil
+}
+
+// checkReset notices a bucket younger than the desk's record — the hub
+// lost its store, or the bucket was made anew: its creation time differs
+// from the one recorded, or it has fewer messages than a revision the desk
+// synced. Revisions then mean nothing: the studio's items go in again as
+// new keys (meeting any other desk's copy as usual), and the library is
+// read as new.
+func (lib *Library) checkReset(ctx context.Context, kv jetstream.KeyValue, studioBucket bool) error {
+	st, err := kv.Status(ctx)
+	if err != nil {
+		return fmt.Errorf("bucket %s: %w", kv.Bucket(), err)
+	}
+	bs, ok := st.(*jetstream.KeyValueBucketStatus)
+	if !ok || bs.StreamInfo() == nil {
+		return nil
+	}
+	created, last := bs.StreamInfo().Created, bs.StreamInfo().State.LastSeq
+	mkey := "m/created/" + kv.Bucket()
+	var rec time.Time
+	if _, err := lib.st.Get(LibraryStoreBucket, mkey, &rec); err != nil {
+		lib.l.Logf("fleet: library: record %q: %v", mkey, err)
+	}
+	reset := !rec.IsZero() && !rec.Equal(created)
+	lib.mu.Lock()
+	if studioBucket {
+		for _, it := range lib.items {
+			reset = reset || it.Rev > last
+		}
+	} else {
+		for _, e := range lib.lib {
+			reset = reset || e.Rev > last
+		}
+	}
+	lib.mu.Unlock()
+	if reset {
+		lib.l.Logf("fleet: library: bucket %s is newer than this desk's record (made %s): syncing everything again", kv.Bucket(), created.Format(time.RFC3339))
+		if studioBucket {
+			lib.mu.Lock()
+			var keys []string
+			for key, it := range lib.items {
+				if it.Rev > 0 {
+					keys = append(keys, key)
+				}
+			}
+			lib.mu.Unlock()
+			for _, key := range keys {
+				it := lib.item(key)
+				it.Rev, it.Dirty = 0, true // not an edit: EditedAt stays
+				lib.save(key, it)
+			}
+		} else {
+			lib.mu.Lock()
+			var keys []string
+			for key := range lib.lib {
+				keys = append(keys, key)
+			}
+			lib.mu.Unlock()
+			for _, key := range keys {
+				lib.mu.Lock()
+				e := *lib.lib[key]
+				lib.mu.Unlock()
+				e.Rev = 0
+				lib.saveLib(key, &e)
+			}
+		}
+	}
+	if !rec.Equal(created) {
+		if err := lib.st.Put(LibraryStoreBucket, mkey, created); err != nil {
+			lib.l.Logf("fleet: library: record %q: %v", mkey, err)
+		}
+	}
 	return nil
 }
 
@@ -869,9 +950,15 @@ func (lib *Library) push(s *session, key string) error {
 			return gerr
 		}
 		if e.Revision() <= it.Rev {
-			// a replica behind the leader answered: ask again
-			time.Sleep(50 * time.Millisecond)
-			continue
+			if attempt < 3 {
+				// a replica behind the leader answered: ask again
+				time.Sleep(50 * time.Millisecond)
+				continue
+			}
+			// still older than our record: the bucket was reset; start
+			// over as a new key against what it holds now
+			it.Rev = 0
+			lib.save(key, it)
 		}
 		if err := lib.conflict(s, it, e); err != nil {
 			return err
@@ -1039,15 +1126,15 @@ func (lib *Library) remote(e jetstream.KeyValueEntry) {
 		lib.removeHere(it)
 		return
 	}
+	var rw wire
+	if err := json.Unmarshal(e.Value(), &rw); err != nil || rw.Kind != kind || rw.ID != id {
+		lib.l.Logf("fleet: library: %s revision %d: not a library item (skipped)", key, e.Revision())
+		return
+	}
 	if it != nil && (it.Rev >= e.Revision() || it.Dirty) {
 		if it.Dirty && s.ready {
 			lib.kickPush()
 		}
-		return
-	}
-	var rw wire
-	if err := json.Unmarshal(e.Value(), &rw); err != nil || rw.Kind != kind || rw.ID != id {
-		lib.l.Logf("fleet: library: %s revision %d: not a library item (skipped)", key, e.Revision())
 		return
 	}
 	if it == nil {
@@ -1074,18 +1161,26 @@ func (lib *Library) initialDone(s *session) {
 	if !s.initDone[0] || !s.initDone[1] || s.ready {
 		return
 	}
-	// Items synced before but gone from the bucket (deleted or purged
-	// while this desk was away), and not edited here: gone here too.
+	// Items synced before that the bucket has no trace of (a delete
+	// leaves a marker, which the watcher delivers): the bucket is younger
+	// than the record — the hub lost its store, or the bucket was made
+	// anew. Nothing was deleted; the items go in again (and meet any other
+	// desk's copy as usual: equal values merge, different ones are kept).
 	lib.mu.Lock()
-	var gone []string
+	var unknown []string
 	for key, it := range lib.items {
 		if it.Rev > 0 && !it.Dirty && !s.seen[key] {
-			gone = append(gone, key)
+			unknown = append(unknown, key)
 		}
 	}
 	lib.mu.Unlock()
-	for _, key := range gone {
-		lib.removeHere(lib.item(key))
+	if len(unknown) > 0 {
+		lib.l.Logf("fleet: library: %s has no trace of %d items synced before (a new or reset bucket): pushing them again", lib.l.Studio.Bucket(), len(unknown))
+	}
+	for _, key := range unknown {
+		it := lib.item(key)
+		it.Rev, it.Dirty = 0, true
+		lib.save(key, it)
 	}
 	s.ready = true
 	lib.setLink(LinkConnected, "")
@@ -1117,17 +1212,19 @@ func (lib *Library) remoteLib(e jetstream.KeyValueEntry) {
 	lib.mu.Lock()
 	prev := lib.lib[key]
 	lib.mu.Unlock()
-	if prev != nil && prev.Rev >= e.Revision() {
-		return
-	}
 	if e.Operation() != jetstream.KeyValuePut {
-		lib.saveLib(key, nil)
+		if prev != nil {
+			lib.saveLib(key, nil)
+		}
 		return
 	}
 	var rw wire
 	if err := json.Unmarshal(e.Value(), &rw); err != nil || rw.Kind != kind || rw.ID != id {
 		lib.l.Logf("fleet: library: %s %s revision %d: not a library item (skipped)", LibraryBucket, key, e.Revision())
 		return
+	}
+	if prev != nil && prev.Rev >= e.Revision() {
+		return // seen already (a session's full read repeats what the desk has)
 	}
 	lib.saveLib(key, &libEntry{Value: rw.Value, Rev: e.Revision(), Desk: rw.Desk, EditedAt: rw.EditedAt})
 	lib.scanKind(kind)

@@ -3,6 +3,7 @@ package fleet_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -333,4 +334,42 @@ func presetName(d *core.App, id string) string {
 		}
 	}
 	return ""
+}
+
+// The hub loses its store (a new hub, an empty bucket): the desks' items
+// are not "deleted while away" but pushed again, and the desks converge
+// with everything they had.
+func TestLibraryHubStoreLost(t *testing.T) {
+	c := fleettest.Start(t, 1, "s1")
+	a, b := openDesk(t, c, "s1"), openDesk(t, c, "s1")
+	la, lb := fleet.LibraryOf(a.Fleet), fleet.LibraryOf(b.Fleet)
+	p := preset(t, a, "p-host")
+	p.Name = "A 改过"
+	save(t, a, p)
+	waitFor(t, 20*time.Second, "synced", func() bool {
+		return settled(la) && settled(lb) && presetName(b, "p-host") == "A 改过"
+	})
+	before := fmt.Sprint(presetsJSON(a))
+	c.Kill(0)
+	if err := os.RemoveAll(c.Configs[0].Store); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 15*time.Second, "offline", func() bool { s, _ := la.Link(); return s == fleet.LinkOffline })
+	c.Restart(0)
+	c.WaitReady(30 * time.Second)
+	waitFor(t, 30*time.Second, "converged on the new hub", func() bool {
+		return settled(la) && settled(lb) && fmt.Sprint(presetsJSON(a)) == fmt.Sprint(presetsJSON(b))
+	})
+	time.Sleep(time.Second)
+	if got := fmt.Sprint(presetsJSON(a)); got != before || fmt.Sprint(presetsJSON(b)) != before {
+		t.Fatalf("presets changed by the hub's loss:\nbefore %s\nA      %s\nB      %s", before, got, fmt.Sprint(presetsJSON(b)))
+	}
+	_, js := c.Agency()
+	kv, err := js.KeyValue(context.Background(), fleet.Studio{ID: "s1"}.Bucket())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Get(context.Background(), fleet.ItemKey(fleet.KindPreset, "p-host")); err != nil {
+		t.Fatalf("the new hub's bucket did not get the items back: %v", err)
+	}
 }
