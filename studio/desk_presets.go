@@ -69,6 +69,8 @@ func (d *Desk) applyPresetCommand(cmd Command) (handled bool, err error) {
 	case UndoPreset:
 		err := book.Undo()
 		return true, d.presetsChanged(cmd, err, nil)
+	case SyncPreset:
+		return true, d.applySyncPreset(c)
 	}
 	return false, nil
 }

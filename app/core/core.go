@@ -237,6 +237,7 @@ func Open(o Options) (*App, error) {
 			return nil, err
 		}
 	}
+	a.applyWordLists()
 	return a, nil
 }
 

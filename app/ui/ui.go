@@ -67,7 +67,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 		return o, fmt.Errorf("unexpected argument %q; commands: serve, shows, verify, export, report (studiodesk help)", fs.Arg(0))
 	}
 	switch o.View {
-	case "controller", "streamer", "producer", "interactions", "presets", "devices", "remote", "data":
+	case "controller", "streamer", "producer", "interactions", "presets", "devices", "remote", "data", "library":
 	default:
 		return o, fmt.Errorf("--view %q: want controller, streamer, producer, presets or devices", o.View)
 	}
@@ -196,6 +196,7 @@ func showDesk(c *core.App, opts Options) {
 	env := studioEnv{pipe: c.Pipeline, reg: c.Registry, cfgs: c.Devices, rehearsal: c.Rehearsal}
 	d := newDeskUI(a, c.Desk, w, c.Store, env, opts.View, c.Clock.Now)
 	d.showEvidence(c.Boot)
+	d.attachFleetLibrary(c.Fleet, opts.View)
 	d.setOverlayURL(c.OverlayURL("danmaku"))
 	d.overlays.attach(c.Overlay(), c.DataDir)
 	d.ix.setCapabilities(c.Platform.Name(), c.Platform.Capabilities())
@@ -286,6 +287,8 @@ type deskUI struct {
 	tab        int // the main window's selected tab (tabController, …)
 	// shownTab is tab for the bridge's goroutine
 	shownTab atomic.Int32
+	// producerTabs: the producer's pages (the fleet library adds one)
+	producerTabs *container.AppTabs
 }
 
 // The main window's tabs, in order.
@@ -363,10 +366,11 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 		tabs.SelectIndex(3)
 	case "data":
 		tabs.SelectIndex(4)
-	case "interactions", "presets", "devices":
+	case "interactions", "presets", "devices", "library":
 		tabs.SelectIndex(2)
 		producerTabs.SelectIndex(map[string]int{"interactions": 1, "presets": 2, "devices": 3}[view])
 	}
+	d.producerTabs = producerTabs
 	d.tab = tabs.SelectedIndex()
 	d.shownTab.Store(int32(d.tab))
 	tabs.OnSelected = func(*container.TabItem) {
