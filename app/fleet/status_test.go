@@ -1,0 +1,220 @@
+package fleet_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"studiodesk/app/core"
+	"studiodesk/app/fleet"
+	"studiodesk/app/fleet/fleettest"
+	"studiodesk/studio"
+	"studiodesk/studio/remote"
+)
+
+// openDesk opens a real headless desk (core.Open, as serve does) joined
+// to the fleet with cfg.
+func openDesk(t *testing.T, cfg fleet.Config, extra ...string) *core.App {
+	t.Helper()
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	var o core.Options
+	o.Register(fs)
+	args := append([]string{"--data", t.TempDir(), "--overlay", "127.0.0.1:0", "--remote-addr", "127.0.0.1:0", "--sim-rate", "20"}, extra...)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	o.OSCAddr = remote.OSCOff
+	o.Fleet = cfg
+	a, err := core.Open(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
+}
+
+// statusFeed subscribes as the agency to subject and hands over each
+// decoded message with its arrival time.
+type received struct {
+	s  fleet.Status
+	at time.Time
+}
+
+func statusFeed(t *testing.T, nc *nats.Conn, subject string) chan received {
+	t.Helper()
+	ch := make(chan received, 256)
+	sub, err := nc.Subscribe(subject, func(m *nats.Msg) {
+		s, err := fleet.ParseStatus(m.Subject, m.Data)
+		if err != nil {
+			t.Errorf("status on %s: %v (%s)", m.Subject, err, m.Data)
+			return
+		}
+		select {
+		case ch <- received{s, time.Now()}:
+		default:
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sub.Unsubscribe() })
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return ch
+}
+
+// await returns the first message for which ok holds, within d.
+func await(t *testing.T, ch chan received, d time.Duration, what string, ok func(fleet.Status) bool) received {
+	t.Helper()
+	deadline := time.After(d)
+	var last fleet.Status
+	for {
+		select {
+		case r := <-ch:
+			last = r.s
+			if ok(r.s) {
+				return r
+			}
+		case <-deadline:
+			t.Fatalf("no status with %s within %v; last %+v", what, d, last)
+		}
+	}
+}
+
+// A real desk on a real hub tells the agency its studio's status: once a
+// second while nothing changes, at once when the show starts or moves
+// on, with its key fingerprint, the show, the devices' health and the
+// danmaku rate.
+func TestStatusOfARealDesk(t *testing.T) {
+	c := fleettest.Start(t, 1, "s1")
+	nc, _ := c.Agency()
+	ch := statusFeed(t, nc, fleet.Studio{ID: "s1"}.Heartbeat())
+	a := openDesk(t, c.Desk("s1"))
+
+	first := await(t, ch, 5*time.Second, "the first message", func(fleet.Status) bool { return true })
+	s := first.s
+	if s.Desk != a.Boot.Key.Fingerprint() || s.Role != fleet.RolePrimary || s.Studio != "s1" {
+		t.Fatalf("identity: desk %q role %q studio %q (key %q)", s.Desk, s.Role, s.Studio, a.Boot.Key.Fingerprint())
+	}
+	snap := a.Desk.Snapshot()
+	if s.Show != snap.Show.Title || s.Segments != len(snap.Show.Segments) || s.State != fleet.StateIdle {
+		t.Fatalf("show: %q %d segments state %q, want %q %d idle", s.Show, s.Segments, s.State, snap.Show.Title, len(snap.Show.Segments))
+	}
+	if len(s.Devices) != len(a.Devices) || len(s.Devices) == 0 {
+		t.Fatalf("devices %+v, want %d", s.Devices, len(a.Devices))
+	}
+	for _, d := range s.Devices {
+		if d.Name == "" || d.Kind == "" || (d.Health != fleet.HealthOK && d.Health != fleet.HealthDegraded && d.Health != fleet.HealthDown) {
+			t.Fatalf("device %+v", d)
+		}
+	}
+	if !s.Fleet.Connected || s.SentAt.IsZero() || s.Seq == 0 {
+		t.Fatalf("fleet %+v sent %v seq %d", s.Fleet, s.SentAt, s.Seq)
+	}
+
+	// Heartbeat: about one a second while idle.
+	n, start := 0, time.Now()
+	for time.Since(start) < 3200*time.Millisecond {
+		select {
+		case <-ch:
+			n++
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if n < 2 || n > 5 {
+		t.Fatalf("%d messages in 3.2 s while idle, want about 3", n)
+	}
+
+	// On change: start and next go out well before the next heartbeat.
+	ctx := context.Background()
+	for i, cmd := range []studio.Command{studio.Start{}, studio.Next{}} {
+		t0 := time.Now()
+		if err := a.Desk.Do(ctx, cmd); err != nil {
+			t.Fatal(err)
+		}
+		r := await(t, ch, 3*time.Second, "the new segment", func(s fleet.Status) bool { return s.State == fleet.StateRunning && s.Segment == i })
+		if lag := r.at.Sub(t0); lag > 500*time.Millisecond {
+			t.Fatalf("%T reached the agency after %v, want < 500 ms", cmd, lag)
+		}
+		if want := a.Desk.Snapshot().Show.Segments[i].Title; r.s.SegmentTitle != want || r.s.Run == "" {
+			t.Fatalf("segment title %q run %q, want %q", r.s.SegmentTitle, r.s.Run, want)
+		}
+	}
+	// The simulator sends 20 comments a second: about 1200 a minute.
+	await(t, ch, 5*time.Second, "a danmaku rate", func(s fleet.Status) bool { return s.DanmakuPerMin > 300 })
+	if err := a.Desk.Do(ctx, studio.Pause{}); err != nil {
+		t.Fatal(err)
+	}
+	await(t, ch, 2*time.Second, "paused", func(s fleet.Status) bool { return s.State == fleet.StatePaused })
+	if err := a.Desk.Do(ctx, studio.End{}); err != nil {
+		t.Fatal(err)
+	}
+	await(t, ch, 2*time.Second, "ended", func(s fleet.Status) bool { return s.State == fleet.StateEnded })
+	if last, ok := a.Fleet.LastStatus(); !ok || last.State != fleet.StateEnded {
+		t.Fatalf("LastStatus %+v %v", last, ok)
+	}
+}
+
+// A standby desk reports on the standby subject, never on the primary's
+// heartbeat.
+func TestStatusOfAStandbyGoesToItsOwnSubject(t *testing.T) {
+	c := fleettest.Start(t, 1, "s1")
+	nc, _ := c.Agency()
+	primary := statusFeed(t, nc, fleet.Studio{ID: "s1"}.Heartbeat())
+	standby := statusFeed(t, nc, fleet.Studio{ID: "s1"}.StandbyStatus())
+	cfg := c.Desk("s1")
+	cfg.StandbyFor = "s1"
+	a := openDesk(t, cfg)
+	r := await(t, standby, 5*time.Second, "a standby message", func(fleet.Status) bool { return true })
+	if r.s.Role != fleet.RoleStandby || r.s.Desk != a.Boot.Key.Fingerprint() {
+		t.Fatalf("standby status %+v", r.s)
+	}
+	select {
+	case m := <-primary:
+		t.Fatalf("a standby sent on the primary's subject: %+v", m.s)
+	case <-time.After(1500 * time.Millisecond):
+	}
+}
+
+// ParseStatus refuses what is not a status of the subject's studio, with
+// the studio named.
+func TestParseStatusRefusesBadMessages(t *testing.T) {
+	good := fleet.Status{V: fleet.StatusVersion, Studio: "s1", Role: fleet.RolePrimary}
+	raw, _ := json.Marshal(good)
+	if _, err := fleet.ParseStatus("sd.s1.status", raw); err != nil {
+		t.Fatal(err)
+	}
+	other := good
+	other.Studio = "s2"
+	rawOther, _ := json.Marshal(other)
+	sb := good
+	rawPrimaryOnStandby, _ := json.Marshal(sb)
+	v2 := good
+	v2.V = 2
+	rawV2, _ := json.Marshal(v2)
+	for _, tc := range []struct {
+		subject string
+		data    []byte
+		want    string
+	}{
+		{"sd.s1.status", []byte("{"), "studio s1"},
+		{"sd.s1.status", []byte("null"), "format version 0"},
+		{"sd.s1.status", rawOther, `names studio "s2"`},
+		{"sd.s1.status.standby", rawPrimaryOnStandby, "standby subject"},
+		{"sd.s1.status", rawV2, "format version 2"},
+		{"sd.S1.status", raw, "not a status subject"},
+		{"sd.s1.log.x", raw, "not a status subject"},
+		{"xx.s1.status", raw, "not a status subject"},
+	} {
+		_, err := fleet.ParseStatus(tc.subject, tc.data)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s %s: %v, want %q", tc.subject, tc.data, err, tc.want)
+		}
+	}
+}
