@@ -276,3 +276,106 @@ func TestFleetCommandOnce(t *testing.T) {
 		}
 	}
 }
+
+// `studiodesk fleet` without --once, as a real process: it redraws the
+// table as status arrives (a studio's segment change shows within 2 s)
+// and stops on SIGTERM.
+func TestFleetCommandRedrawsAsStatusArrives(t *testing.T) {
+	c := fleettest.Start(t, 1, "s1", "s2")
+	nc, _, err := c.Desk("s1").Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	send := func(seg int, title string) {
+		raw, _ := json.Marshal(fleet.Status{V: fleet.StatusVersion, Studio: "s1", Role: fleet.RolePrimary, Show: "茶叶溯源直播", State: fleet.StateRunning, Segment: seg, Segments: 9, SegmentTitle: title})
+		if err := nc.Publish(fleet.Studio{ID: "s1"}.Heartbeat(), raw); err != nil {
+			t.Fatal(err)
+		}
+		_ = nc.Flush()
+	}
+	raw, _ := json.Marshal([]string{"fleet", "--fleet", c.URL(), "--fleet-user", fleettest.AgencyUser, "--lang", "en"})
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+string(raw), "STUDIODESK_FLEET_PASSWORD="+fleettest.AgencyPassword)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+		}
+	})
+	screens := make(chan string, 256)
+	go func() {
+		buf := make([]byte, 64<<10)
+		var acc string
+		for {
+			n, err := out.Read(buf)
+			acc += string(buf[:n])
+			// Each redraw starts by clearing the screen.
+			for {
+				i := strings.Index(acc[min(1, len(acc)):], "\x1b[H\x1b[2J")
+				if i < 0 {
+					break
+				}
+				screens <- acc[:i+1]
+				acc = acc[i+1:]
+			}
+			if err != nil {
+				screens <- acc
+				close(screens)
+				return
+			}
+		}
+	}()
+	waitScreen := func(what string, ok func(string) bool) time.Duration {
+		t.Helper()
+		start := time.Now()
+		deadline := time.After(10 * time.Second)
+		for {
+			select {
+			case s, open := <-screens:
+				if !open {
+					t.Fatalf("fleet exited waiting for %s: %s", what, stderr.String())
+				}
+				if ok(s) {
+					return time.Since(start)
+				}
+			case <-deadline:
+				t.Fatalf("no screen with %s within 10 s", what)
+			}
+		}
+	}
+	waitScreen("s2 never seen", func(s string) bool { return strings.Contains(s, "s2") && strings.Contains(s, "never seen") })
+	send(1, "开场")
+	waitScreen("s1 on segment 2", func(s string) bool { return strings.Contains(s, "2/9 开场") })
+	send(2, "龙井 · 对比")
+	if d := waitScreen("s1 on segment 3", func(s string) bool { return strings.Contains(s, "3/9 龙井 · 对比") }); d > 2*time.Second {
+		t.Fatalf("segment change shown after %v, want ≤ 2 s", d)
+	}
+	// Silence: the studio turns late, then lost, with the time.
+	waitScreen("s1 late", func(s string) bool { return strings.Contains(s, "late ") && strings.Contains(s, "1 late") })
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		for range screens {
+		}
+		done <- cmd.Wait()
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("fleet exit: %v: %s", err, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("fleet did not stop on SIGTERM")
+	}
+}
