@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"sort"
@@ -100,13 +101,17 @@ func fleetCmd(args []string, e env) int {
 		return fail(e, "fleet %s: %v", cfg.URL, err)
 	}
 	opts := overview.TextOptions{Lang: *lang, Color: isTerminal(e.stdout)}
+	// A frame is written at once (one write), so a terminal never shows
+	// half a table.
 	draw := func(clear bool) {
+		var b strings.Builder
 		if clear {
-			fmt.Fprint(e.stdout, "\x1b[H\x1b[2J")
-			fmt.Fprintf(e.stdout, "StudioDesk fleet · %s · %s\n", nc.ConnectedUrlRedacted(), time.Now().Format("15:04:05"))
+			b.WriteString("\x1b[H\x1b[2J")
+			fmt.Fprintf(&b, "StudioDesk fleet · %s · %s\n", nc.ConnectedUrlRedacted(), time.Now().Format("15:04:05"))
 		}
 		bad, _ := board.Bad()
-		_ = overview.WriteText(e.stdout, board.Rows(), bad, opts)
+		_ = overview.WriteText(&b, board.Rows(), bad, opts)
+		_, _ = io.WriteString(e.stdout, b.String())
 	}
 	if *once {
 		select {
@@ -122,8 +127,20 @@ func fleetCmd(args []string, e env) int {
 	defer signal.Stop(sig)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	// Redraw on change at most every minGap: a change inside the gap is
+	// drawn when the gap ends.
+	const minGap = 250 * time.Millisecond
+	later := time.NewTimer(time.Hour)
+	later.Stop()
+	defer later.Stop()
+	pending := false
 	draw(true)
 	last := time.Now()
+	redraw := func() {
+		draw(true)
+		last = time.Now()
+		pending = false
+	}
 	for {
 		select {
 		case <-sig:
@@ -131,14 +148,18 @@ func fleetCmd(args []string, e env) int {
 		case err := <-errs:
 			fmt.Fprintf(e.stderr, "studiodesk: fleet: %v\n", err)
 		case <-changed:
-			// Redraw on change, at most four times a second.
-			if time.Since(last) >= 250*time.Millisecond {
-				draw(true)
-				last = time.Now()
+			if gap := time.Since(last); gap >= minGap {
+				redraw()
+			} else if !pending {
+				pending = true
+				later.Reset(minGap - gap)
+			}
+		case <-later.C:
+			if pending {
+				redraw()
 			}
 		case <-tick.C:
-			draw(true)
-			last = time.Now()
+			redraw()
 		}
 	}
 }
