@@ -269,7 +269,7 @@ func (p *statusPart) run(ctx context.Context) {
 	settle.Stop()
 	defer settle.Stop()
 	settling := false
-	var lastKey string
+	var lastKey, lastPoll string
 	send := func(force bool) {
 		s := b.build(time.Now())
 		key := s.changeKey()
@@ -324,7 +324,11 @@ func (p *statusPart) run(ctx context.Context) {
 			b.refreshInteractions()
 			send(false)
 		case <-poll.C:
-			send(false)
+			// Only what no desk event announces: device health, the role.
+			if k := b.pollKey(); k != lastPoll {
+				lastPoll = k
+				send(false)
+			}
 		case <-beat.C:
 			send(true)
 		}
@@ -448,6 +452,22 @@ func (b *statusBuilder) build(wall time.Time) Status {
 		s.Unpublished = &n
 	}
 	return s
+}
+
+// pollKey is the part of the status that changes without a desk event:
+// each device's health and this desk's role. It is cheap to make.
+func (b *statusBuilder) pollKey() string {
+	var k strings.Builder
+	k.WriteString(b.role())
+	if snap := b.l.Desk.Desk.Snapshot(); snap != nil && snap.Devices != nil {
+		for _, dev := range snap.Devices.List() {
+			k.WriteByte('|')
+			k.WriteString(dev.ID())
+			k.WriteByte('=')
+			k.WriteByte(byte('0' + dev.Status().Health))
+		}
+	}
+	return k.String()
 }
 
 func statusDevice(dev devices.Device) StatusDevice {

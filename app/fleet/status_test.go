@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"studiodesk/app/core"
 	"studiodesk/app/fleet"
 	"studiodesk/app/fleet/fleettest"
+	"studiodesk/devices"
 	"studiodesk/studio"
 	"studiodesk/studio/remote"
 )
@@ -215,6 +217,65 @@ func TestParseStatusRefusesBadMessages(t *testing.T) {
 		_, err := fleet.ParseStatus(tc.subject, tc.data)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s %s: %v, want %q", tc.subject, tc.data, err, tc.want)
+		}
+	}
+}
+
+// fakeDevice is a device whose health the test sets.
+type fakeDevice struct {
+	mu sync.Mutex
+	h  devices.Health
+}
+
+func (f *fakeDevice) ID() string                                  { return "cam-x" }
+func (f *fakeDevice) Name() string                                { return "X机位" }
+func (f *fakeDevice) Kind() devices.Kind                          { return devices.KindCamera }
+func (f *fakeDevice) Apply(context.Context, devices.Target) error { return nil }
+func (f *fakeDevice) Close() error                                { return nil }
+func (f *fakeDevice) Status() devices.Status {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return devices.Status{Health: f.h, LastError: map[bool]string{true: "no reply in time"}[f.h == devices.Down]}
+}
+func (f *fakeDevice) set(h devices.Health) { f.mu.Lock(); f.h = h; f.mu.Unlock() }
+
+// A device that goes down is reported at once, not at the next
+// heartbeat; so is its recovery.
+func TestStatusReportsDeviceHealthChanges(t *testing.T) {
+	c := fleettest.Start(t, 1, "s1")
+	nc, _ := c.Agency()
+	ch := statusFeed(t, nc, fleet.Studio{ID: "s1"}.Heartbeat())
+	a := openDesk(t, c.Desk("s1"))
+	dev := &fakeDevice{h: devices.OK}
+	if err := a.Registry.Add(dev); err != nil {
+		t.Fatal(err)
+	}
+	health := func(s fleet.Status) string {
+		for _, d := range s.Devices {
+			if d.ID == "cam-x" {
+				return d.Health
+			}
+		}
+		return ""
+	}
+	await(t, ch, 5*time.Second, "cam-x ok", func(s fleet.Status) bool { return health(s) == fleet.HealthOK })
+	for _, step := range []struct {
+		h    devices.Health
+		want string
+	}{{devices.Down, fleet.HealthDown}, {devices.Degraded, fleet.HealthDegraded}, {devices.OK, fleet.HealthOK}} {
+		time.Sleep(300 * time.Millisecond)
+		t0 := time.Now()
+		dev.set(step.h)
+		r := await(t, ch, 3*time.Second, "cam-x "+step.want, func(s fleet.Status) bool { return health(s) == step.want })
+		if lag := r.at.Sub(t0); lag > 700*time.Millisecond {
+			t.Fatalf("cam-x %s reached the agency after %v, want within the 250 ms poll", step.want, lag)
+		}
+		if step.h == devices.Down {
+			for _, d := range r.s.Devices {
+				if d.ID == "cam-x" && (d.Name != "X机位" || d.Kind != "camera" || d.Error == "") {
+					t.Fatalf("down device %+v", d)
+				}
+			}
 		}
 	}
 }
