@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -201,7 +202,7 @@ const (
 	statusPoll = 250 * time.Millisecond
 	// statusSettle batches a burst of interaction changes (votes arrive
 	// by the thousand) into one message.
-	statusSettle = 100 * time.Millisecond
+	statusSettle = 200 * time.Millisecond
 )
 
 func init() {
@@ -321,8 +322,11 @@ func (p *statusPart) run(ctx context.Context) {
 			}
 		case <-settle.C:
 			settling = false
-			b.refreshInteractions()
-			send(false)
+			// Many interaction events change nothing shown here (a
+			// re-send of pending commands, say): build only on a change.
+			if b.refreshInteractions() {
+				send(false)
+			}
 		case <-poll.C:
 			// Only what no desk event announces: device health, the role.
 			if k := b.pollKey(); k != lastPoll {
@@ -359,9 +363,13 @@ func newStatusBuilder(l *Link) *statusBuilder {
 }
 
 // refreshInteractions asks the desk for its interactions (on its
-// goroutine) and keeps the armed and live ones.
-func (b *statusBuilder) refreshInteractions() {
-	b.ix = statusInteractions(b.l.Desk.Desk.Interactions().Items)
+// goroutine) and keeps the armed and live ones; changed reports whether
+// they differ from before.
+func (b *statusBuilder) refreshInteractions() (changed bool) {
+	ix := statusInteractions(b.l.Desk.Desk.Interactions().Items)
+	changed = !reflect.DeepEqual(ix, b.ix)
+	b.ix = ix
+	return changed
 }
 
 func statusInteractions(items []interact.View) []StatusInteraction {
@@ -378,6 +386,9 @@ func statusInteractions(items []interact.View) []StatusInteraction {
 			si.Counts, si.Total = slices.Clone(v.Counts), v.Total
 			if v.Vote != nil {
 				si.Options = slices.Clone(v.Vote.Options)
+				if v.Vote.Question != "" && si.Label == v.ID {
+					si.Label = v.Vote.Question
+				}
 			}
 		}
 		out = append(out, si)

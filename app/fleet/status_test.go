@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -148,6 +149,51 @@ func TestStatusOfARealDesk(t *testing.T) {
 			t.Fatalf("segment title %q run %q, want %q", r.s.SegmentTitle, r.s.Run, want)
 		}
 	}
+	// Live interactions, with their counts.
+	if err := a.Desk.Do(ctx, studio.FireCoupon{ID: "coupon-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Desk.Do(ctx, studio.StartVote{ID: "vote-1"}); err != nil {
+		t.Fatal(err)
+	}
+	ixOf := func(s fleet.Status, id string) (fleet.StatusInteraction, bool) {
+		for _, it := range s.Interactions {
+			if it.ID == id {
+				return it, true
+			}
+		}
+		return fleet.StatusInteraction{}, false
+	}
+	r := await(t, ch, 3*time.Second, "a live coupon and vote", func(s fleet.Status) bool {
+		c, okc := ixOf(s, "coupon-1")
+		v, okv := ixOf(s, "vote-1")
+		return okc && c.State == "live" && okv && v.State == "live"
+	})
+	cp, _ := ixOf(r.s, "coupon-1")
+	v, _ := ixOf(r.s, "vote-1")
+	if cp.Kind != "coupon" || cp.Label == "" || cp.Claims+cp.StockLeft != 500 || v.Kind != "vote" || len(v.Options) != 3 || len(v.Counts) != 3 {
+		t.Fatalf("interactions %+v %+v", cp, v)
+	}
+	if v.Label != "下一支试什么色？扣数字投票" {
+		t.Fatalf("vote label %q, want its question", v.Label)
+	}
+	// The simulator's audience claims and votes: the counts follow the
+	// desk's own.
+	for i := range 5 {
+		a.Desk.VoteDanmaku(fmt.Sprintf("viewer-%d", i), 1+i%2, time.Now())
+	}
+	deskView := a.Desk.Interactions()
+	dv, _ := deskView.Get("vote-1")
+	dc, _ := deskView.Get("coupon-1")
+	await(t, ch, 3*time.Second, "the desk's counts", func(s fleet.Status) bool {
+		v, okv := ixOf(s, "vote-1")
+		c, okc := ixOf(s, "coupon-1")
+		sum := 0
+		for _, n := range v.Counts {
+			sum += n
+		}
+		return okv && okc && v.Total >= dv.Total && dv.Total >= 5 && sum == v.Total && c.Claims >= dc.Claims
+	})
 	// The simulator sends 20 comments a second: about 1200 a minute.
 	await(t, ch, 5*time.Second, "a danmaku rate", func(s fleet.Status) bool { return s.DanmakuPerMin > 300 })
 	if err := a.Desk.Do(ctx, studio.Pause{}); err != nil {
