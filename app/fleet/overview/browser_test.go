@@ -287,8 +287,20 @@ func TestOverviewPageInChromium(t *testing.T) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
+		// gz-07 stops publishing before each shot and is shown late
+		// (amber), then comes back; hz-02 stays lost (red).
+		var gz07 fleet.Status
+		for _, s := range sims {
+			if s.Studio == "gz-07" {
+				gz07 = s
+			}
+		}
+		late := simBy["gz-07"]
 		for _, lang := range []string{"zh", "en"} {
 			for _, size := range [][2]int{{1366, 768}, {1920, 1080}} {
+				late.halt()
+				b.waitJS(t, "gz-07 late", `document.getElementById('studio-gz-07').dataset.level === 'stale'`, 6*time.Second)
+				time.Sleep(600 * time.Millisecond)
 				p := filepath.Join(dir, fmt.Sprintf("fleet-overview-%s-%dx%d.png", lang, size[0], size[1]))
 				cmd := exec.Command(chromiumPath, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
 					"--user-data-dir="+t.TempDir(), fmt.Sprintf("--window-size=%d,%d", size[0], size[1]),
@@ -296,6 +308,8 @@ func TestOverviewPageInChromium(t *testing.T) {
 				if out, err := cmd.CombinedOutput(); err != nil {
 					t.Fatalf("screenshot %s: %v\n%s", p, err, out)
 				}
+				late = startSim(t, c, gz07, false)
+				b.waitJS(t, "gz-07 back", `document.getElementById('studio-gz-07').dataset.level === 'live'`, 6*time.Second)
 				t.Logf("screenshot %s", p)
 			}
 		}
