@@ -281,6 +281,12 @@ func TestOverviewPageInChromium(t *testing.T) {
 		}
 	}
 
+	resp, err := http.Head(base + "events")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("HEAD /events: %v %v", resp, err)
+	}
+	resp.Body.Close()
+
 	// The screenshots for the docs (STUDIODESK_FLEET_SHOTS=DIR): Chromium's
 	// own --screenshot at both sizes in both languages.
 	if dir := os.Getenv("STUDIODESK_FLEET_SHOTS"); dir != "" {

@@ -368,6 +368,10 @@ func (s *Server) serveJSON(w http.ResponseWriter, _ *http.Request) {
 // serveEvents is the page's event stream: the whole board first, then
 // the changed rows as they change.
 func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodHead {
+		w.Header().Set("Content-Type", "text/event-stream")
+		return
+	}
 	fl, ok := w.(http.Flusher)
 	if !ok {
 		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
