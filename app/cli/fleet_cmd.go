@@ -8,12 +8,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"studiodesk/app/fleet"
 	"studiodesk/app/fleet/overview" // also registers the hub's overview page
@@ -60,31 +60,7 @@ func fleetCmd(args []string, e env) int {
 		return fail(e, "fleet: %v", err)
 	}
 	cfg.Name = "studiodesk fleet"
-	errs := make(chan error, 1)
-	nc, js, err := cfg.Connect(nats.RetryOnFailedConnect(!*once), nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
-		select {
-		case errs <- err:
-		default:
-		}
-	}))
-	if err != nil {
-		return fail(e, "fleet: %v", err)
-	}
-	defer nc.Close()
-
-	// The fleet's studios are its evidence streams (the hub makes one per
-	// configured studio); they show as never seen until they report.
-	var ids []string
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	names := js.StreamNames(ctx)
-	for n := range names.Name() {
-		if id, ok := strings.CutPrefix(n, fleet.Studio{}.LogStream()); ok && fleet.CheckID(id) == nil {
-			ids = append(ids, id)
-		}
-	}
-	cancel()
-	sort.Strings(ids)
-	board := overview.NewBoard(ids, nil)
+	board := overview.NewBoard(nil, nil)
 	changed := make(chan struct{}, 1)
 	board.OnChange(func(string) {
 		select {
@@ -92,6 +68,45 @@ func fleetCmd(args []string, e env) int {
 		default:
 		}
 	})
+	errs := make(chan error, 1)
+	var js jetstream.JetStream
+	// The fleet's studios are its evidence streams (the hub makes one per
+	// configured studio); they show as never seen until they report. They
+	// are listed again whenever the connection comes (back).
+	configure := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		var ids []string
+		names := js.StreamNames(ctx)
+		for n := range names.Name() {
+			if id, ok := strings.CutPrefix(n, fleet.Studio{}.LogStream()); ok && fleet.CheckID(id) == nil {
+				ids = append(ids, id)
+			}
+		}
+		board.Configure(ids)
+	}
+	ready := make(chan struct{})
+	onConnect := func(*nats.Conn) {
+		go func() {
+			<-ready
+			configure()
+		}()
+	}
+	nc, js, err := cfg.Connect(nats.RetryOnFailedConnect(!*once), nats.ConnectHandler(onConnect), nats.ReconnectHandler(onConnect),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			select {
+			case errs <- err:
+			default:
+			}
+		}))
+	if err != nil {
+		return fail(e, "fleet: %v", err)
+	}
+	defer nc.Close()
+	close(ready)
+	if nc.IsConnected() {
+		configure()
+	}
 	for _, subj := range fleet.StatusSubjects {
 		if _, err := nc.Subscribe(subj, func(m *nats.Msg) { _ = board.Apply(m.Subject, m.Data) }); err != nil {
 			return fail(e, "fleet: subscribe %s: %v", subj, err)
@@ -107,7 +122,11 @@ func fleetCmd(args []string, e env) int {
 		var b strings.Builder
 		if clear {
 			b.WriteString("\x1b[H\x1b[2J")
-			fmt.Fprintf(&b, "StudioDesk fleet · %s · %s\n", nc.ConnectedUrlRedacted(), time.Now().Format("15:04:05"))
+			link := nc.ConnectedUrlRedacted()
+			if !nc.IsConnected() {
+				link = "offline, reconnecting to " + cfg.URL
+			}
+			fmt.Fprintf(&b, "StudioDesk fleet · %s · %s\n", link, time.Now().Format("15:04:05"))
 		}
 		bad, _ := board.Bad()
 		_ = overview.WriteText(&b, board.Rows(), bad, opts)

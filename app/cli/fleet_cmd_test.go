@@ -294,11 +294,38 @@ func TestFleetCommandRedrawsAsStatusArrives(t *testing.T) {
 		}
 		_ = nc.Flush()
 	}
-	raw, _ := json.Marshal([]string{"fleet", "--fleet", c.URL(), "--fleet-user", fleettest.AgencyUser, "--lang", "en"})
+	f := startFleetScreens(t, c.URL())
+	waitScreen := f.wait
+	waitScreen("s2 never seen", func(s string) bool { return strings.Contains(s, "s2") && strings.Contains(s, "never seen") })
+	send(1, "开场")
+	waitScreen("s1 on segment 2", func(s string) bool { return strings.Contains(s, "2/9 开场") })
+	send(2, "龙井 · 对比")
+	d := waitScreen("s1 on segment 3", func(s string) bool { return strings.Contains(s, "3/9 龙井 · 对比") })
+	t.Logf("segment change on the terminal after %v", d)
+	if d > 2*time.Second {
+		t.Fatalf("segment change shown after %v, want ≤ 2 s", d)
+	}
+	// Silence: the studio turns late, then lost, with the time.
+	waitScreen("s1 late", func(s string) bool { return strings.Contains(s, "late ") && strings.Contains(s, "1 late") })
+	f.stop()
+}
+
+// fleetScreens is a running `studiodesk fleet` child whose screens (each
+// redraw) the test reads.
+type fleetScreens struct {
+	t       *testing.T
+	cmd     *exec.Cmd
+	stderr  *bytes.Buffer
+	screens chan string
+}
+
+func startFleetScreens(t *testing.T, url string) *fleetScreens {
+	t.Helper()
+	raw, _ := json.Marshal([]string{"fleet", "--fleet", url, "--fleet-user", fleettest.AgencyUser, "--lang", "en"})
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"="+string(raw), "STUDIODESK_FLEET_PASSWORD="+fleettest.AgencyPassword)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	f := &fleetScreens{t: t, cmd: cmd, stderr: &bytes.Buffer{}, screens: make(chan string, 1024)}
+	cmd.Stderr = f.stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -311,7 +338,6 @@ func TestFleetCommandRedrawsAsStatusArrives(t *testing.T) {
 			_ = cmd.Process.Kill()
 		}
 	})
-	screens := make(chan string, 256)
 	go func() {
 		buf := make([]byte, 64<<10)
 		var acc string
@@ -324,59 +350,76 @@ func TestFleetCommandRedrawsAsStatusArrives(t *testing.T) {
 				acc = acc[i:]
 			}
 			if err != nil {
-				screens <- acc
-				close(screens)
+				f.screens <- acc
+				close(f.screens)
 				return
 			}
 			if n > 0 {
-				screens <- acc
+				select {
+				case f.screens <- acc:
+				default:
+				}
 			}
 		}
 	}()
-	waitScreen := func(what string, ok func(string) bool) time.Duration {
-		t.Helper()
-		start := time.Now()
-		deadline := time.After(10 * time.Second)
-		for {
-			select {
-			case s, open := <-screens:
-				if !open {
-					t.Fatalf("fleet exited waiting for %s: %s", what, stderr.String())
-				}
-				if ok(s) {
-					return time.Since(start)
-				}
-			case <-deadline:
-				t.Fatalf("no screen with %s within 10 s", what)
+	return f
+}
+
+// wait returns how long it took until a screen satisfied ok.
+func (f *fleetScreens) wait(what string, ok func(string) bool) time.Duration {
+	t := f.t
+	t.Helper()
+	start := time.Now()
+	deadline := time.After(15 * time.Second)
+	for {
+		select {
+		case s, open := <-f.screens:
+			if !open {
+				t.Fatalf("fleet exited waiting for %s: %s", what, f.stderr.String())
 			}
+			if ok(s) {
+				return time.Since(start)
+			}
+		case <-deadline:
+			t.Fatalf("no screen with %s within 15 s", what)
 		}
 	}
-	waitScreen("s2 never seen", func(s string) bool { return strings.Contains(s, "s2") && strings.Contains(s, "never seen") })
-	send(1, "开场")
-	waitScreen("s1 on segment 2", func(s string) bool { return strings.Contains(s, "2/9 开场") })
-	send(2, "龙井 · 对比")
-	d := waitScreen("s1 on segment 3", func(s string) bool { return strings.Contains(s, "3/9 龙井 · 对比") })
-	t.Logf("segment change on the terminal after %v", d)
-	if d > 2*time.Second {
-		t.Fatalf("segment change shown after %v, want ≤ 2 s", d)
-	}
-	// Silence: the studio turns late, then lost, with the time.
-	waitScreen("s1 late", func(s string) bool { return strings.Contains(s, "late ") && strings.Contains(s, "1 late") })
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+}
+
+// stop sends SIGTERM and expects a clean exit.
+func (f *fleetScreens) stop() {
+	t := f.t
+	t.Helper()
+	if err := f.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() {
-		for range screens {
+		for range f.screens {
 		}
-		done <- cmd.Wait()
+		done <- f.cmd.Wait()
 	}()
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Fatalf("fleet exit: %v: %s", err, stderr.String())
+			t.Fatalf("fleet exit: %v: %s", err, f.stderr.String())
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("fleet did not stop on SIGTERM")
 	}
+}
+
+// Started while the hub is down, `studiodesk fleet` says so, keeps
+// trying, and lists the fleet's studios once the hub is up.
+func TestFleetCommandWaitsForTheHub(t *testing.T) {
+	c := fleettest.Start(t, 1, "s1", "s2")
+	c.Kill(0)
+	f := startFleetScreens(t, c.URL())
+	f.wait("offline", func(s string) bool { return strings.Contains(s, "offline, reconnecting") })
+	c.Restart(0)
+	c.WaitReady(20 * time.Second)
+	f.wait("both studios listed", func(s string) bool {
+		return strings.Contains(s, "2 studios") && strings.Contains(s, "s1") && strings.Contains(s, "s2") && !strings.Contains(s, "offline, reconnecting")
+	})
+	f.stop()
 }

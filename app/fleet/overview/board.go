@@ -101,6 +101,28 @@ func NewBoard(configured []string, now func() time.Time) *Board {
 	return b
 }
 
+// Configure adds studios the fleet is known to have (shown as never seen
+// until they report); studios already on the board stay as they are.
+func (b *Board) Configure(ids []string) {
+	var added []string
+	b.mu.Lock()
+	for _, id := range ids {
+		if e := b.entries[id]; e != nil {
+			e.configured = true
+			continue
+		}
+		b.entries[id] = &entry{configured: true, level: LevelNever}
+		added = append(added, id)
+	}
+	f := b.onChange
+	b.mu.Unlock()
+	if f != nil {
+		for _, id := range added {
+			f(id)
+		}
+	}
+}
+
 // OnChange sets f to be called (outside the board's lock) with the id of
 // every studio whose row changed.
 func (b *Board) OnChange(f func(id string)) {
