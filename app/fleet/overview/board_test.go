@@ -3,6 +3,7 @@ package overview_test
 import (
 	"bufio"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -206,5 +207,30 @@ func TestEventStreamPushesChanges(t *testing.T) {
 	kind, u = next()
 	if kind != "rows" || u.Rows[0].Level != overview.LevelStale {
 		t.Fatalf("stale event %s %+v", kind, u)
+	}
+
+	// The page carries the board inline; what a desk sends cannot close
+	// the script element it sits in.
+	evil := `</script><img src=x onerror=alert(1)>`
+	if err := desk.Publish("sd.s2.status", statusJSON(t, fleet.Status{Studio: "s2", Show: evil, State: fleet.StateIdle})); err != nil {
+		t.Fatal(err)
+	}
+	if kind, u = next(); kind != "rows" || u.Rows[0].Status.Show != evil {
+		t.Fatalf("evil title event %s %+v", kind, u)
+	}
+	for _, lang := range []string{"zh", "en"} {
+		resp, err := http.Get(srv.URL() + "?lang=" + lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		page := string(body)
+		if strings.Contains(page, "</script><img") || strings.Count(page, "</script>") != 2 || !strings.Contains(page, `\u003c/script\u003e\u003cimg`) {
+			t.Fatalf("the inline board is not escaped:\n%s", page)
+		}
+		if !strings.Contains(page, `data-lang="`+lang+`"`) || resp.Header.Get("Content-Security-Policy") == "" {
+			t.Fatalf("page language or CSP: %s %v", lang, resp.Header)
+		}
 	}
 }
