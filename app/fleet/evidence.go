@@ -273,6 +273,14 @@ func (e *Evidence) Status() EvidenceStatus {
 	return s
 }
 
+// Unpublished is the count of records not yet acknowledged by the stream
+// (the status part's UnpublishedReporter: it goes to the agency overview).
+func (e *Evidence) Unpublished() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return int(e.status.Unpublished)
+}
+
 // WaitPublished waits until every record committed before the call is
 // acknowledged by the stream (or ctx ends).
 func (e *Evidence) WaitPublished(ctx context.Context) error {

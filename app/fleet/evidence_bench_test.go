@@ -57,13 +57,6 @@ func hubBinary(t *testing.T) string {
 	return bin
 }
 
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
-		return v
-	}
-	return def
-}
-
 type sample struct {
 	kind    string
 	payload json.RawMessage
@@ -73,7 +66,7 @@ type sample struct {
 // returns its run log's kinds and payloads.
 func realShowSample(t *testing.T) ([]sample, string) {
 	t.Helper()
-	a := openDesk(t, t.TempDir(), fleet.Config{})
+	a := evOpenDesk(t, t.TempDir(), fleet.Config{})
 	do(t, a, studio.Start{})
 	for m := range 4 {
 		showPart(t, a, m)

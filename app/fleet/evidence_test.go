@@ -22,7 +22,7 @@ import (
 
 // openDesk builds a real headless desk (core.Open, as serve does) on dir,
 // in an accelerated rehearsal, joined to the fleet by cfg.
-func openDesk(t *testing.T, dir string, cfg fleet.Config) *core.App {
+func evOpenDesk(t *testing.T, dir string, cfg fleet.Config) *core.App {
 	t.Helper()
 	fs := flag.NewFlagSet("t", flag.ContinueOnError)
 	var o core.Options
@@ -156,7 +156,7 @@ func TestEvidenceOfflineShowPublishedOnReconnect(t *testing.T) {
 		c.Kill(i)
 	}
 	dir := t.TempDir()
-	a := openDesk(t, dir, c.Desk("s1"))
+	a := evOpenDesk(t, dir, c.Desk("s1"))
 	do(t, a, studio.Start{})
 	showPart(t, a, 1)
 	ev := evidenceOf(t, a)
@@ -168,7 +168,7 @@ func TestEvidenceOfflineShowPublishedOnReconnect(t *testing.T) {
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
-	a = openDesk(t, dir, c.Desk("s1"))
+	a = evOpenDesk(t, dir, c.Desk("s1"))
 	defer a.Close()
 	showPart(t, a, 2)
 	do(t, a, studio.End{})
@@ -200,7 +200,7 @@ func TestEvidenceOfflineShowPublishedOnReconnect(t *testing.T) {
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
-	a = openDesk(t, dir, c.Desk("s1"))
+	a = evOpenDesk(t, dir, c.Desk("s1"))
 	defer a.Close()
 	do(t, a, studio.LogFigures{Figures: studio.Figures{Minute: time.Date(2026, 1, 1, 21, 0, 0, 0, time.UTC), Received: 1}})
 	n2 := waitHubEqualsLocal(t, a.Store, ajs, s, 30*time.Second)
@@ -215,7 +215,7 @@ func TestEvidenceSurvivesKilledServer(t *testing.T) {
 	c := fleettest.Start(t, 3, "s1")
 	_, ajs := c.Agency()
 	s := fleet.Studio{ID: "s1"}
-	a := openDesk(t, t.TempDir(), c.Desk("s1"))
+	a := evOpenDesk(t, t.TempDir(), c.Desk("s1"))
 	defer a.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	for !a.Fleet.Connected() && time.Now().Before(deadline) {

@@ -34,7 +34,7 @@ func TestLibraryBenchFanout(t *testing.T) {
 	c := fleettest.Start(t, 3, studios...)
 	desks := make([]*core.App, n)
 	for i, id := range studios {
-		desks[i] = openDesk(t, c, id)
+		desks[i] = libOpenDesk(t, c, id)
 	}
 	for _, d := range desks {
 		lib := fleet.LibraryOf(d.Fleet)

@@ -18,12 +18,12 @@ import (
 
 // openDesk opens a real headless desk the way the app does: from its
 // flags, with the studio's fleet credentials.
-func openDesk(t *testing.T, c *fleettest.Cluster, studioID string) *core.App {
+func libOpenDesk(t *testing.T, c *fleettest.Cluster, studioID string) *core.App {
 	t.Helper()
-	return openDeskAt(t, c, studioID, t.TempDir())
+	return libOpenDeskAt(t, c, studioID, t.TempDir())
 }
 
-func openDeskAt(t *testing.T, c *fleettest.Cluster, studioID, dir string) *core.App {
+func libOpenDeskAt(t *testing.T, c *fleettest.Cluster, studioID, dir string) *core.App {
 	t.Helper()
 	fs := flag.NewFlagSet("desk", flag.ContinueOnError)
 	var o core.Options
@@ -103,7 +103,7 @@ func preset(t *testing.T, a *core.App, id string) studio.Preset {
 // edit of the shared preset is a conflict copy on both.
 func TestLibraryTwoDesksOfflineConverge(t *testing.T) {
 	c := fleettest.Start(t, 3, "s1")
-	a, b := openDesk(t, c, "s1"), openDesk(t, c, "s1")
+	a, b := libOpenDesk(t, c, "s1"), libOpenDesk(t, c, "s1")
 	la, lb := fleet.LibraryOf(a.Fleet), fleet.LibraryOf(b.Fleet)
 	if la.Self() == lb.Self() {
 		t.Fatalf("two desks share the name %q", la.Self())

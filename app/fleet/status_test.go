@@ -22,7 +22,7 @@ import (
 
 // openDesk opens a real headless desk (core.Open, as serve does) joined
 // to the fleet with cfg.
-func openDesk(t *testing.T, cfg fleet.Config, extra ...string) *core.App {
+func stOpenDesk(t *testing.T, cfg fleet.Config, extra ...string) *core.App {
 	t.Helper()
 	fs := flag.NewFlagSet("t", flag.ContinueOnError)
 	var o core.Options
@@ -98,7 +98,7 @@ func TestStatusOfARealDesk(t *testing.T) {
 	c := fleettest.Start(t, 1, "s1")
 	nc, _ := c.Agency()
 	ch := statusFeed(t, nc, fleet.Studio{ID: "s1"}.Heartbeat())
-	a := openDesk(t, c.Desk("s1"))
+	a := stOpenDesk(t, c.Desk("s1"))
 
 	first := await(t, ch, 5*time.Second, "the first message", func(fleet.Status) bool { return true })
 	s := first.s
@@ -218,7 +218,7 @@ func TestStatusOfAStandbyGoesToItsOwnSubject(t *testing.T) {
 	standby := statusFeed(t, nc, fleet.Studio{ID: "s1"}.StandbyStatus())
 	cfg := c.Desk("s1")
 	cfg.StandbyFor = "s1"
-	a := openDesk(t, cfg)
+	a := stOpenDesk(t, cfg)
 	r := await(t, standby, 5*time.Second, "a standby message", func(fleet.Status) bool { return true })
 	if r.s.Role != fleet.RoleStandby || r.s.Desk != a.Boot.Key.Fingerprint() {
 		t.Fatalf("standby status %+v", r.s)
@@ -291,7 +291,7 @@ func TestStatusReportsDeviceHealthChanges(t *testing.T) {
 	c := fleettest.Start(t, 1, "s1")
 	nc, _ := c.Agency()
 	ch := statusFeed(t, nc, fleet.Studio{ID: "s1"}.Heartbeat())
-	a := openDesk(t, c.Desk("s1"))
+	a := stOpenDesk(t, c.Desk("s1"))
 	dev := &fakeDevice{h: devices.OK}
 	if err := a.Registry.Add(dev); err != nil {
 		t.Fatal(err)
@@ -325,3 +325,7 @@ func TestStatusReportsDeviceHealthChanges(t *testing.T) {
 		}
 	}
 }
+
+// The evidence part reports its backlog to the status part (the overview
+// shows unpublished records per studio).
+var _ fleet.UnpublishedReporter = (*fleet.Evidence)(nil)
