@@ -61,8 +61,16 @@ func TestClusterPermissions(t *testing.T) {
 	if err != nil {
 		t.Fatalf("library bucket: %v", err)
 	}
-	if e, err := rlib.Get(ctx, "preset.wide"); err != nil || string(e.Value()) != `{"name":"wide"}` {
-		t.Fatalf("library read: %v", err)
+	// Reads may be served by any replica (direct get), so one that is a
+	// moment behind the agency's write may not have it yet.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		e, err := rlib.Get(ctx, "preset.wide")
+		if err == nil && string(e.Value()) == `{"name":"wide"}` {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("library read: %v", err)
+		}
 	}
 	short, scancel := context.WithTimeout(ctx, 2*time.Second)
 	if _, err := rlib.Put(short, "preset.wide", []byte("evil")); err == nil {
