@@ -187,6 +187,9 @@ func TestParseAPIRequest(t *testing.T) {
 type oscConn struct {
 	t    *testing.T
 	conn net.Conn
+	// early keeps feedback that arrived while a reply was awaited (UDP
+	// from the feedback goroutine may overtake the reply).
+	early []*osc.Message
 }
 
 func dialOSC(t *testing.T, addr string) *oscConn {
@@ -216,14 +219,22 @@ func (o *oscConn) reply(what string) (status, msg, code string) {
 	o.t.Helper()
 	_ = o.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	buf := make([]byte, 4096)
-	n, err := o.conn.Read(buf)
-	if err != nil {
-		o.t.Fatalf("%s: no reply: %v", what, err)
-	}
-	p, err := osc.ParsePacket(string(buf[:n]))
-	rep, ok := p.(*osc.Message)
-	if err != nil || !ok || rep.Address != "/studiodesk/reply" || len(rep.Arguments) != 4 {
-		o.t.Fatalf("%s: reply %v %v", what, p, err)
+	var rep *osc.Message
+	for rep == nil {
+		n, err := o.conn.Read(buf)
+		if err != nil {
+			o.t.Fatalf("%s: no reply: %v", what, err)
+		}
+		p, err := osc.ParsePacket(string(buf[:n]))
+		m, ok := p.(*osc.Message)
+		if err == nil && ok && strings.HasPrefix(m.Address, "/studiodesk/feedback/") {
+			o.early = append(o.early, m)
+			continue
+		}
+		if err != nil || !ok || m.Address != "/studiodesk/reply" || len(m.Arguments) != 4 {
+			o.t.Fatalf("%s: reply %v %v", what, p, err)
+		}
+		rep = m
 	}
 	return rep.Arguments[1].(string), rep.Arguments[2].(string), rep.Arguments[3].(string)
 }

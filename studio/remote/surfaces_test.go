@@ -340,6 +340,11 @@ func TestOSCFeedback(t *testing.T) {
 		t.Fatalf("subscribe: %s", msg)
 	}
 	got := map[string]any{}
+	for _, m := range o.early {
+		if len(m.Arguments) == 1 {
+			got[m.Address] = m.Arguments[0]
+		}
+	}
 	read := func(what string, until func() bool) {
 		t.Helper()
 		deadline := time.Now().Add(10 * time.Second)
