@@ -346,6 +346,16 @@ func (s *Standby) run() {
 			s.logf("the studio's lease is held by desk %s: this desk stays read-only (a follower)", holder)
 			s.setHolder(holder)
 		}
+	} else {
+		// A standby by intent: name the primary it follows, if the hub
+		// answers soon.
+		ctx, cancel := context.WithTimeout(s.ctx, LeaseWait)
+		if kv := s.waitBucket(ctx); kv != nil {
+			if e, err := kv.Get(ctx, LeaseKey); err == nil {
+				s.setHolder(decodeLease(e).Desk)
+			}
+		}
+		cancel()
 	}
 	if primary {
 		if err := s.promote(); err != nil {
