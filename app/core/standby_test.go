@@ -712,3 +712,97 @@ func TestStandbyRaceExactlyOne(t *testing.T) {
 		t.Fatalf("loser accepted a command: %q", err)
 	}
 }
+
+// TestStandbyTakeoverBench measures the standby's takeover over 20
+// SIGKILLs (STUDIODESK_FLEET_BENCH=1; STUDIODESK_FLEET_BENCH_RUNS
+// changes the count): from the SIGKILL of the primary desk process to
+// the standby process being primary (lease won, run resumed, devices and
+// platform connected, pending outbox re-sent), with the default 3 s
+// standby timeout. The killed desk comes back as the next standby, so
+// the same show runs through every takeover; each time the new primary's
+// timer is checked against the dead one's anchors.
+func TestStandbyTakeoverBench(t *testing.T) {
+	if os.Getenv("STUDIODESK_FLEET_BENCH") != "1" {
+		t.Skip("set STUDIODESK_FLEET_BENCH=1")
+	}
+	runs := 20
+	if v := os.Getenv("STUDIODESK_FLEET_BENCH_RUNS"); v != "" {
+		runs, _ = strconv.Atoi(v)
+	}
+	cl := fleettest.Start(t, 3, "s1")
+	br := bridgetest.New(bridgetest.Options{Token: "bridge-secret"})
+	defer br.Close()
+	cfg := cl.Desk("s1")
+	timeout := fleet.DefaultHeartbeatTimeout
+	dirs := [2]string{t.TempDir(), t.TempDir()}
+	prim := startChild(t, "desk 0", standbyArgs(dirs[0], cfg, br.WSURL(), false, timeout), "bridge-secret")
+	if role := prim.ready(); role != "primary" {
+		t.Fatalf("desk 0 started as %s", role)
+	}
+	prim.mustDo("start")
+	prim.mustDo("arm coupon-1")
+	prim.mustDo("fire coupon-1")
+	run := prim.state().Run
+	pi := 0
+	var took, promote []time.Duration
+	var maxDelta time.Duration
+	for r := 0; r < runs; r++ {
+		si := 1 - pi
+		sb := startChild(t, fmt.Sprintf("desk %d (run %d)", si, r), standbyArgs(dirs[si], cfg, br.WSURL(), true, timeout), "bridge-secret")
+		if role := sb.ready(); role != "follower" {
+			t.Fatalf("run %d: standby started as %s", r, role)
+		}
+		sb.waitState(10*time.Second, "follows", func(m childStateMsg) bool {
+			return m.Run == run && m.Items["coupon-1"].State == "live"
+		})
+		// A standby follows for a while before its primary dies (its
+		// first look at the lease is "a new revision"); kill at a spread
+		// of phases of the lease's renewal.
+		time.Sleep(timeout/2 + time.Duration(r%10)*renewEveryForBench/10)
+		killed := prim.sigkill()
+		var at time.Time
+		select {
+		case at = <-sb.promoted:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("run %d: no takeover in 10 s; stderr:\n%s", r, sb.errText())
+		}
+		took = append(took, at.Sub(killed))
+		if os.Getenv("STUDIODESK_FLEET_BENCH_DEBUG") != "" {
+			t.Logf("run %d: %v\n%s", r, at.Sub(killed), sb.errText())
+		}
+		sm := sb.state()
+		_, ref := referenceTimer(t, dirs[pi], sm.Now)
+		d := (sm.Timer.SegmentElapsed - ref.SegmentElapsed).Abs()
+		if sm.Timer.Segment != ref.Segment || d > 50*time.Millisecond {
+			t.Fatalf("run %d: timer segment %d elapsed %v, reference %d %v", r, sm.Timer.Segment, sm.Timer.SegmentElapsed, ref.Segment, ref.SegmentElapsed)
+		}
+		maxDelta = max(maxDelta, d)
+		if e := sb.errText(); strings.Contains(e, "primary (took ") {
+			i := strings.LastIndex(e, "primary (took ")
+			rest := e[i+len("primary (took "):]
+			if j := strings.Index(rest, ")"); j > 0 {
+				if d, err := time.ParseDuration(rest[:j]); err == nil {
+					promote = append(promote, d)
+				}
+			}
+		}
+		prim, pi = sb, si
+	}
+	pct := func(xs []time.Duration, p float64) time.Duration {
+		s := append([]time.Duration(nil), xs...)
+		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+		if len(s) == 0 {
+			return 0
+		}
+		return s[min(len(s)-1, int(p*float64(len(s)-1)+0.5))]
+	}
+	t.Logf("standby takeover over %d SIGKILLs (timeout %v, renewal every %v): p50 %v p95 %v max %v min %v; promotion itself p50 %v max %v; timer Δ max %v; coupon-1 issued %d time(s) at the platform",
+		runs, timeout, fleet.RenewEvery, pct(took, .5).Round(time.Millisecond), pct(took, .95).Round(time.Millisecond),
+		pct(took, 1).Round(time.Millisecond), pct(took, 0).Round(time.Millisecond), pct(promote, .5), pct(promote, 1), maxDelta, br.IssuedCount("coupon-1"))
+	if br.IssuedCount("coupon-1") != 1 {
+		t.Fatalf("coupon-1 issued %d times", br.IssuedCount("coupon-1"))
+	}
+}
+
+// renewEveryForBench spreads the kills over the renewal period.
+const renewEveryForBench = fleet.RenewEvery
