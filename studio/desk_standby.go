@@ -52,10 +52,10 @@ type standbyState struct {
 	takeover atomic.Pointer[func() error]
 }
 
-// FollowJournal reads the run and the interactions' state from a store
-// journal and writes nothing: the journal of a follower, whose store is
-// written only by the standby's mirror.
-type FollowJournal struct{ J *StoreJournal }
+// FollowJournal reads the run and the interactions' state through J and
+// writes nothing: the journal of a follower, whose store is written only
+// by the standby's mirror.
+type FollowJournal struct{ J Journal }
 
 // Append writes nothing.
 func (FollowJournal) Append(string, string, any) error { return nil }
@@ -79,7 +79,12 @@ func (FollowJournal) SaveInteraction(InteractRecord) error { return nil }
 func (FollowJournal) ClearInteractions() error { return nil }
 
 // LoadInteractions reads the interactions' state the mirror wrote.
-func (f FollowJournal) LoadInteractions() ([]InteractRecord, error) { return f.J.LoadInteractions() }
+func (f FollowJournal) LoadInteractions() ([]InteractRecord, error) {
+	if ij, ok := f.J.(InteractJournal); ok {
+		return ij.LoadInteractions()
+	}
+	return nil, nil
+}
 
 var (
 	_ Journal         = FollowJournal{}
