@@ -1,14 +1,22 @@
 package core
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"studiodesk/app/fleet"
 	"studiodesk/app/fleet/fleettest"
 	"studiodesk/studio"
+	"studiodesk/studio/store"
 )
 
 func fleetDesk(t *testing.T, dir string, cfg fleet.Config) *App {
@@ -71,6 +79,14 @@ func TestStandbyInProcess(t *testing.T) {
 		v, ok := s.Desk.Interactions().Get("coupon-1")
 		return ok && v.State == "live"
 	})
+	// The primary's show logs reach the evidence stream in the evidence
+	// part's wire format (published here as that part does); the standby
+	// keeps them as its own logs.
+	published := publishEvidence(t, c, p, pr.Run, "desk")
+	waitUntil(t, 10*time.Second, "standby imports the run's log", func() bool {
+		last, ok, _ := s.Store.Last(pr.Run)
+		return ok && last.Hash == published[pr.Run].Hash
+	})
 	p.Close()
 	killed := time.Now()
 	waitUntil(t, 5*time.Second, "standby takes over", func() bool { _, f := s.Desk.Following(); return !f })
@@ -84,6 +100,22 @@ func TestStandbyInProcess(t *testing.T) {
 	if err := s.Desk.Do(ctx, studio.Next{}); err != nil {
 		t.Fatalf("new primary refuses: %v", err)
 	}
+	// The new primary's records continue the primary's chain.
+	head := published[pr.Run]
+	res, err := s.Store.Verify(pr.Run)
+	if err != nil || !res.OK() || res.LastSeq <= head.Seq {
+		t.Fatalf("standby's log of the run: %+v %v (primary published up to %d)", res, err, head.Seq)
+	}
+	var at store.Record
+	_ = s.Store.Records(pr.Run, head.Seq, func(r store.Record) error {
+		if r.Seq == head.Seq {
+			at = r
+		}
+		return nil
+	})
+	if at.Hash != head.Hash {
+		t.Fatalf("standby's record %d is %s, the primary's %s", head.Seq, at.Hash, head.Hash)
+	}
 	p2 := fleetDesk(t, pdir, pcfg)
 	defer p2.Close()
 	if _, f := p2.Desk.Following(); !f {
@@ -92,4 +124,47 @@ func TestStandbyInProcess(t *testing.T) {
 	if err := p2.Desk.Do(ctx, studio.Next{}); !errors.Is(err, studio.ErrStandby) {
 		t.Fatalf("old primary accepted a command: %v", err)
 	}
+}
+
+// publishEvidence publishes the desk's logs of the named shows to the
+// studio's evidence stream as the evidence part does (FLEET.md: data =
+// the canonical bytes, headers Nats-Msg-Id, Sd-Show, Sd-Seq, Sd-Hash,
+// Sd-Desk) and returns each log's last record published.
+func publishEvidence(t *testing.T, c *fleettest.Cluster, a *App, shows ...string) map[string]store.Record {
+	t.Helper()
+	nc, js := c.Agency()
+	_ = nc
+	out := map[string]store.Record{}
+	st := fleet.Studio{ID: "s1"}
+	for _, show := range shows {
+		var buf bytes.Buffer
+		if _, err := a.Store.ExportJSONL(show, &buf, nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
+			if bytes.HasPrefix(line, []byte(`{"final_hash":`)) {
+				continue
+			}
+			var r struct {
+				Seq uint64 `json:"seq"`
+			}
+			if err := json.Unmarshal(line, &r); err != nil {
+				t.Fatal(err)
+			}
+			sum := sha256.Sum256(line)
+			hash := hex.EncodeToString(sum[:])
+			m := nats.NewMsg(st.LogSubject(show))
+			m.Data = line
+			m.Header.Set("Nats-Msg-Id", fmt.Sprintf("%s/%d/%s", show, r.Seq, hash))
+			m.Header.Set("Sd-Show", show)
+			m.Header.Set("Sd-Seq", fmt.Sprint(r.Seq))
+			m.Header.Set("Sd-Hash", hash)
+			m.Header.Set("Sd-Desk", a.Boot.Key.Fingerprint())
+			if _, err := js.PublishMsg(context.Background(), m); err != nil {
+				t.Fatal(err)
+			}
+			out[show] = store.Record{Seq: r.Seq, Hash: hash}
+		}
+	}
+	return out
 }

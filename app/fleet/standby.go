@@ -120,7 +120,8 @@ type Standby struct {
 	applied  atomic.Uint64 // revision of the last state written into the store
 	stateRev uint64        // publisher goroutine
 	stateSeq uint64
-	manual   chan error // the operator's take-over, answered once promoted
+	manual   chan error         // the operator's take-over, answered once promoted
+	logCons  jetstream.Consumer // the follower's evidence consumer (standby_log.go)
 	warned   map[string]time.Time
 	warnMu   sync.Mutex
 }
@@ -591,10 +592,14 @@ func (s *Standby) follow() bool {
 		wg.Wait()
 	}
 	defer stopWatch()
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		s.watchState(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		s.followLogs(ctx)
 	}()
 	poll := max(min(s.timeout/10, 200*time.Millisecond), 10*time.Millisecond)
 	tick := time.NewTicker(poll)
@@ -619,8 +624,16 @@ func (s *Standby) follow() bool {
 		c, cc := context.WithTimeout(ctx, 2*time.Second)
 		e, err := kv.Get(c, LeaseKey)
 		cc()
+		before := s.Holder()
 		switch {
 		case err == nil:
+			if manual != nil && decodeLease(e).Desk != before {
+				// The operator asked to take over from the desk this one
+				// showed as primary; another desk holds the lease now.
+				h := decodeLease(e).Desk
+				manual <- fmt.Errorf("take over: another desk took or renewed the lease meanwhile (desk %s holds it now); try again", h)
+				manual = nil
+			}
 			if e.Revision() != rev {
 				rev, seen = e.Revision(), time.Now()
 				if h := decodeLease(e).Desk; h != s.Holder() {
@@ -665,6 +678,7 @@ func (s *Standby) follow() bool {
 		// Catch up with the last state the old primary published, then
 		// stop following before the desk becomes primary.
 		stopWatch()
+		s.drainLogs(time.Second)
 		s.catchUp(kv)
 		s.manual = manual
 		return true

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -102,5 +103,63 @@ func TestMirrorReadApply(t *testing.T) {
 	var run map[string]any
 	if _, err := sb.Get(BucketAnchors, "current", &run); err != nil || run["id"] != "run-1" {
 		t.Fatalf("a refused mirror was written: %v %v", run, err)
+	}
+}
+
+// A standby's log imported from another desk's canonical records is the
+// same chain, byte for byte, and goes on from it; a re-delivery is
+// skipped; a gap, a changed or non-canonical record writes nothing.
+func TestImportCanonicalContinuesTheChain(t *testing.T) {
+	a := openTest(t, t.TempDir())
+	for i := range 6 {
+		if _, err := a.Append("run-1", "cue", map[string]any{"n": i, "text": "<b>&"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := a.ExportJSONL("run-1", &buf, nil); err != nil {
+		t.Fatal(err)
+	}
+	var lines [][]byte
+	for _, l := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
+		if !bytes.HasPrefix(l, finalPrefix) {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 6 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	b := openTest(t, t.TempDir())
+	if n, err := b.ImportCanonical("run-1", lines[:4]); err != nil || n != 4 {
+		t.Fatalf("import: %d %v", n, err)
+	}
+	if n, err := b.ImportCanonical("run-1", lines[2:]); err != nil || n != 2 {
+		t.Fatalf("import with a re-delivery: %d %v", n, err)
+	}
+	changed := bytes.Replace(lines[3], []byte(`"n":3`), []byte(`"n":9`), 1)
+	if _, err := b.ImportCanonical("run-1", [][]byte{changed}); !errors.Is(err, ErrTampered) {
+		t.Fatalf("changed record: %v", err)
+	}
+	if _, err := b.ImportCanonical("run-2", lines[1:2]); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("gap: %v", err)
+	}
+	spaced := bytes.Replace(lines[0], []byte(`,`), []byte(`, `), 1)
+	if _, err := b.ImportCanonical("run-2", [][]byte{lines[0], spaced}); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("not canonical: %v", err)
+	}
+	if _, ok, _ := b.Last("run-2"); ok {
+		t.Fatal("a refused batch was written in part")
+	}
+	la, _, _ := a.Last("run-1")
+	lb, _, _ := b.Last("run-1")
+	if la.Hash != lb.Hash || la.Seq != lb.Seq {
+		t.Fatalf("heads differ: %+v %+v", la, lb)
+	}
+	r, err := b.Append("run-1", "load_show", map[string]string{"show": "x"})
+	if err != nil || r.Seq != 7 || r.Prev != la.Hash {
+		t.Fatalf("continued: %+v %v", r, err)
+	}
+	if res, err := b.Verify("run-1"); err != nil || !res.OK() || res.Records != 7 {
+		t.Fatalf("verify: %+v %v", res, err)
 	}
 }
