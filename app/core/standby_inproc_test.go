@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -38,7 +39,7 @@ func waitUntil(t *testing.T, d time.Duration, what string, f func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: not within %v", what, d)
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -70,6 +71,24 @@ func TestStandbyInProcess(t *testing.T) {
 	if err := s.Desk.Do(ctx, studio.Next{}); !errors.Is(err, studio.ErrStandby) {
 		t.Fatalf("standby accepted a command: %v", err)
 	}
+	// How soon a command on the primary shows on the standby (the state's
+	// replication lag: commit → published → written → shown).
+	var lags []time.Duration
+	for i := range 20 {
+		var cmd studio.Command = studio.Next{}
+		if i%2 == 1 {
+			cmd = studio.Previous{}
+		}
+		if err := p.Desk.Do(ctx, cmd); err != nil {
+			t.Fatal(err)
+		}
+		done := time.Now()
+		n := len(p.Desk.Snapshot().Anchors)
+		waitUntil(t, 5*time.Second, "standby shows the command", func() bool { return len(s.Desk.Snapshot().Anchors) == n })
+		lags = append(lags, time.Since(done))
+	}
+	slices.Sort(lags)
+	t.Logf("state lag primary → standby over %d commands: p50 %v max %v", len(lags), lags[len(lags)/2], lags[len(lags)-1])
 	pr := p.Desk.Snapshot()
 	waitUntil(t, 5*time.Second, "standby follows the run", func() bool {
 		sn := s.Desk.Snapshot()
