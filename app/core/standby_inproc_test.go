@@ -187,3 +187,27 @@ func publishEvidence(t *testing.T, c *fleettest.Cluster, a *App, shows ...string
 	}
 	return out
 }
+
+// Offline first: a fleet desk whose hub does not answer starts as the
+// primary after fleet.LeaseWait and works (commands, platform, devices).
+func TestFleetDeskOfflineStartsAsPrimary(t *testing.T) {
+	cfg := fleet.Config{URL: fmt.Sprintf("nats://127.0.0.1:%d", fleettest.FreePort(t)), Studio: "s1",
+		User: "studio-s1", Password: "pw-s1", HeartbeatTimeout: fleet.DefaultHeartbeatTimeout}
+	start := time.Now()
+	a := fleetDesk(t, t.TempDir(), cfg)
+	defer a.Close()
+	took := time.Since(start)
+	if _, f := a.Desk.Following(); f {
+		t.Fatal("an offline fleet desk stayed read-only")
+	}
+	if took > fleet.LeaseWait+5*time.Second {
+		t.Fatalf("opening took %v", took)
+	}
+	if err := a.Desk.Do(context.Background(), studio.Start{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Registry.List()) == 0 || a.OverlayURL("danmaku") == "" {
+		t.Fatal("devices or overlays not started")
+	}
+	t.Logf("offline fleet desk primary after %v", took.Round(time.Millisecond))
+}

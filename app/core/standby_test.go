@@ -143,7 +143,8 @@ type childStateMsg struct {
 }
 
 type interactRow struct {
-	State    string `json:"state"`
+	State    string    `json:"state"`
+	EndsAt   time.Time `json:"ends_at"`
 	Key      string `json:"key"`
 	Delivery string `json:"delivery"`
 	Claims   int    `json:"claims"`
@@ -160,7 +161,7 @@ func childState(a *App) string {
 		}
 	}
 	for _, v := range a.Desk.Interactions().Items {
-		m.Items[v.ID] = interactRow{State: string(v.State), Key: v.Key, Delivery: string(v.Delivery), Claims: v.Claims}
+		m.Items[v.ID] = interactRow{State: string(v.State), EndsAt: v.EndsAt, Key: v.Key, Delivery: string(v.Delivery), Claims: v.Claims}
 	}
 	b, _ := json.Marshal(m)
 	return string(b)
@@ -509,9 +510,11 @@ func TestStandbyTakesOverAfterSIGKILL(t *testing.T) {
 	}()
 	pm := p.waitState(10*time.Second, "live coupon with claims", func(m childStateMsg) bool {
 		v := m.Items["coupon-1"]
-		return v.State == "live" && v.Claims > 0
+		return v.State == "live" && v.Claims > 0 && v.EndsAt.After(m.Now)
 	})
-	t.Logf("primary: coupon-1 live, %d claims, delivery %s", pm.Items["coupon-1"].Claims, pm.Items["coupon-1"].Delivery)
+	endsAt := pm.Items["coupon-1"].EndsAt
+	t.Logf("primary: coupon-1 live, %d claims, delivery %s, countdown %v left", pm.Items["coupon-1"].Claims,
+		pm.Items["coupon-1"].Delivery, endsAt.Sub(pm.Now).Round(time.Second))
 	// The platform goes silent: the next issue takes effect there but its
 	// acknowledgement never comes back.
 	br.Stall()
@@ -545,6 +548,9 @@ func TestStandbyTakesOverAfterSIGKILL(t *testing.T) {
 	refRun, ref := referenceTimer(t, pdir, sm.Now)
 	if sm.Following || sm.Run != refRun {
 		t.Fatalf("standby after takeover: following %v, run %q (primary's %q)", sm.Following, sm.Run, refRun)
+	}
+	if v := sm.Items["coupon-1"]; v.State != "live" || !v.EndsAt.Equal(endsAt) {
+		t.Fatalf("coupon-1 on the new primary: %+v; its countdown ended at %v on the primary", v, endsAt)
 	}
 	dEl, dLeft := (sm.Timer.SegmentElapsed - ref.SegmentElapsed).Abs(), (sm.Timer.SegmentLeft - ref.SegmentLeft).Abs()
 	if sm.Timer.Segment != ref.Segment || sm.Timer.Ended || dEl > 50*time.Millisecond || dLeft > 50*time.Millisecond {
