@@ -145,9 +145,9 @@ type childStateMsg struct {
 type interactRow struct {
 	State    string    `json:"state"`
 	EndsAt   time.Time `json:"ends_at"`
-	Key      string `json:"key"`
-	Delivery string `json:"delivery"`
-	Claims   int    `json:"claims"`
+	Key      string    `json:"key"`
+	Delivery string    `json:"delivery"`
+	Claims   int       `json:"claims"`
 }
 
 func childState(a *App) string {
