@@ -118,6 +118,7 @@ type Standby struct {
 	since    time.Time
 	renewals uint64
 	applied  atomic.Uint64 // revision of the last state written into the store
+	applyMu  sync.Mutex
 	stateRev uint64        // publisher goroutine
 	stateSeq uint64
 	manual   chan error         // the operator's take-over, answered once promoted
@@ -640,6 +641,7 @@ func (s *Standby) follow() bool {
 					s.setHolder(h)
 					if h != s.me {
 						s.roles.Follow(h)
+						s.catchUp(kv, true)
 					}
 				}
 			}
@@ -679,7 +681,7 @@ func (s *Standby) follow() bool {
 		// stop following before the desk becomes primary.
 		stopWatch()
 		s.drainLogs(time.Second)
-		s.catchUp(kv)
+		s.stateRev = s.catchUp(kv, false)
 		s.manual = manual
 		return true
 	}
@@ -708,8 +710,9 @@ func (s *Standby) tryTake(ctx context.Context, kv jetstream.KeyValue, rev uint64
 	return true, nil
 }
 
-// catchUp writes the latest published state if the watcher had not.
-func (s *Standby) catchUp(kv jetstream.KeyValue) {
+// catchUp writes the latest published state if the watcher had not
+// (show: and shows it). It returns the state's revision (0: none).
+func (s *Standby) catchUp(kv jetstream.KeyValue, show bool) uint64 {
 	c, cancel := context.WithTimeout(s.ctx, 2*time.Second)
 	defer cancel()
 	e, err := kv.Get(c, StateKey)
@@ -717,10 +720,10 @@ func (s *Standby) catchUp(kv jetstream.KeyValue) {
 		if !errors.Is(err, jetstream.ErrKeyNotFound) {
 			s.logf("state: catching up: %v", err)
 		}
-		return
+		return 0
 	}
-	s.stateRev = e.Revision()
-	s.apply(e, false)
+	s.apply(e, show)
+	return e.Revision()
 }
 
 // watchState writes every state the primary publishes into the store.
@@ -760,8 +763,10 @@ func (s *Standby) watchState(ctx context.Context) {
 }
 
 // apply writes one published state into the store (a newer one than the
-// last written, from another desk) and tells the desk.
+// last written, published by the lease's holder) and tells the desk.
 func (s *Standby) apply(e jetstream.KeyValueEntry, show bool) {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
 	if e.Revision() <= s.applied.Load() {
 		return
 	}
@@ -772,6 +777,12 @@ func (s *Standby) apply(e jetstream.KeyValueEntry, show bool) {
 	}
 	if st.Desk == s.me {
 		return // this desk's own, from before it restarted: its store has it
+	}
+	if h := s.Holder(); h != "" && st.Desk != h {
+		// Not the lease holder's (a desk that lost the lease and did not
+		// know it yet): ignored; the holder's next state, or the catch-up
+		// when this desk sees the holder change, brings the truth.
+		return
 	}
 	if err := s.l.Desk.Store.ApplyMirror(st.Mirror); err != nil {
 		s.warn("apply", "state revision %d from desk %s: %v", e.Revision(), st.Desk, err)
