@@ -119,7 +119,7 @@ type Standby struct {
 	renewals uint64
 	applied  atomic.Uint64 // revision of the last state written into the store
 	applyMu  sync.Mutex
-	stateRev uint64        // publisher goroutine
+	stateRev uint64 // publisher goroutine
 	stateSeq uint64
 	manual   chan error         // the operator's take-over, answered once promoted
 	logCons  jetstream.Consumer // the follower's evidence consumer (standby_log.go)
