@@ -2,10 +2,12 @@ package fleet
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -523,7 +525,7 @@ func (s *Standby) publish(ctx context.Context) {
 			At     time.Time       `json:"at"`
 			Mirror json.RawMessage `json:"mirror"`
 		}{s.me, s.stateSeq, time.Now(), mb})
-		if err := s.putState(ctx, kv, data); err != nil {
+		if err := s.putState(ctx, kv, encodeState(data)); err != nil {
 			if ctx.Err() == nil {
 				s.warn("publish", "state: %v (retrying)", err)
 				s.retryLater(ctx)
@@ -771,7 +773,11 @@ func (s *Standby) apply(e jetstream.KeyValueEntry, show bool) {
 		return
 	}
 	var st StandbyState
-	if err := json.Unmarshal(e.Value(), &st); err != nil {
+	raw, err := decodeState(e.Value())
+	if err == nil {
+		err = json.Unmarshal(raw, &st)
+	}
+	if err != nil {
 		s.warn("apply", "state revision %d: %v", e.Revision(), err)
 		return
 	}
@@ -794,4 +800,35 @@ func (s *Standby) apply(e jetstream.KeyValueEntry, show bool) {
 			s.warn("show", "state revision %d: %v", e.Revision(), err)
 		}
 	}
+}
+
+// The state is stored gzip-compressed (JSON compresses 4-6×; the state
+// goes out after every change of a live show). A value that does not
+// start with gzip's magic bytes is plain JSON.
+const maxStateBytes = 64 << 20
+
+func encodeState(data []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	_, _ = zw.Write(data)
+	_ = zw.Close()
+	return buf.Bytes()
+}
+
+func decodeState(v []byte) ([]byte, error) {
+	if len(v) < 2 || v[0] != 0x1f || v[1] != 0x8b {
+		return v, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(v))
+	if err != nil {
+		return nil, fmt.Errorf("state: gzip: %w", err)
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, maxStateBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("state: gzip: %w", err)
+	}
+	if len(out) > maxStateBytes {
+		return nil, fmt.Errorf("state: larger than %d bytes uncompressed", maxStateBytes)
+	}
+	return out, nil
 }
