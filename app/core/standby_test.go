@@ -3,6 +3,7 @@ package core
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"flag"
@@ -384,6 +385,31 @@ func leaseHolder(t *testing.T, c *fleettest.Cluster, id string) string {
 	return l.Desk
 }
 
+// stateDesk is the desk that published the studio's followed state last.
+func stateDesk(t *testing.T, c *fleettest.Cluster, id string) string {
+	t.Helper()
+	_, js := c.Agency()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	kv, err := js.KeyValue(ctx, fleet.Studio{ID: id}.Bucket())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := kv.Get(ctx, fleet.StateKey)
+	if err != nil {
+		t.Fatalf("state: %v", err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(e.Value()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st fleet.StandbyState
+	if err := json.NewDecoder(zr).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Desk
+}
+
 // deskID is a data directory's name in the lease: its key's fingerprint.
 func deskID(t *testing.T, dir string) string {
 	t.Helper()
@@ -605,6 +631,11 @@ func TestStandbyTakesOverAfterSIGKILL(t *testing.T) {
 	time.Sleep(2 * fleet.RenewEvery)
 	if h := leaseHolder(t, cl, "s1"); h != deskID(t, sdir) {
 		t.Fatalf("lease held by %s, want the new primary %s", h, deskID(t, sdir))
+	}
+	s.mustDo("next") // a change the new primary publishes
+	time.Sleep(time.Second)
+	if d := stateDesk(t, cl, "s1"); d != deskID(t, sdir) {
+		t.Fatalf("the studio's state was last published by %s, want the new primary %s", d, deskID(t, sdir))
 	}
 	if m := p2.state(); !m.Following {
 		t.Fatal("old primary is not read-only")
