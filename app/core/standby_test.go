@@ -645,12 +645,12 @@ func TestStandbyTakesOverAfterSIGKILL(t *testing.T) {
 	}
 }
 
-// TestStandbyRaceExactlyOne: two standbys follow a primary. Both ask to
-// take over at the same instant: exactly one wins the lease's
-// compare-and-set, the other is told so, and the primary, finding its
-// lease taken, becomes a read-only follower. Then SIGKILL the new
-// primary: of the two followers left (the other standby and the old
-// primary) exactly one becomes primary.
+// TestStandbyRaceExactlyOne: two standbys follow a primary; SIGKILL it:
+// both see the lease expire and try to take it, exactly one becomes
+// primary and the other follows it. Then the dead desk comes back as a
+// standby too, and two standbys ask to take over at the same instant:
+// exactly one wins the lease's compare-and-set, the other is told so, and
+// the primary, finding its lease taken, becomes a read-only follower.
 func TestStandbyRaceExactlyOne(t *testing.T) {
 	skipShort(t)
 	cl := fleettest.Start(t, 3, "s1")
@@ -675,79 +675,85 @@ func TestStandbyRaceExactlyOne(t *testing.T) {
 	for _, d := range desks[1:] {
 		d.waitState(10*time.Second, "follows the run", func(m childStateMsg) bool { return m.Run == run })
 	}
-	// Both standbys take over at once.
-	for _, d := range desks[1:] {
-		fmt.Fprintln(d.in, "do take_over")
-	}
-	answers := []string{desks[1].next(30 * time.Second), desks[2].next(30 * time.Second)}
+
+	// 1. SIGKILL the primary: the two standbys race on the timeout.
+	killed := desks[0].sigkill()
 	winner := -1
-	for i, a := range answers {
-		if a == "OK" {
-			if winner >= 0 {
-				t.Fatalf("both standbys won the take-over: %q", answers)
-			}
-			winner = i + 1
-		} else if !strings.Contains(a, "another desk took or renewed the lease") {
-			t.Fatalf("loser's answer: %q", a)
-		}
+	select {
+	case <-desks[1].promoted:
+		winner = 1
+	case <-desks[2].promoted:
+		winner = 2
+	case <-time.After(5 * time.Second):
+		t.Fatal("no standby took over within 5 s")
 	}
-	if winner < 0 {
-		t.Fatalf("no standby won: %q", answers)
+	t.Logf("after the SIGKILL standby %d took over in %v", winner, time.Since(killed).Round(time.Millisecond))
+	loser := 3 - winner
+	// Give the loser several timeouts to (wrongly) take over too.
+	select {
+	case <-desks[loser].promoted:
+		t.Fatal("both standbys became primary")
+	case <-time.After(3 * timeout):
 	}
-	<-desks[winner].promoted
 	wid := deskID(t, dirs[winner])
-	desks[0].waitState(5*time.Second, "the old primary follows the winner", func(m childStateMsg) bool {
-		return m.Following && m.Primary == wid
-	})
 	if h := leaseHolder(t, cl, "s1"); h != wid {
 		t.Fatalf("lease held by %s, want the winner %s", h, wid)
+	}
+	if m := desks[loser].state(); !m.Following || m.Primary != wid || m.Run != run {
+		t.Fatalf("loser: %+v", m)
 	}
 	if m := desks[winner].state(); m.Following || m.Run != run || !m.Timer.Started {
 		t.Fatalf("winner: %+v", m)
 	}
-	t.Logf("simultaneous take-over: desk %d won, the other was refused, the primary became a follower", winner)
+	if err := desks[loser].do("next"); !strings.Contains(err, "standby: read-only, primary is "+wid) {
+		t.Fatalf("loser: %q", err)
+	}
 
-	// SIGKILL the new primary: the other two race on the timeout.
-	killed := desks[winner].sigkill()
-	left := []int{}
-	for i := range desks {
-		if i != winner {
-			left = append(left, i)
-		}
+	// 2. The dead desk comes back as a standby; both standbys take over
+	// at the same instant.
+	desks[0] = startChild(t, "desk 0 again", standbyArgs(dirs[0], cfg, br.WSURL(), true, timeout), "bridge-secret")
+	if role := desks[0].ready(); role != "follower" {
+		t.Fatalf("desk 0 restarted as %s", role)
+	}
+	desks[0].waitState(10*time.Second, "follows the run", func(m childStateMsg) bool { return m.Run == run && m.Primary == wid })
+	racers := []int{0, loser}
+	for _, i := range racers {
+		fmt.Fprintln(desks[i].in, "do take_over")
 	}
 	second := -1
-	select {
-	case <-desks[left[0]].promoted:
-		second = left[0]
-	case <-desks[left[1]].promoted:
-		second = left[1]
-	case <-time.After(5 * time.Second):
-		t.Fatal("no desk took over within 5 s")
+	for _, i := range racers {
+		a := desks[i].next(30 * time.Second)
+		switch {
+		case a == "OK" && second >= 0:
+			t.Fatalf("both standbys won the take-over")
+		case a == "OK":
+			second = i
+		case !strings.Contains(a, "another desk took or renewed the lease"):
+			t.Fatalf("desk %d's answer: %q", i, a)
+		}
 	}
-	t.Logf("after the SIGKILL desk %d took over in %v", second, time.Since(killed).Round(time.Millisecond))
-	loser := desks[left[0]]
-	if second == left[0] {
-		loser = desks[left[1]]
+	if second < 0 {
+		t.Fatal("no standby won the take-over")
 	}
-	// Give the loser several timeouts to (wrongly) take over too.
-	select {
-	case <-loser.promoted:
-		t.Fatal("both became primary")
-	case <-time.After(3 * timeout):
-	}
+	<-desks[second].promoted
 	sid := deskID(t, dirs[second])
+	desks[winner].waitState(5*time.Second, "the old primary follows", func(m childStateMsg) bool {
+		return m.Following && m.Primary == sid
+	})
 	if h := leaseHolder(t, cl, "s1"); h != sid {
 		t.Fatalf("lease held by %s, want %s", h, sid)
 	}
-	if m := loser.state(); !m.Following || m.Primary != sid || m.Run != run {
-		t.Fatalf("loser: %+v", m)
+	other := racers[0]
+	if other == second {
+		other = racers[1]
 	}
-	if m := desks[second].state(); m.Following || m.Run != run {
-		t.Fatalf("second primary: %+v", m)
+	if m := desks[other].state(); !m.Following || m.Run != run {
+		t.Fatalf("the refused standby: %+v", m)
 	}
-	if err := loser.do("next"); !strings.Contains(err, "standby: read-only") {
-		t.Fatalf("loser accepted a command: %q", err)
+	if m := desks[second].state(); m.Following || m.Run != run || !m.Timer.Started {
+		t.Fatalf("new primary: %+v", m)
 	}
+	t.Logf("simultaneous take-over: desk %d won, desk %d was refused, the primary became a follower", second, other)
 }
 
 // TestStandbyTakeoverBench measures the standby's takeover over 20
