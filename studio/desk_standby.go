@@ -15,7 +15,9 @@ import (
 // command, writes nothing of its own and sends nothing to the platform.
 // Promote makes it primary by the path a crash restart takes: the show
 // is loaded again from the store, which resumes the run and puts back
-// the interactions' state, and the caller re-sends the pending outbox.
+// the interactions' state; once the caller has connected the devices and
+// the platform, Lead opens the desk to commands and ResendPending
+// re-sends the pending outbox.
 
 // ErrStandby is the refusal of a command on a follower desk.
 var ErrStandby = errors.New("standby: read-only")
@@ -163,16 +165,28 @@ func (d *Desk) Reload(show *scripts.Show, book *PresetBook) error {
 	return d.reload(show, book, nil)
 }
 
-// Promote makes a follower the primary: from now on it writes through j
-// and accepts commands, and it loads show from the store as a crash
-// restart does (the run resumes at its anchors, the interactions come
-// back with their state). The caller then connects the devices and the
-// platform and calls ResendPending.
+// Promote begins a follower's takeover: from now on it writes through j,
+// and it loads show from the store as a crash restart does (the run
+// resumes at its anchors, the interactions come back with their state).
+// It still refuses commands and sends nothing: the caller connects the
+// devices and the platform, then calls Lead and ResendPending.
 func (d *Desk) Promote(j Journal, show *scripts.Show, book *PresetBook) error {
-	return d.reload(show, book, func() {
-		d.cfg.Journal = j
-		d.standby().follow.Store(nil)
+	return d.reload(show, book, func() { d.cfg.Journal = j })
+}
+
+// Lead ends the follower mode: the desk accepts commands and sends to the
+// platform again.
+func (d *Desk) Lead() {
+	d.standby().follow.Store(nil)
+	done := make(chan struct{})
+	d.post(func() {
+		defer close(done)
+		d.publishSnapshot()
 	})
+	select {
+	case <-done:
+	case <-d.done:
+	}
 }
 
 func (d *Desk) reload(show *scripts.Show, book *PresetBook, before func()) error {

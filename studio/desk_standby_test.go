@@ -68,7 +68,11 @@ func TestFollowerRefusesWritesAndSendsNothing(t *testing.T) {
 		if err := r.d.Promote(r.j, show, nil); err != nil {
 			return err
 		}
+		if _, ok := r.d.Following(); !ok {
+			return errors.New("Promote opened the gate before Lead")
+		}
 		promoted = true
+		r.d.Lead()
 		r.d.ResendPending()
 		return nil
 	})

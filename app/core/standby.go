@@ -126,6 +126,7 @@ func (r *roles) Promote() error {
 	}
 	r.primary = true
 	a.live.start()
+	a.Desk.Lead()
 	a.Desk.ResendPending()
 	if err := errors.Join(errs...); err != nil {
 		a.logf("studiodesk: fleet: becoming primary: %v", err)

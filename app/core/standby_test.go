@@ -140,6 +140,8 @@ type childStateMsg struct {
 	Now       time.Time              `json:"now"`
 	Timer     scripts.State          `json:"timer"`
 	Pending   []string               `json:"pending"`
+	Devices   int                    `json:"devices"` // devices open
+	Overlay   bool                   `json:"overlay"` // OBS overlays served
 	Items     map[string]interactRow `json:"items"`
 }
 
@@ -154,7 +156,8 @@ type interactRow struct {
 func childState(a *App) string {
 	snap := a.Desk.Snapshot()
 	now := a.Clock.Now()
-	m := childStateMsg{Run: snap.Run, Now: now, Timer: snap.State(now), Items: map[string]interactRow{}}
+	m := childStateMsg{Run: snap.Run, Now: now, Timer: snap.State(now), Items: map[string]interactRow{},
+		Devices: len(a.Registry.List()), Overlay: a.OverlayURL("danmaku") != ""}
 	m.Primary, m.Following = a.Desk.Following()
 	if items, err := a.Store.OutboxPending(); err == nil {
 		for _, it := range items {
@@ -554,10 +557,16 @@ func TestStandbyTakesOverAfterSIGKILL(t *testing.T) {
 	})
 	// The standby follows: the same run, the live coupon, the pending
 	// command with its key.
-	s.waitState(10*time.Second, "standby follows", func(m childStateMsg) bool {
+	fm := s.waitState(10*time.Second, "standby follows", func(m childStateMsg) bool {
 		return m.Following && m.Run == run && m.Items["coupon-1"].State == "live" && m.Items["lottery-1"].State == "live" &&
 			len(m.Pending) == 1 && m.Pending[0] == key2
 	})
+	if fm.Devices != 0 || fm.Overlay {
+		t.Fatalf("the standby has output while following: %d devices open, overlays %v", fm.Devices, fm.Overlay)
+	}
+	if pm := p.state(); pm.Devices == 0 || !pm.Overlay {
+		t.Fatalf("the primary has no output: %d devices, overlays %v", pm.Devices, pm.Overlay)
+	}
 
 	killed := p.sigkill()
 	var took time.Time
@@ -574,6 +583,9 @@ func TestStandbyTakesOverAfterSIGKILL(t *testing.T) {
 	refRun, ref := referenceTimer(t, pdir, sm.Now)
 	if sm.Following || sm.Run != refRun {
 		t.Fatalf("standby after takeover: following %v, run %q (primary's %q)", sm.Following, sm.Run, refRun)
+	}
+	if sm.Devices == 0 || !sm.Overlay {
+		t.Fatalf("the new primary has no output: %d devices, overlays %v\n%s", sm.Devices, sm.Overlay, s.errText())
 	}
 	if v := sm.Items["coupon-1"]; v.State != "live" || !v.EndsAt.Equal(endsAt) {
 		t.Fatalf("coupon-1 on the new primary: %+v; its countdown ended at %v on the primary", v, endsAt)
@@ -637,8 +649,8 @@ func TestStandbyTakesOverAfterSIGKILL(t *testing.T) {
 	if d := stateDesk(t, cl, "s1"); d != deskID(t, sdir) {
 		t.Fatalf("the studio's state was last published by %s, want the new primary %s", d, deskID(t, sdir))
 	}
-	if m := p2.state(); !m.Following {
-		t.Fatal("old primary is not read-only")
+	if m := p2.state(); !m.Following || m.Devices != 0 || m.Overlay {
+		t.Fatalf("old primary is not read-only: %+v", m)
 	}
 	if st := br.Stats(); st.Connects != connects {
 		t.Fatalf("the old primary connected to the platform: %d connects, %d before", st.Connects, connects)
@@ -737,8 +749,8 @@ func TestStandbyRaceExactlyOne(t *testing.T) {
 	}
 	<-desks[second].promoted
 	sid := deskID(t, dirs[second])
-	desks[winner].waitState(5*time.Second, "the old primary follows", func(m childStateMsg) bool {
-		return m.Following && m.Primary == sid
+	desks[winner].waitState(5*time.Second, "the old primary follows, its output stopped", func(m childStateMsg) bool {
+		return m.Following && m.Primary == sid && m.Devices == 0 && !m.Overlay
 	})
 	if h := leaseHolder(t, cl, "s1"); h != sid {
 		t.Fatalf("lease held by %s, want %s", h, sid)

@@ -260,7 +260,13 @@ var surfaceCases = []surfaceCase{
 	// loaded again as at a restart, and commands are accepted again.
 	{action: studio.ActTakeOver, setup: func(t *testing.T, r *surfaceRig) {
 		started(t, r)
-		r.desk.SetTakeover(func() error { return r.desk.Promote(r.journal, r.desk.Snapshot().Show, nil) })
+		r.desk.SetTakeover(func() error {
+			if err := r.desk.Promote(r.journal, r.desk.Snapshot().Show, nil); err != nil {
+				return err
+			}
+			r.desk.Lead()
+			return nil
+		})
 		r.desk.Follow("desk-b", studio.FollowJournal{J: r.journal})
 	}},
 }
