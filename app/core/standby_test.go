@@ -799,7 +799,7 @@ func TestStandbyTakeoverBench(t *testing.T) {
 	prim.mustDo("fire coupon-1")
 	run := prim.state().Run
 	pi := 0
-	var took, promote []time.Duration
+	var took, linked, promote []time.Duration
 	var maxDelta time.Duration
 	for r := 0; r < runs; r++ {
 		si := 1 - pi
@@ -810,6 +810,7 @@ func TestStandbyTakeoverBench(t *testing.T) {
 		sb.waitState(10*time.Second, "follows", func(m childStateMsg) bool {
 			return m.Run == run && m.Items["coupon-1"].State == "live"
 		})
+		connects := br.Stats().Connects
 		// A standby follows for a while before its primary dies (its
 		// first look at the lease is "a new revision"); kill at a spread
 		// of phases of the lease's renewal.
@@ -822,6 +823,10 @@ func TestStandbyTakeoverBench(t *testing.T) {
 			t.Fatalf("run %d: no takeover in 10 s; stderr:\n%s", r, sb.errText())
 		}
 		took = append(took, at.Sub(killed))
+		if !br.WaitFor(10*time.Second, func(st bridgetest.Stats) bool { return st.Connects > connects && st.Connected }) {
+			t.Fatalf("run %d: the new primary did not connect to the platform", r)
+		}
+		linked = append(linked, time.Since(killed))
 		if os.Getenv("STUDIODESK_FLEET_BENCH_DEBUG") != "" {
 			t.Logf("run %d: %v\n%s", r, at.Sub(killed), sb.errText())
 		}
@@ -851,9 +856,11 @@ func TestStandbyTakeoverBench(t *testing.T) {
 		}
 		return s[min(len(s)-1, int(p*float64(len(s)-1)+0.5))]
 	}
-	t.Logf("standby takeover over %d SIGKILLs (timeout %v, renewal every %v): p50 %v p95 %v max %v min %v; promotion itself p50 %v max %v; timer Δ max %v; coupon-1 issued %d time(s) at the platform",
+	t.Logf("standby takeover over %d SIGKILLs (timeout %v, renewal every %v): SIGKILL → primary (accepting commands, devices open, feed started) p50 %v p95 %v max %v min %v; SIGKILL → platform connected from the new primary p50 %v p95 %v max %v; promotion itself p50 %v max %v; timer Δ max %v; coupon-1 issued %d time(s) at the platform",
 		runs, timeout, fleet.RenewEvery, pct(took, .5).Round(time.Millisecond), pct(took, .95).Round(time.Millisecond),
-		pct(took, 1).Round(time.Millisecond), pct(took, 0).Round(time.Millisecond), pct(promote, .5), pct(promote, 1), maxDelta, br.IssuedCount("coupon-1"))
+		pct(took, 1).Round(time.Millisecond), pct(took, 0).Round(time.Millisecond),
+		pct(linked, .5).Round(time.Millisecond), pct(linked, .95).Round(time.Millisecond), pct(linked, 1).Round(time.Millisecond),
+		pct(promote, .5), pct(promote, 1), maxDelta, br.IssuedCount("coupon-1"))
 	if br.IssuedCount("coupon-1") != 1 {
 		t.Fatalf("coupon-1 issued %d times", br.IssuedCount("coupon-1"))
 	}
