@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -329,7 +328,7 @@ func (c *child) state() childStateMsg {
 // returns the instant.
 func (c *child) sigkill() time.Time {
 	at := time.Now()
-	_ = c.cmd.Process.Signal(syscall.SIGKILL)
+	_ = c.cmd.Process.Kill() // SIGKILL
 	c.wait()
 	return at
 }
