@@ -668,7 +668,7 @@ func TestStandbyRaceExactlyOne(t *testing.T) {
 	br := bridgetest.New(bridgetest.Options{Token: "bridge-secret"})
 	defer br.Close()
 	cfg := cl.Desk("s1")
-	const timeout = 2 * time.Second
+	const timeout = fleet.DefaultHeartbeatTimeout
 	dirs := []string{t.TempDir(), t.TempDir(), t.TempDir()}
 	desks := make([]*child, 3)
 	for i := range desks {
