@@ -54,6 +54,10 @@ const (
 	LeaseWait = 2 * time.Second
 )
 
+// stateLook is how often a follower reads the state directly, besides
+// its watcher (which can stall while a hub node is replaced).
+const stateLook = time.Second
+
 // MirrorBuckets are the store buckets the primary mirrors to its standbys.
 var MirrorBuckets = []string{store.BucketAnchors, store.BucketInteractions, store.BucketScripts,
 	store.BucketPresets, store.BucketDevices}
@@ -609,6 +613,7 @@ func (s *Standby) follow() bool {
 	defer tick.Stop()
 	var rev uint64
 	seen := time.Now() // monotonic: the last time a new revision was seen
+	lastLook := time.Now()
 	for {
 		var manual chan error
 		select {
@@ -623,6 +628,13 @@ func (s *Standby) follow() bool {
 				manual <- errors.New("take over: the fleet's hub does not answer; the lease can only be taken through it")
 			}
 			continue
+		}
+		if time.Since(lastLook) >= stateLook {
+			// The watcher may stall for seconds while its consumer is
+			// recreated after a hub node is lost: look at the state
+			// directly now and then.
+			lastLook = time.Now()
+			s.catchUp(kv, true)
 		}
 		c, cc := context.WithTimeout(ctx, 2*time.Second)
 		e, err := kv.Get(c, LeaseKey)
@@ -720,7 +732,7 @@ func (s *Standby) catchUp(kv jetstream.KeyValue, show bool) uint64 {
 	e, err := kv.Get(c, StateKey)
 	if err != nil {
 		if !errors.Is(err, jetstream.ErrKeyNotFound) {
-			s.logf("state: catching up: %v", err)
+			s.warn("catchup", "state: catching up: %v", err)
 		}
 		return 0
 	}
