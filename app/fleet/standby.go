@@ -127,8 +127,7 @@ type Standby struct {
 	applyMu  sync.Mutex
 	stateRev uint64 // publisher goroutine
 	stateSeq uint64
-	manual   chan error         // the operator's take-over, answered once promoted
-	logCons  jetstream.Consumer // the follower's evidence consumer (standby_log.go)
+	manual   chan error // the operator's take-over, answered once promoted
 	warned   map[string]time.Time
 	warnMu   sync.Mutex
 }
@@ -599,15 +598,16 @@ func (s *Standby) follow() bool {
 		wg.Wait()
 	}
 	defer stopWatch()
-	wg.Add(2)
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		s.watchState(ctx)
 	}()
-	go func() {
-		defer wg.Done()
-		s.followLogs(ctx)
-	}()
+	// The evidence importer is not waited for: a fetch can outlast its
+	// context while the hub replaces a node, and must not hold up a
+	// takeover. It hands its consumer over when it ends.
+	logs := make(chan jetstream.Consumer, 1)
+	go func() { logs <- s.followLogs(ctx) }()
 	poll := max(min(s.timeout/10, 200*time.Millisecond), 10*time.Millisecond)
 	tick := time.NewTicker(poll)
 	defer tick.Stop()
@@ -694,7 +694,12 @@ func (s *Standby) follow() bool {
 		// Catch up with the last state the old primary published, then
 		// stop following before the desk becomes primary.
 		stopWatch()
-		s.drainLogs(time.Second)
+		select {
+		case cons := <-logs:
+			s.drainLogs(cons, time.Second)
+		case <-time.After(time.Second):
+			s.logf("show log: the evidence stream did not answer; the run's log continues from the records already here")
+		}
 		s.stateRev = s.catchUp(kv, false)
 		s.manual = manual
 		return true

@@ -50,15 +50,17 @@ func (s *Standby) logSubjects(run string) []string {
 }
 
 // followLogs imports the evidence of the run on air until ctx ends; it
-// leaves its consumer in s.logCons for the final drain at a takeover.
-func (s *Standby) followLogs(ctx context.Context) {
+// returns its consumer, for the final drain at a takeover.
+func (s *Standby) followLogs(ctx context.Context) jetstream.Consumer {
 	cur := "\x00"
 	var cons jetstream.Consumer
-	defer func() { s.logCons = cons }()
 	for ctx.Err() == nil {
 		if run := s.currentRun(); run != cur || cons == nil {
 			c, cc := context.WithTimeout(ctx, 2*time.Second)
-			oc, err := s.l.JS.OrderedConsumer(c, s.l.Studio.LogStream(), jetstream.OrderedConsumerConfig{FilterSubjects: s.logSubjects(run)})
+			// A bounded number of re-creations after a hub node is lost:
+			// the ordered consumer otherwise retries inside Fetch forever.
+			oc, err := s.l.JS.OrderedConsumer(c, s.l.Studio.LogStream(), jetstream.OrderedConsumerConfig{
+				FilterSubjects: s.logSubjects(run), MaxResetAttempts: 3})
 			cc()
 			if err != nil {
 				if ctx.Err() == nil {
@@ -72,15 +74,16 @@ func (s *Standby) followLogs(ctx context.Context) {
 			}
 			cons, cur = oc, run
 		}
-		s.fetchLogs(ctx, cons, 200*time.Millisecond)
+		if s.fetchLogs(ctx, cons, 200*time.Millisecond) < 0 {
+			cons = nil // broken: a new one next time
+		}
 	}
+	return cons
 }
 
 // drainLogs imports what the stream holds beyond the follower's last
 // fetch, within limit: the records the old primary published last.
-func (s *Standby) drainLogs(limit time.Duration) {
-	cons := s.logCons
-	s.logCons = nil
+func (s *Standby) drainLogs(cons jetstream.Consumer, limit time.Duration) {
 	if cons == nil {
 		return
 	}
@@ -93,7 +96,7 @@ func (s *Standby) drainLogs(limit time.Duration) {
 }
 
 // fetchLogs fetches one batch and imports it, log by log; it returns
-// how many messages came.
+// how many messages came (-1: the consumer is broken).
 func (s *Standby) fetchLogs(ctx context.Context, cons jetstream.Consumer, wait time.Duration) int {
 	if ctx.Err() != nil {
 		return 0
@@ -102,13 +105,19 @@ func (s *Standby) fetchLogs(ctx context.Context, cons jetstream.Consumer, wait t
 	if err != nil {
 		s.warn("logs", "show log: fetch: %v", err)
 		time.Sleep(wait)
-		return 0
+		return -1
 	}
 	n := 0
 	var show string
 	var lines [][]byte
 	flush := func() {
 		if len(lines) == 0 {
+			return
+		}
+		if s.primary.Load() {
+			// A fetch that outlived the takeover: this desk writes its own
+			// records now.
+			lines = lines[:0]
 			return
 		}
 		if _, err := s.l.Desk.Store.ImportCanonical(show, lines); err != nil {
