@@ -284,3 +284,59 @@ func waitHealthy(t *testing.T, c *fleettest.Cluster, stream string) {
 		return true
 	})
 }
+
+// The hub goes away for longer than the standby timeout and comes back:
+// neither desk could see the lease meanwhile, so the primary stays
+// primary and the standby a follower (the timeout counts only time the
+// standby could see the lease). When the primary dies during an outage,
+// the standby takes over a whole timeout after the hub is back.
+func TestStandbyNoTakeoverAfterHubOutage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("hub outage")
+	}
+	c := fleettest.Start(t, 1, "s1")
+	pcfg := c.Desk("s1")
+	scfg := pcfg
+	scfg.StandbyFor = "s1"
+	p := fleetDesk(t, t.TempDir(), pcfg)
+	s := fleetDesk(t, t.TempDir(), scfg)
+	defer s.Close()
+	if err := p.Desk.Do(context.Background(), studio.Start{}); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 10*time.Second, "standby follows", func() bool { return s.Desk.Snapshot().Run == p.Desk.Snapshot().Run })
+	c.Kill(0)
+	time.Sleep(pcfg.HeartbeatTimeout + time.Second)
+	c.Restart(0)
+	c.WaitReady(30 * time.Second)
+	deadline := time.Now().Add(pcfg.HeartbeatTimeout + 3*time.Second)
+	for time.Now().Before(deadline) {
+		if _, f := s.Desk.Following(); !f {
+			t.Fatal("the standby took over after a hub outage while the primary lived")
+		}
+		if _, f := p.Desk.Following(); f {
+			t.Fatal("the primary lost its lease to a hub outage")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := p.Desk.Do(context.Background(), studio.Next{}); err != nil {
+		t.Fatal(err)
+	}
+	n := len(p.Desk.Snapshot().Anchors)
+	waitUntil(t, 10*time.Second, "standby follows after the outage", func() bool { return len(s.Desk.Snapshot().Anchors) == n })
+
+	// Another outage, during which the primary dies: once the hub is
+	// back the standby takes over, but only after a whole timeout in
+	// which it could see the lease.
+	c.Kill(0)
+	p.Close()
+	time.Sleep(pcfg.HeartbeatTimeout + time.Second)
+	c.Restart(0)
+	back := time.Now()
+	waitUntil(t, 15*time.Second, "standby takes over after the outage", func() bool { _, f := s.Desk.Following(); return !f })
+	if took := time.Since(back); took < pcfg.HeartbeatTimeout-500*time.Millisecond {
+		t.Fatalf("the standby took over %v after the hub came back: it did not give the lease a whole timeout (%v) in sight", took, pcfg.HeartbeatTimeout)
+	} else {
+		t.Logf("hub back → takeover %v (timeout %v)", took.Round(time.Millisecond), pcfg.HeartbeatTimeout)
+	}
+}

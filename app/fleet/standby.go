@@ -614,6 +614,10 @@ func (s *Standby) follow() bool {
 	var rev uint64
 	seen := time.Now() // monotonic: the last time a new revision was seen
 	lastLook := time.Now()
+	// blind: the lease could not be read. The timeout counts only time
+	// this desk could see the lease: after a hub outage the primary gets
+	// a whole timeout to renew before anyone takes over.
+	blind := false
 	for {
 		var manual chan error
 		select {
@@ -624,6 +628,7 @@ func (s *Standby) follow() bool {
 		}
 		kv := s.bucket(ctx)
 		if kv == nil {
+			blind = true
 			if manual != nil {
 				manual <- errors.New("take over: the fleet's hub does not answer; the lease can only be taken through it")
 			}
@@ -665,10 +670,14 @@ func (s *Standby) follow() bool {
 			}
 		default:
 			// Not read: no judgement (and no take-over) without the hub.
+			blind = true
 			if manual != nil {
 				manual <- fmt.Errorf("take over: reading the lease: %w", err)
 			}
 			continue
+		}
+		if blind {
+			blind, seen = false, time.Now()
 		}
 		if manual == nil && time.Since(seen) < s.timeout {
 			continue
