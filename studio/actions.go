@@ -47,6 +47,7 @@ const (
 	ActBlock             = "block"
 	ActAnswerQuestion    = "answer_question"
 	ActPauseDanmaku      = "pause_danmaku"
+	ActTakeOver          = "take_over"
 )
 
 // ArgType is the type of an action argument.
@@ -218,6 +219,8 @@ var catalogue = []Action{
 			}
 			return PauseDanmaku{}, nil
 		}},
+	{Name: ActTakeOver, Group: "fleet", Confirm: ConfirmDestructive,
+		Help: "hot standby: make this desk the studio's primary now (the primary becomes read-only)", build: fixed(TakeOver{})},
 }
 
 // aliases are other spellings transports accept.

@@ -113,6 +113,8 @@ type Desk struct {
 	driftSet bool
 	// feedPaused is the comment feed's pause (desk_actions.go).
 	feedPaused atomic.Bool
+	// sb is the hot standby's follower switch (desk_standby.go).
+	sb standbyState
 }
 
 type request struct {
@@ -195,6 +197,9 @@ func (d *Desk) Snapshot() *Snapshot { return d.latest.Load() }
 func (d *Desk) Do(ctx context.Context, cmd Command) error {
 	if cmd == nil {
 		return fmt.Errorf("%w: nil", ErrBadCommand)
+	}
+	if handled, err := d.doStandby(cmd); handled {
+		return err
 	}
 	r := request{ctx: ctx, cmd: cmd, reply: make(chan error, 1)}
 	select {

@@ -503,7 +503,7 @@ func (e *interactEngine) enqueue(item store.OutboxItem, ref string) {
 func (e *interactEngine) send(s *outSend) {
 	ix := e
 	p := e.d.cfg.Interact.Platform
-	if p == nil || s.inflight {
+	if p == nil || s.inflight || e.d.following() != nil {
 		return
 	}
 	if err := ix.outbox.OutboxAttempt(s.item.Key); err != nil {
@@ -645,6 +645,9 @@ func (e *interactEngine) expire() {
 // Safe from any goroutine.
 func (d *Desk) ResendPending() {
 	d.post(func() {
+		if d.following() != nil {
+			return // a follower sends nothing (desk_standby.go)
+		}
 		ix := d.ix
 		items, err := ix.outbox.OutboxPending()
 		if err != nil {

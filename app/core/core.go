@@ -120,6 +120,7 @@ type App struct {
 	logf  func(string, ...any)
 	live  *liveLink
 	pprof *debugServer
+	roles *roles // the hot standby's role switch (nil: no fleet)
 
 	mu     sync.Mutex
 	remote *remote.Server
@@ -178,7 +179,10 @@ func Open(o Options) (*App, error) {
 			}
 		}
 	}
-	if err := a.openStudio(); err != nil {
+	// In a fleet the desk starts as a read-only follower until the
+	// studio's lease says it is primary (standby.go): no device opened.
+	fleetOn := o.Fleet.Enabled()
+	if err := a.openStudio(!fleetOn); err != nil {
 		a.logf("studiodesk: %v", err)
 	}
 	a.Pipeline = danmaku.New(danmaku.Config{})
@@ -202,25 +206,39 @@ func Open(o Options) (*App, error) {
 	// the show log is voters / viewers.
 	audience := &viewerCount{}
 	cfg.Danmaku, cfg.Interact = a.Pipeline, studio.InteractConfig{Platform: a.Platform, Outbox: st, Viewers: audience.get}
+	if fleetOn {
+		cfg.Journal = studio.FollowJournal{J: a.Boot.Journal}
+	}
 	a.Desk = studio.New(cfg)
+	if fleetOn {
+		a.Desk.Follow("", cfg.Journal)
+	}
 	ovCfg, _, err := overlaycfg.Config(a.DataDir, o.OverlayAddr, o.OverlayLAN)
 	if err != nil {
 		a.logf("studiodesk: %v", err)
 	}
-	a.live = startLive(a.Desk, a.Pipeline, a.Platform, ovCfg)
+	if fleetOn {
+		a.live = newLive(a.Desk, a.Pipeline, a.Platform, ovCfg)
+	} else {
+		a.live = startLive(a.Desk, a.Pipeline, a.Platform, ovCfg)
+	}
 	audience.set(a.live.viewers)
 	show, err := LoadCurrentShow(st)
 	if err != nil {
 		a.logf("studiodesk: %v; opening the demo show", err)
 	}
-	if err := a.Desk.Do(context.Background(), studio.LoadShow{Show: show}); err != nil {
+	if fleetOn {
+		if err := a.Desk.Reload(show, nil); err != nil {
+			a.logf("studiodesk: %v", err)
+		}
+	} else if err := a.Desk.Do(context.Background(), studio.LoadShow{Show: show}); err != nil {
 		a.logf("studiodesk: %v", err)
 	}
 	// Anything fired but not acknowledged before a crash goes out again,
 	// with the same idempotency key, once the show's interactions (and
 	// their persisted state) are back.
 	a.Desk.ResendPending()
-	if o.DemoRun {
+	if o.DemoRun && !fleetOn {
 		_ = a.Desk.Do(context.Background(), studio.Start{})
 	}
 	if o.RemoteControl {
@@ -232,9 +250,14 @@ func Open(o Options) (*App, error) {
 	if o.Fleet.Enabled() {
 		// An unreachable hub is not an error (the link keeps trying and
 		// the desk works offline); bad credentials or files are.
-		if a.Fleet, err = fleet.Start(o.Fleet, fleet.Desk{Store: st, Boot: a.Boot, Desk: a.Desk, Presets: a.Presets, DataDir: a.DataDir, Logf: a.logf}); err != nil {
+		a.roles = newRoles(a)
+		if a.Fleet, err = fleet.Start(o.Fleet, fleet.Desk{Store: st, Boot: a.Boot, Desk: a.Desk, Presets: a.Presets, DataDir: a.DataDir, Logf: a.logf, Roles: a.roles}); err != nil {
 			a.Close()
 			return nil, err
+		}
+		// The lease decides within fleet.LeaseWait (offline: primary).
+		if primary := a.roles.wait(); primary && o.DemoRun {
+			_ = a.Desk.Do(context.Background(), studio.Start{})
 		}
 	}
 	a.applyWordLists()
@@ -244,7 +267,7 @@ func Open(o Options) (*App, error) {
 // openStudio loads the device list and presets, seeding the demo studio on
 // first run, and opens every device (simulators in rehearsal mode). A
 // device that fails to open is reported; the others still open.
-func (a *App) openStudio() error {
+func (a *App) openStudio(open bool) error {
 	a.Registry, a.Presets = studio.NewRegistry(), studio.NewPresetBook()
 	st := a.Store
 	var errs []error
@@ -259,8 +282,11 @@ func (a *App) openStudio() error {
 		}
 	}
 	a.Devices = cfgs
-	if err := a.Registry.OpenAll(cfgs, a.Rehearsal); err != nil {
-		errs = append(errs, err)
+	// A follower opens no device; Promote does (standby.go).
+	if open {
+		if err := a.Registry.OpenAll(cfgs, a.Rehearsal); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	book, err := studio.LoadPresets(st)
 	if book != nil {
@@ -393,7 +419,7 @@ func (a *App) closeDebug() {
 }
 
 // Overlay is the running OBS overlay server, or nil when it could not start.
-func (a *App) Overlay() *overlay.Server { return a.live.overlay }
+func (a *App) Overlay() *overlay.Server { return a.live.overlay.Load() }
 
 // viewerCount hands the live feed's audience to the desk, which starts
 // before the feed.

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"log"
+	"sync"
 	"sync/atomic"
 
 	"studiodesk/studio"
@@ -14,33 +15,42 @@ import (
 )
 
 // liveLink runs the platform feed and the OBS overlay server beside the
-// desk: platform → pipeline → overlay, and wall changes → overlay.
+// desk: platform → pipeline → overlay, and wall changes → overlay. A hot
+// standby's follower builds it dormant (newLive) and starts it when it
+// becomes primary; a primary that loses its lease stops it.
 type liveLink struct {
+	desk  *studio.Desk
+	pipe  *danmaku.Pipeline
+	plat  platform.Platform
+	ovCfg overlay.Config
+
 	feed    *studio.Feed
-	overlay *overlay.Server
+	overlay atomic.Pointer[overlay.Server]
 	remote  atomic.Pointer[remote.Server]
 	// onLines are the views' hooks, told that new lines were shown.
 	onLines atomic.Pointer[[]func()]
-	cancel  context.CancelFunc
-	done    chan struct{}
+
+	mu     sync.Mutex
+	cancel context.CancelFunc // nil while stopped
+	done   chan struct{}
 }
 
 // startLive starts the overlay (if its address is free) and the feed. A
 // missing overlay is logged; the desk works without it.
 func startLive(desk *studio.Desk, pipe *danmaku.Pipeline, plat platform.Platform, ovCfg overlay.Config) *liveLink {
-	ctx, cancel := context.WithCancel(context.Background())
-	l := &liveLink{cancel: cancel, done: make(chan struct{})}
-	ov := overlay.New(ovCfg)
-	if err := ov.Start(); err != nil {
-		log.Printf("studiodesk: overlay: %v", err)
-	} else {
-		l.overlay = ov
-	}
+	l := newLive(desk, pipe, plat, ovCfg)
+	l.start()
+	return l
+}
+
+// newLive builds the link without starting anything.
+func newLive(desk *studio.Desk, pipe *danmaku.Pipeline, plat platform.Platform, ovCfg overlay.Config) *liveLink {
+	l := &liveLink{desk: desk, pipe: pipe, plat: plat, ovCfg: ovCfg}
 	feed := &studio.Feed{Desk: desk, Platform: plat, Pipeline: pipe, Logf: log.Printf}
 	l.feed = feed
 	feed.OnLines = func(items []danmaku.Item) {
-		if l.overlay != nil {
-			l.overlay.PushDanmaku(overlayLines(items))
+		if ov := l.overlay.Load(); ov != nil {
+			ov.PushDanmaku(overlayLines(items))
 		}
 		if r := l.remote.Load(); r != nil {
 			r.PublishDanmaku(remoteLines(items))
@@ -51,13 +61,34 @@ func startLive(desk *studio.Desk, pipe *danmaku.Pipeline, plat platform.Platform
 			}
 		}
 	}
+	return l
+}
+
+// start starts the overlay and the feed (a no-op while they run).
+func (l *liveLink) start() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cancel != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	l.cancel, l.done = cancel, make(chan struct{})
+	done := l.done
+	ov := overlay.New(l.ovCfg)
+	if err := ov.Start(); err != nil {
+		log.Printf("studiodesk: overlay: %v", err)
+		ov = nil
+	} else {
+		l.overlay.Store(ov)
+	}
+	desk, pipe := l.desk, l.pipe
 	go func() {
-		defer close(l.done)
-		if err := feed.Run(ctx); err != nil && ctx.Err() == nil {
+		defer close(done)
+		if err := l.feed.Run(ctx); err != nil && ctx.Err() == nil {
 			log.Printf("studiodesk: live feed: %v", err)
 		}
 	}()
-	if l.overlay != nil {
+	if ov != nil {
 		sub := desk.Subscribe(16)
 		go func() {
 			defer sub.Close()
@@ -68,30 +99,40 @@ func startLive(desk *studio.Desk, pipe *danmaku.Pipeline, plat platform.Platform
 				case ev := <-sub.C():
 					switch ev.Kind {
 					case studio.EventWall:
-						l.overlay.SetWall(overlayLines(pipe.Wall()))
+						ov.SetWall(overlayLines(pipe.Wall()))
 					case studio.EventInteraction:
-						l.showInteractions(desk.Interactions())
+						showInteractions(ov, desk.Interactions())
 					}
 				}
 			}
 		}()
 	}
-	return l
 }
 
 // URL is the overlay page to paste into OBS ("" when the overlay is off).
 func (l *liveLink) URL(page string) string {
-	if l == nil || l.overlay == nil {
+	if l == nil {
 		return ""
 	}
-	return l.overlay.URL(page)
+	ov := l.overlay.Load()
+	if ov == nil {
+		return ""
+	}
+	return ov.URL(page)
 }
 
+// stop stops the feed and the overlay (a no-op while stopped).
 func (l *liveLink) stop() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cancel == nil {
+		return
+	}
 	l.cancel()
 	<-l.done
-	if l.overlay != nil {
-		_ = l.overlay.Close()
+	l.cancel = nil
+	if ov := l.overlay.Swap(nil); ov != nil {
+		_ = ov.Close()
 	}
 }
 
@@ -105,7 +146,7 @@ func overlayLines(items []danmaku.Item) []overlay.Line {
 
 // showInteractions puts the live coupon and vote (or the last result) on
 // the broadcast.
-func (l *liveLink) showInteractions(ix studio.Interactions) {
+func showInteractions(ov *overlay.Server, ix studio.Interactions) {
 	var coupon *overlay.CouponCard
 	var vote *overlay.VoteCard
 	for _, v := range ix.Items {
@@ -127,8 +168,8 @@ func (l *liveLink) showInteractions(ix studio.Interactions) {
 			}
 		}
 	}
-	l.overlay.SetCoupon(coupon)
-	l.overlay.SetVote(vote)
+	ov.SetCoupon(coupon)
+	ov.SetVote(vote)
 }
 
 // setRemote starts or stops sending danmaku to paired remotes.

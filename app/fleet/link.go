@@ -23,6 +23,9 @@ type Desk struct {
 	Presets *studio.PresetBook
 	DataDir string
 	Logf    func(string, ...any)
+	// Roles switches the desk between follower and primary (hot standby,
+	// standby.go); nil: the standby part does not run.
+	Roles Roles
 }
 
 // Part is one capability of the fleet (evidence, library, standby,

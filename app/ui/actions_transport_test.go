@@ -256,6 +256,19 @@ var surfaceCases = []surfaceCase{
 		osc:  func(r *surfaceRig) []any { return []any{r.pipe.Questions(1)[0].ID} },
 		key:  func(t *testing.T, r *surfaceRig) { r.ui.danmaku.refresh() }},
 	{action: studio.ActPauseDanmaku, setup: withLine, args: args("paused", true), osc: oscArgs(int32(1))},
+	// A follower of another desk (hot standby) takes over: the show is
+	// loaded again as at a restart, and commands are accepted again.
+	{action: studio.ActTakeOver, setup: func(t *testing.T, r *surfaceRig) {
+		started(t, r)
+		r.desk.SetTakeover(func() error {
+			if err := r.desk.Promote(r.journal, r.desk.Snapshot().Show, nil); err != nil {
+				return err
+			}
+			r.desk.Lead()
+			return nil
+		})
+		r.desk.Follow("desk-b", studio.FollowJournal{J: r.journal})
+	}},
 }
 
 // confirmArgs adds confirm=true for an action that needs it.

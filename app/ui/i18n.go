@@ -247,6 +247,7 @@ var messages = map[string][2]string{
 	"act.pause":              {"暂停（不切换）", "Pause"},
 	"act.recall":             {"调用预设", "Recall preset"},
 	"act.answer":             {"标记已答", "Answer question"},
+	"act.take_over":          {"接管为主机", "Take over"},
 	"keys.conflict":          {"按键 %s 已用于「%s」，请换一个", "key %s is taken by %q: choose another"},
 	"keys.select_segment":    {"先在流程表里选择一段", "Select a segment in the rundown first"},
 	"keys.no_question":       {"没有待答问题", "No question waiting"},

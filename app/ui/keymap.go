@@ -44,6 +44,7 @@ var keymap = []keyBinding{
 	{action: studio.ActBlock, keys: []fyne.KeyName{fyne.KeyB}, ctrl: true, text: "Ctrl+B"},
 	{action: studio.ActAnswerQuestion, keys: []fyne.KeyName{fyne.KeyA}, text: "A"},
 	{action: studio.ActPauseDanmaku, keys: []fyne.KeyName{fyne.KeyP}, text: "P"},
+	{action: studio.ActTakeOver, keys: []fyne.KeyName{fyne.KeyT}, ctrl: true, text: "Ctrl+T"},
 }
 
 // presetKeyText is how recall_preset's keys are shown.
@@ -62,7 +63,7 @@ var actionLabels = map[string]string{
 	studio.ActRecallPreset: "act.recall", studio.ActFireCoupon: "ix.fire", studio.ActStartVote: "ix.start_vote",
 	studio.ActEndVote: "ix.end_vote", studio.ActCancelInteraction: "ix.cancel", studio.ActPin: "dm.pin",
 	studio.ActHide: "dm.hide", studio.ActBlock: "dm.block", studio.ActAnswerQuestion: "act.answer",
-	studio.ActPauseDanmaku: "dm.pause",
+	studio.ActPauseDanmaku: "dm.pause", studio.ActTakeOver: "act.take_over",
 }
 
 // binding returns an action's key binding.

@@ -97,6 +97,8 @@ type Store struct {
 	// damaged is set once bbolt panicked on a damaged page; from then on
 	// the store refuses writes and Close does not wait on bbolt's locks.
 	damaged atomic.Pointer[DamagedError]
+	// onCommit runs after every committed write (mirror_standby.go).
+	onCommit atomic.Pointer[func()]
 
 	closeOnce sync.Once
 	closeErr  error

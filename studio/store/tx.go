@@ -180,6 +180,9 @@ func (s *Store) update(fn func(*bolt.Tx) error) (err error) {
 	if err != nil && fnErr == nil {
 		return &StorageError{Path: s.path, Free: FreeSpace(filepath.Dir(s.path)), Err: err}
 	}
+	if err == nil {
+		s.committed()
+	}
 	return err
 }
 
