@@ -19,7 +19,7 @@ type deskTheme struct {
 func newDeskTheme() *deskTheme {
 	return &deskTheme{
 		Theme: theme.DefaultTheme(),
-		font:  fyne.NewStaticResource("DroidSansFallbackFull.ttf", assets.Font()),
+		font:  fyne.NewStaticResource("DroidSansFallbackStudio.otf", assets.Font()),
 	}
 }
 

@@ -221,10 +221,10 @@ func showDesk(c *core.App, opts Options) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	b := &bridge{desk: c.Desk, now: c.Clock.Now, onEvent: d.onEvent, onClock: d.onClock, onSecond: d.onSecond,
-		onDanmaku: d.onDanmaku, next: d.nextRedraw, speed: opts.Speed,
-		live: func() bool { return d.shownTab.Load() == tabController }}
+		onDanmaku: d.onDanmaku, next: d.nextRedraw, speed: opts.Speed}
 	c.OnDanmaku(b.danmakuChanged)
 	go b.run(ctx)
+	go governMemory(ctx)
 	// SIGTERM or Ctrl-C in the terminal closes the window like its close
 	// button: the desk then stops and closes the show log.
 	sig := make(chan os.Signal, 1)
