@@ -49,6 +49,8 @@ type bridge struct {
 	// rehearsal runs it faster than the wall clock).
 	next  func(time.Time) time.Duration
 	speed float64
+	// settle, if set, lays out what the frame changed (layoutNow).
+	settle func()
 
 	dirty chan struct{}
 }
@@ -87,6 +89,9 @@ func (b *bridge) draw(f frame) {
 		}
 		if f.second {
 			b.onSecond(f.at)
+		}
+		if b.settle != nil {
+			b.settle()
 		}
 	})
 }

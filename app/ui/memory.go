@@ -18,7 +18,7 @@ import (
 // long show, a busy room — is never starved into back-to-back collections.
 const (
 	memFloor    = 64 << 20
-	memHeadroom = 0.5 // of the live heap
+	memHeadroom = 0.25 // of the live heap
 	memEvery    = 10 * time.Second
 )
 
@@ -41,8 +41,10 @@ func governMemory(ctx context.Context) {
 		}
 		return sample[0].Value.Uint64()
 	}
-	set := memLimit(live())
-	debug.SetMemoryLimit(set)
+	// The first limit waits for the window to be up: a limit during the
+	// start (fonts, dictionary, widgets: some 40 MB built in a few hundred
+	// milliseconds) would collect again and again and delay the first frame.
+	var set int64
 	t := time.NewTicker(memEvery)
 	defer t.Stop()
 	for {

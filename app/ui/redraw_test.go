@@ -79,6 +79,7 @@ func TestBridgeDrawsOneFrameASecond(t *testing.T) {
 		onClock:   func(time.Time) { note('c') },
 		onSecond:  func(time.Time) { note('s') },
 		onDanmaku: func() { note('d') },
+		settle:    func() { note('l') },
 		next:      func(now time.Time) time.Duration { return nextClockChange(desk.Snapshot().State(now), now) },
 	}
 	b.init()
@@ -106,6 +107,10 @@ func TestBridgeDrawsOneFrameASecond(t *testing.T) {
 		}
 	}
 	clocks, dm, seconds := strings.Count(seq, "c"), strings.Count(seq, "d"), strings.Count(seq, "s")
+	// each frame is laid out before it is painted (layoutNow)
+	if n := strings.Count(seq, "l"); n != clocks || !strings.HasSuffix(seq, "l") {
+		t.Errorf("%d frames laid out for %d clock frames: %q", n, clocks, seq)
+	}
 	// 3.1 s of a running clock: 3 or 4 frames (plus the start's)
 	if clocks < 3 || clocks > 5 {
 		t.Errorf("%d clock frames in 3.1 s, want 3-5: %q", clocks, seq)
@@ -139,7 +144,7 @@ func TestMemoryLimitFollowsTheLiveHeap(t *testing.T) {
 	if got := memLimit(10 << 20); got != memFloor {
 		t.Errorf("small heap: limit %d, want the floor %d", got, memFloor)
 	}
-	if got := memLimit(100 << 20); got != 150<<20 {
-		t.Errorf("100 MB live: limit %d MB, want 150 MB (never starved into back-to-back collections)", got>>20)
+	if got := memLimit(100 << 20); got != 125<<20 {
+		t.Errorf("100 MB live: limit %d MB, want 125 MB (never starved into back-to-back collections)", got>>20)
 	}
 }
