@@ -9,13 +9,22 @@ import (
 
 // FS holds every asset; paths are relative to this directory.
 //
-//go:embed fonts/DroidSansFallbackFull.ttf icons/icon.png demo sounds
+//go:embed icons/icon.png demo sounds
 var FS embed.FS
 
-// Font is Droid Sans Fallback (Apache-2.0, see fonts/): a single-face
-// TrueType font with CJK glyphs, so Chinese renders on machines with no CJK
-// system font (Fyne cannot use .ttc collections).
-func Font() []byte { return mustRead("fonts/DroidSansFallbackFull.ttf") }
+// font is embedded as a byte slice rather than read from FS: FS.ReadFile
+// would copy its 2 MB onto the heap.
+//
+//go:embed fonts/DroidSansFallbackStudio.otf
+var font []byte
+
+// Font is Droid Sans Fallback (Apache-2.0, see fonts/) cut to what the desk
+// shows and stored with CFF outlines (fonts/make_studio_font.py says which
+// characters and why): a single-face OpenType font with CJK glyphs, so
+// Chinese renders on machines with no CJK system font (Fyne cannot use .ttc
+// collections), at a sixth of the full font's parsed size.
+// The slice is shared: callers must not modify it.
+func Font() []byte { return font }
 
 // Icon is the application icon (PNG).
 func Icon() []byte { return mustRead("icons/icon.png") }

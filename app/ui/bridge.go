@@ -9,14 +9,11 @@ import (
 	"studiodesk/studio"
 )
 
-// Redraw pacing. Under software GL every redraw repaints the whole window,
-// so redraws are few and shared: the clock, the once-a-second figures and
-// whatever else is pending go out in one frame.
+// Redraw pacing. Under software GL every frame repaints the whole window
+// (about 15-20 ms of CPU at 1366×768), so a steady show gets one frame a
+// second: the clock's. Everything else that changed since — figures,
+// danmaku lines, interaction counts — is drawn in that same frame.
 const (
-	// coalesceGap is the shortest gap between a frame and a coalesced
-	// frame of danmaku lines and interaction counts: two frames a second
-	// at most, one of them the clock's.
-	coalesceGap = 500 * time.Millisecond
 	// maxClockWait bounds a wait for the next clock change (a safety net;
 	// a running clock wakes at its own second boundaries).
 	maxClockWait = 5 * time.Second
@@ -28,17 +25,18 @@ const (
 )
 
 // bridge is the one path from the desk's goroutine to the widgets: every
-// event is applied on the UI goroutine through fyne.Do. Nothing is polled:
-//   - the clock is redrawn when a figure it shows changes (next says when:
-//     the next second boundary of the running clock or, while paused or
-//     over time, of the wall clock) and at once after each snapshot;
-//   - figures, device lights and countdowns are redrawn once a second,
-//     in the same frame as the clock;
-//   - the danmaku pane (when the feed showed new lines) and the
-//     interactions card (when votes or claims changed) are redrawn with the
-//     next frame, or — on the controller's view — in a frame of their own
-//     at least coalesceGap after the last one;
-//   - cues, errors and recalls are applied at once.
+// event is applied on the UI goroutine through fyne.Do. Nothing is polled,
+// and a steady show costs one frame a second:
+//   - the clock is redrawn when the figure its face shows changes (next
+//     says when: the next second boundary of the segment's countdown or,
+//     while paused, of the wall clock), and at once after each snapshot
+//     (start, next, extend… show at once);
+//   - in the same frame go the once-a-second figures (device lights,
+//     dashboard, countdowns), the danmaku pane when the feed showed new
+//     lines, and the interactions card when votes or claims changed;
+//   - a clock that is not running still wakes once a second for them;
+//   - cues (with their flash), errors and recalls are applied at once:
+//     they are rare and the host must see them on time.
 type bridge struct {
 	desk      *studio.Desk
 	now       func() time.Time
@@ -51,10 +49,8 @@ type bridge struct {
 	// rehearsal runs it faster than the wall clock).
 	next  func(time.Time) time.Duration
 	speed float64
-	// live says whether the view shown has a live danmaku pane; when not
-	// (the host's screen, the producer's), danmaku and interaction changes
-	// wait for the clock's frame instead of a frame of their own.
-	live func() bool
+	// settle, if set, lays out what the frame changed (layoutNow).
+	settle func()
 
 	dirty chan struct{}
 }
@@ -94,6 +90,9 @@ func (b *bridge) draw(f frame) {
 		if f.second {
 			b.onSecond(f.at)
 		}
+		if b.settle != nil {
+			b.settle()
+		}
 	})
 }
 
@@ -103,21 +102,10 @@ func (b *bridge) run(ctx context.Context) {
 	defer sub.Close()
 	clockT := time.NewTimer(0)
 	defer clockT.Stop()
-	coalesceT := time.NewTimer(time.Hour)
-	coalesceT.Stop()
-	defer coalesceT.Stop()
 	var (
-		lastFrame, lastSecond time.Time // wall clock
-		dmPending, ixPending  bool
-		coalescing            bool
+		lastSecond           time.Time // wall clock
+		dmPending, ixPending bool
 	)
-	schedule := func() {
-		if coalescing || !dmPending && !ixPending || b.live != nil && !b.live() {
-			return
-		}
-		coalescing = true
-		coalesceT.Reset(max(coalesceGap-time.Since(lastFrame), 0))
-	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -127,7 +115,6 @@ func (b *bridge) run(ctx context.Context) {
 				// Counts and claims change many times a second in a busy
 				// room; they go out with the next frame.
 				ixPending = true
-				schedule()
 				break
 			}
 			fyne.Do(func() { b.onEvent(ev) })
@@ -138,12 +125,6 @@ func (b *bridge) run(ctx context.Context) {
 			}
 		case <-b.dirty:
 			dmPending = true
-			schedule()
-		case <-coalesceT.C:
-			coalescing = false
-			lastFrame = time.Now()
-			b.draw(frame{danmaku: dmPending, interactions: ixPending})
-			dmPending, ixPending = false, false
 		case <-clockT.C:
 			wall := time.Now()
 			f := frame{clock: true, at: b.now(), danmaku: dmPending, interactions: ixPending}
@@ -152,11 +133,6 @@ func (b *bridge) run(ctx context.Context) {
 				lastSecond = wall
 			}
 			dmPending, ixPending = false, false
-			if coalescing {
-				coalesceT.Stop()
-				coalescing = false
-			}
-			lastFrame = wall
 			b.draw(f)
 			wait := maxClockWait
 			if b.next != nil {

@@ -7,10 +7,17 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"studiodesk/studio"
 	"studiodesk/studio/danmaku"
+)
+
+// The lists' fixed lengths: the newest lines shown, the question groups.
+const (
+	maxLines  = 300
+	maxGroups = 50
 )
 
 var classFilters = []struct {
@@ -50,32 +57,55 @@ type danmakuPane struct {
 func newDanmakuPane(pipe *danmaku.Pipeline, runner *actionRunner) *danmakuPane {
 	p := &danmakuPane{pipe: pipe, runner: runner, selected: -1,
 		trending: widget.NewLabel(""), stats: widget.NewLabel("")}
+	// Two lines, always: a box that grew and shrank with the words would
+	// move the lists under it, and under software GL each such move costs
+	// a second frame (Fyne lays the scrolls out again while painting).
 	p.trending.Wrapping = fyne.TextWrapWord
+	p.trending.Truncation = fyne.TextTruncateEllipsis
 	// Rows are clipped, not ellipsised: an ellipsis is found by measuring
 	// the text again and again on every redraw of every row.
+	// Both lists always have the same number of rows (blank past the
+	// lines there are): a list whose length changed would be laid out
+	// again while painting, which costs a second frame.
 	p.list = widget.NewList(
-		func() int { return len(p.lines) },
+		func() int { return maxLines },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("placeholder viewer: a line of danmaku text")
 			l.Truncation = fyne.TextTruncateClip
 			return l
 		},
-		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(lineText(p.lines[i])) },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			s := ""
+			if i < len(p.lines) {
+				s = lineText(p.lines[i])
+			}
+			o.(*widget.Label).SetText(s)
+		},
 	)
 	p.list.OnSelected = func(i widget.ListItemID) {
+		if i >= len(p.lines) {
+			p.list.UnselectAll()
+			return
+		}
 		// Hold the list still while a line is picked (this screen only).
 		p.selected = i
 		p.hold = true
 		p.syncPause(p.deskPaused)
 	}
 	p.questions = widget.NewList(
-		func() int { return len(p.groups) },
+		func() int { return maxGroups },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("尺码 ×12: placeholder question text")
 			l.Truncation = fyne.TextTruncateClip
 			return l
 		},
-		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(groupText(p.groups[i])) },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			s := ""
+			if i < len(p.groups) {
+				s = groupText(p.groups[i])
+			}
+			o.(*widget.Label).SetText(s)
+		},
 	)
 	p.questions.OnSelected = func(i widget.ListItemID) {
 		if i < len(p.groups) {
@@ -114,7 +144,7 @@ func newDanmakuPane(pipe *danmaku.Pipeline, runner *actionRunner) *danmakuPane {
 	// repaints everything).
 	p.stats.Truncation = fyne.TextTruncateClip
 	top := container.NewBorder(nil, nil, container.NewHBox(widget.NewLabelWithStyle(T("dm.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.filter, p.pause), nil, p.stats)
-	right := container.NewBorder(container.NewVBox(widget.NewLabelWithStyle(T("dm.trending"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.trending,
+	right := container.NewBorder(container.NewVBox(widget.NewLabelWithStyle(T("dm.trending"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), container.New(linesHigh{2}, p.trending),
 		widget.NewLabelWithStyle(T("dm.questions"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})), nil, nil, nil, p.questions)
 	split := container.NewHSplit(container.NewBorder(nil, actions, nil, nil, p.list), right)
 	split.Offset = 0.6
@@ -150,6 +180,9 @@ func (p *danmakuPane) refresh() {
 	}
 	snap := p.pipe.Snapshot()
 	p.groups = snap.Questions
+	if len(p.groups) > maxGroups {
+		p.groups = p.groups[:maxGroups]
+	}
 	refreshList(p.questions, len(p.groups), &p.shownGroups)
 	terms := make([]string, 0, 10)
 	for i, t := range snap.Trending1m {
@@ -166,13 +199,34 @@ func (p *danmakuPane) refresh() {
 	}
 	f := classFilters[max(p.filter.SelectedIndex(), 0)]
 	p.lines = p.lines[:0]
-	for i := len(snap.Recent) - 1; i >= 0 && len(p.lines) < 300; i-- {
+	for i := len(snap.Recent) - 1; i >= 0 && len(p.lines) < maxLines; i-- {
 		it := snap.Recent[i]
 		if f.all || it.Class == f.class {
 			p.lines = append(p.lines, it)
 		}
 	}
 	refreshList(p.list, len(p.lines), &p.shownLines)
+}
+
+// linesHigh gives its one child the height of n lines of text, whatever
+// the text: a wrapped label in it (truncated past n lines) never changes
+// the layout around it.
+type linesHigh struct{ n int }
+
+func (h linesHigh) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	if len(objs) == 0 {
+		return fyne.Size{}
+	}
+	th := theme.Current()
+	line := fyne.MeasureText("热", th.Size(theme.SizeNameText), fyne.TextStyle{}).Height + th.Size(theme.SizeNameLineSpacing)
+	return fyne.NewSize(0, float32(h.n)*line+2*th.Size(theme.SizeNameInnerPadding))
+}
+
+func (h linesHigh) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
 }
 
 // refreshList redraws a list's rows. A full Refresh (Fyne builds a fresh

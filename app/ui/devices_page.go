@@ -54,7 +54,10 @@ func newDevicesPage(reg *studio.Registry, st *store.Store, cfgs []studio.DeviceC
 			dot := canvas.NewCircle(colIdle)
 			label := widget.NewLabel("placeholder device name · obs · 192.168.100.100:4455 · connecting")
 			label.Truncation = fyne.TextTruncateEllipsis
-			detail := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+			// Dim rather than italic: every text style costs a parsed copy
+			// of the fonts (some 9 MB), and Droid Sans has no italic anyway.
+			detail := widget.NewLabel("")
+			detail.Importance = widget.LowImportance
 			detail.Truncation = fyne.TextTruncateEllipsis
 			detail.SizeName = theme.SizeNameCaptionText
 			lines := container.New(layout.NewCustomPaddedVBoxLayout(-12), label, detail)
@@ -66,7 +69,7 @@ func newDevicesPage(reg *studio.Registry, st *store.Store, cfgs []studio.DeviceC
 	p.id, p.name = widget.NewEntry(), widget.NewEntry()
 	p.limits = widget.NewLabel("")
 	p.limits.Wrapping = fyne.TextWrapWord
-	p.limits.TextStyle = fyne.TextStyle{Italic: true}
+	p.limits.Importance = widget.LowImportance
 	var titles []string
 	for _, d := range devices.Drivers() {
 		titles = append(titles, driverTitle(d))

@@ -42,7 +42,9 @@ func (d *deskUI) showEvidence(boot *studio.Boot) {
 	bg := canvas.NewRectangle(colDanger)
 	e.banner = container.NewStack(bg, container.NewPadded(e.text))
 	e.banner.Hide()
-	e.key.TextStyle.Monospace = true
+	// The regular face, not monospace: the line is half Chinese (the
+	// monospace face has no CJK glyphs), and each text style costs a parsed
+	// copy of the fonts.
 	e.key.TextSize = 11
 	e.key.Alignment = fyne.TextAlignTrailing
 	e.key.Text = tr("日志签名密钥 ", "log signing key ") + boot.Key.Fingerprint()

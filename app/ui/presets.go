@@ -117,7 +117,7 @@ func (g *presetGrid) refreshLights() {
 		if st.LastError != "" && st.Health != devices.OK {
 			text += " · " + st.LastError
 		}
-		lamp.label.SetText(text)
+		setLabel(lamp.label, text)
 	}
 }
 

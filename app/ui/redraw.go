@@ -9,29 +9,27 @@ import (
 // redrawSlack puts a redraw just past the boundary it waits for.
 const redrawSlack = time.Millisecond
 
-// nextClockChange is how long after now every figure the clock faces show
-// stays the same, on the desk's clock. The faces show whole seconds,
-// rounded up (clock), so a countdown changes just after it crosses a whole
-// second and a count-up just after it reaches one. While paused or in
-// overtime the projected end moves with the wall clock. Before the start
+// nextClockChange is how long after now the big clock face stays the
+// same, on the desk's clock: the segment's countdown, shown in whole
+// seconds rounded up, changes just after it crosses a whole second (also
+// in overtime, where it counts on below zero). While paused the face is
+// still but the projected end moves with the wall clock. Before the start
 // and after the end nothing moves: the bridge redraws after each desk
-// event anyway, and maxClockWait bounds the wait.
+// event anyway, and wakes once a second for the figures.
+//
+// The other figures (time left in the show, the selling point's
+// countdown, the elapsed time) are redrawn in the same frame rather than
+// at their own boundaries: the segment's countdown and elapsed time share
+// one, and the others move at most a second late instead of costing a
+// second frame each second.
 func nextClockChange(st scripts.State, now time.Time) time.Duration {
 	if !st.Started || st.Ended {
 		return maxClockWait
 	}
-	wall := time.Second - time.Duration(now.Nanosecond()) + redrawSlack
 	if st.Paused {
-		return wall
+		return time.Second - time.Duration(now.Nanosecond()) + redrawSlack
 	}
-	next := min(down(st.SegmentLeft), down(st.ShowLeft), up(st.SegmentElapsed))
-	if st.PointText != "" && st.PointLeft > 0 {
-		next = min(next, down(st.PointLeft))
-	}
-	if st.Clock == scripts.ClockOvertime || st.OverUnder > 0 {
-		next = min(next, wall)
-	}
-	return next
+	return down(st.SegmentLeft)
 }
 
 // down is the wait until a falling duration, shown rounded up, shows the
@@ -44,9 +42,6 @@ func down(d time.Duration) time.Duration {
 	}
 	return m + redrawSlack
 }
-
-// up is the wait until a rising duration reaches its next whole second.
-func up(d time.Duration) time.Duration { return time.Second - floorMod(d) + redrawSlack }
 
 func floorMod(d time.Duration) time.Duration {
 	m := d % time.Second

@@ -19,7 +19,7 @@ type deskTheme struct {
 func newDeskTheme() *deskTheme {
 	return &deskTheme{
 		Theme: theme.DefaultTheme(),
-		font:  fyne.NewStaticResource("DroidSansFallbackFull.ttf", assets.Font()),
+		font:  fyne.NewStaticResource("DroidSansFallbackStudio.otf", assets.Font()),
 	}
 }
 
@@ -31,6 +31,10 @@ func (t *deskTheme) Font(s fyne.TextStyle) fyne.Resource {
 }
 
 func (t *deskTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+	if n == theme.ColorNameBackground {
+		// the host's screen colour, which the window is cleared to
+		return colBg
+	}
 	return t.Theme.Color(n, theme.VariantDark)
 }
 

@@ -222,10 +222,10 @@ func showDesk(c *core.App, opts Options) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	b := &bridge{desk: c.Desk, now: c.Clock.Now, onEvent: d.onEvent, onClock: d.onClock, onSecond: d.onSecond,
-		onDanmaku: d.onDanmaku, next: d.nextRedraw, speed: opts.Speed,
-		live: func() bool { return d.shownTab.Load() == tabController }}
+		onDanmaku: d.onDanmaku, next: d.nextRedraw, speed: opts.Speed, settle: d.layoutNow}
 	c.OnDanmaku(b.danmakuChanged)
 	go b.run(ctx)
+	go governMemory(ctx)
 	// SIGTERM or Ctrl-C in the terminal closes the window like its close
 	// button: the desk then stops and closes the show log.
 	sig := make(chan os.Signal, 1)
@@ -501,6 +501,23 @@ func (d *deskUI) onDanmaku() {
 	d.streamer.setQuestions(q)
 	if d.hostView != nil {
 		d.hostView.setQuestions(q)
+	}
+}
+
+// layoutNow lays out, before the frame is painted, whatever the frame's
+// changes resized. Fyne otherwise does it while painting, and a label it
+// resizes there (truncated or wrapped text) asks for another frame: under
+// software GL a second full repaint, 15-20 ms, right after the first.
+// EnsureMinSize is the GL canvas's own pre-paint pass (exported on its
+// type though not on fyne.Canvas); where a canvas lacks it nothing is done.
+func (d *deskUI) layoutNow() {
+	for _, w := range []fyne.Window{d.win, d.hostWin} {
+		if w == nil {
+			continue
+		}
+		if c, ok := w.Canvas().(interface{ EnsureMinSize() bool }); ok {
+			c.EnsureMinSize()
+		}
 	}
 }
 

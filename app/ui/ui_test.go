@@ -312,6 +312,24 @@ func TestDanmakuPaneShowsFiltersPinsAndHostSeesQuestions(t *testing.T) {
 	if p.lines[0].Norm != "主播皮肤好好" {
 		t.Fatalf("newest line first: got %q", p.lines[0].Norm)
 	}
+	// The lists keep one length whatever arrives (a list that changes
+	// length is laid out again while painting: a second frame); the rows
+	// past the lines are blank, and picking one picks nothing.
+	if n := p.list.Length(); n != maxLines {
+		t.Fatalf("danmaku list length %d, want always %d", n, maxLines)
+	}
+	if n := p.questions.Length(); n != maxGroups {
+		t.Fatalf("questions list length %d, want always %d", n, maxGroups)
+	}
+	blank := p.list.CreateItem()
+	p.list.UpdateItem(5, blank)
+	if txt := blank.(*widget.Label).Text; txt != "" {
+		t.Fatalf("row past the lines shows %q, want blank", txt)
+	}
+	p.list.Select(5)
+	if p.pause.Checked || p.selected >= 0 {
+		t.Fatal("picking a blank row held the stream")
+	}
 	p.filter.SetSelectedIndex(1) // questions
 	if len(p.lines) != 1 || p.lines[0].Norm != "这个尺码怎么选?" {
 		t.Fatalf("question filter: %+v", p.lines)

@@ -519,7 +519,7 @@ func (s *Server) routes() http.Handler {
 		case p == "/ws":
 			s.serveWS(w, r)
 		case p == "/font.ttf":
-			s.serveBytes(w, r, "font/ttf", "public, max-age=86400", assets.Font())
+			s.serveBytes(w, r, "font/otf", "public, max-age=86400", assets.Font())
 		case p == "/":
 			http.Redirect(w, r, "danmaku", http.StatusFound)
 		case len(p) > 1:

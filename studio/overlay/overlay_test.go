@@ -90,7 +90,7 @@ func TestHeaders(t *testing.T) {
 		{"/wall.js", "text/javascript; charset=utf-8", 200},
 		{"/coupon.js", "text/javascript; charset=utf-8", 200},
 		{"/vote.js", "text/javascript; charset=utf-8", 200},
-		{"/font.ttf", "font/ttf", 200},
+		{"/font.ttf", "font/otf", 200},
 		{"/nope", "", 404},
 		{"/embed.go", "", 404},
 		{"/ws?topic=danmaku", "", 400}, // not an upgrade

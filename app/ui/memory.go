@@ -1,0 +1,61 @@
+package ui
+
+import (
+	"context"
+	"os"
+	"runtime/debug"
+	"runtime/metrics"
+	"time"
+)
+
+// The window's Go heap is mostly fixed (the parsed fonts, the segmentation
+// dictionary, the widgets) and the danmaku window on top of it, while the
+// allocation rate is steady (a frame a second, the feed). Left to the
+// default GOGC=100, the heap grows to twice the live data before each
+// collection: some 40 MB of RSS held for garbage. A soft memory limit
+// collects earlier instead: the limit starts at memFloor and follows the
+// live heap (memHeadroom above it), so a desk whose live data grows — a
+// long show, a busy room — is never starved into back-to-back collections.
+const (
+	memFloor    = 64 << 20
+	memHeadroom = 0.25 // of the live heap
+	memEvery    = 10 * time.Second
+)
+
+// memLimit is the limit for a live heap.
+func memLimit(live uint64) int64 {
+	return max(int64(memFloor), int64(float64(live)*(1+memHeadroom)))
+}
+
+// governMemory sets and follows the soft memory limit until ctx ends. A
+// GOMEMLIMIT or GOGC the user set wins: then it does nothing.
+func governMemory(ctx context.Context) {
+	if os.Getenv("GOMEMLIMIT") != "" || os.Getenv("GOGC") != "" {
+		return
+	}
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	live := func() uint64 {
+		metrics.Read(sample)
+		if sample[0].Value.Kind() != metrics.KindUint64 {
+			return 0
+		}
+		return sample[0].Value.Uint64()
+	}
+	// The first limit waits for the window to be up: a limit during the
+	// start (fonts, dictionary, widgets: some 40 MB built in a few hundred
+	// milliseconds) would collect again and again and delay the first frame.
+	var set int64
+	t := time.NewTicker(memEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if want := memLimit(live()); want != set {
+				set = want
+				debug.SetMemoryLimit(set)
+			}
+		}
+	}
+}
