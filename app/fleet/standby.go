@@ -166,6 +166,27 @@ func (s *Standby) Close() error {
 // Primary reports whether this desk holds the studio's lease now.
 func (s *Standby) Primary() bool { return s.primary.Load() }
 
+// roleProducer is Role's answer on a producer desk (RolePrimary and
+// RoleStandby are the status part's).
+const roleProducer = "producer"
+
+// Role is this desk's role in its studio now: RolePrimary (it holds the
+// lease: on air, publishing the state), RoleStandby (a read-only
+// follower: started with --standby-for, a desk that found the lease held
+// by another, or a desk whose role is not decided yet) or roleProducer
+// ("producer", --fleet-producer: edits and rehearses, never contends for the lease,
+// never on air, publishes no state).
+func (s *Standby) Role() string {
+	switch {
+	case s.l.Config.Producer:
+		return roleProducer
+	case s.primary.Load():
+		return RolePrimary
+	default:
+		return RoleStandby
+	}
+}
+
 // Holder is the desk that holds the lease as this desk last saw it.
 func (s *Standby) Holder() string {
 	if h := s.holder.Load(); h != nil {
@@ -187,6 +208,9 @@ func StandbyPart(l *Link) *Standby {
 // over"): the lease is taken with a revision-checked update, whoever held
 // it. It returns once the desk is primary, or why not.
 func (s *Standby) TakeOver() error {
+	if s.l.Config.Producer {
+		return errors.New("take over: this is a producer desk (--fleet-producer): it never goes on air")
+	}
 	if s.primary.Load() {
 		return errors.New("take over: this desk is the primary already")
 	}
@@ -327,6 +351,10 @@ func (s *Standby) acquire(ctx context.Context, kv jetstream.KeyValue) (won bool,
 
 func (s *Standby) run() {
 	defer close(s.done)
+	if s.l.Config.Producer {
+		s.produce()
+		return
+	}
 	primary := false
 	if s.l.Config.StandbyFor == "" {
 		// Primary by intent: unless another desk holds the lease.
@@ -393,6 +421,31 @@ func (s *Standby) run() {
 		if s.manual != nil {
 			s.manual <- err
 			s.manual = nil
+		}
+	}
+}
+
+// produce runs a producer desk: the desk accepts commands at once
+// (Roles.Promote; the desk runs in rehearsal mode, core.Options.Check
+// refuses a producer outside it) and the part never reads, takes or
+// renews the lease, never follows the primary and publishes no state.
+// A take-over is refused.
+func (s *Standby) produce() {
+	if s.l.Desk.Desk != nil {
+		s.l.Desk.Desk.SetTakeover(func() error {
+			return errors.New("take over: this is a producer desk (--fleet-producer): it never goes on air")
+		})
+	}
+	if err := s.roles.Promote(); err != nil {
+		s.logf("producer desk: %v", err)
+	}
+	s.logf("producer desk (--fleet-producer): edits sync through the library; this desk never takes the studio's lease")
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case reply := <-s.take:
+			reply <- errors.New("take over: this is a producer desk (--fleet-producer): it never goes on air")
 		}
 	}
 }
