@@ -146,6 +146,9 @@ func startStandby(ctx context.Context, l *Link) (Running, error) {
 	s.ctx, s.cancel = context.WithCancel(ctx)
 	if l.Desk.Desk != nil {
 		l.Desk.Desk.SetTakeover(s.TakeOver)
+		if l.Config.Producer {
+			l.Desk.Desk.RefuseTakeover(errProducer.Error())
+		}
 	}
 	go s.run()
 	return s, nil
@@ -159,6 +162,7 @@ func (s *Standby) Close() error {
 	s.l.Desk.Store.OnCommit(nil)
 	if s.l.Desk.Desk != nil {
 		s.l.Desk.Desk.SetTakeover(nil)
+		s.l.Desk.Desk.RefuseTakeover("")
 	}
 	return nil
 }
@@ -209,7 +213,7 @@ func StandbyPart(l *Link) *Standby {
 // it. It returns once the desk is primary, or why not.
 func (s *Standby) TakeOver() error {
 	if s.l.Config.Producer {
-		return errors.New("take over: this is a producer desk (--fleet-producer): it never goes on air")
+		return fmt.Errorf("take over: %w", errProducer)
 	}
 	if s.primary.Load() {
 		return errors.New("take over: this desk is the primary already")
@@ -425,17 +429,14 @@ func (s *Standby) run() {
 	}
 }
 
+var errProducer = errors.New("this is a producer desk (--fleet-producer): it never goes on air / 制片台不上播，不能接管")
+
 // produce runs a producer desk: the desk accepts commands at once
 // (Roles.Promote; the desk runs in rehearsal mode, core.Options.Check
 // refuses a producer outside it) and the part never reads, takes or
 // renews the lease, never follows the primary and publishes no state.
 // A take-over is refused.
 func (s *Standby) produce() {
-	if s.l.Desk.Desk != nil {
-		s.l.Desk.Desk.SetTakeover(func() error {
-			return errors.New("take over: this is a producer desk (--fleet-producer): it never goes on air")
-		})
-	}
 	if err := s.roles.Promote(); err != nil {
 		s.logf("producer desk: %v", err)
 	}
@@ -445,7 +446,7 @@ func (s *Standby) produce() {
 		case <-s.ctx.Done():
 			return
 		case reply := <-s.take:
-			reply <- errors.New("take over: this is a producer desk (--fleet-producer): it never goes on air")
+			reply <- fmt.Errorf("take over: %w", errProducer)
 		}
 	}
 }
