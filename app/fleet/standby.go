@@ -36,6 +36,11 @@ import (
 // compare-and-set, so exactly one contender wins — and becomes primary by
 // the crash-restart path (Roles.Promote). A primary whose renewal finds
 // the lease taken becomes a follower at once.
+//
+// A producer desk (--fleet-producer) stays out of all this: it never
+// reads, takes or renews the lease, never follows and publishes no state;
+// the part only opens the desk to commands (Roles.Promote, in rehearsal
+// mode) and refuses a take-over. Role reports "producer".
 
 // Keys of the studio bucket the standby part owns.
 const (
