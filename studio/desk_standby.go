@@ -52,6 +52,7 @@ func (TakeOver) Name() string { return "take_over" }
 type standbyState struct {
 	follow   atomic.Pointer[StandbyError]
 	takeover atomic.Pointer[func() error]
+	refuse   atomic.Pointer[string] // RefuseTakeover's reason
 }
 
 // FollowJournal reads the run and the interactions' state through J and
@@ -116,11 +117,24 @@ func (d *Desk) SetTakeover(f func() error) {
 	d.standby().takeover.Store(&f)
 }
 
+// RefuseTakeover makes TakeOver fail with reason on this desk, follower
+// or not: a producer desk of a fleet never goes on air. "" undoes it.
+func (d *Desk) RefuseTakeover(reason string) {
+	if reason == "" {
+		d.standby().refuse.Store(nil)
+		return
+	}
+	d.standby().refuse.Store(&reason)
+}
+
 // doStandby handles the follower's gate before a command reaches the
 // desk goroutine: TakeOver runs the election; on a follower every other
 // command is refused.
 func (d *Desk) doStandby(cmd Command) (handled bool, err error) {
 	if _, ok := cmd.(TakeOver); ok {
+		if why := d.standby().refuse.Load(); why != nil {
+			return true, fmt.Errorf("take over: %w: %s", ErrBadCommand, *why)
+		}
 		if d.following() == nil {
 			return true, fmt.Errorf("take over: %w: this desk is the primary already", ErrBadCommand)
 		}

@@ -85,6 +85,9 @@ func (o *Options) Check() error {
 	if err := o.Fleet.Check(); err != nil {
 		return err
 	}
+	if err := o.checkProducer(o.Fleet); err != nil {
+		return err
+	}
 	if o.Pprof != "" {
 		if err := checkLoopback(o.Pprof); err != nil {
 			return fmt.Errorf("--pprof %q: %w", o.Pprof, err)
@@ -171,7 +174,7 @@ func Open(o Options) (*App, error) {
 		if saved, ok, err := fleet.LoadSaved(a.Store); err != nil {
 			a.logf("studiodesk: %v", err)
 		} else if ok {
-			if err := saved.Check(); err != nil {
+			if err := errors.Join(saved.Check(), o.checkProducer(saved)); err != nil {
 				a.logf("studiodesk: fleet settings: %v; starting without the fleet", err)
 			} else {
 				o.Fleet = saved

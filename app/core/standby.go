@@ -11,6 +11,18 @@ import (
 	"studiodesk/studio"
 )
 
+// checkProducer refuses a producer desk (--fleet-producer) outside
+// rehearsal mode: it prepares and rehearses, it never goes on air.
+func (o *Options) checkProducer(c fleet.Config) error {
+	if !c.Producer {
+		return nil
+	}
+	if !o.Rehearsal || o.Platform.Kind() != "rehearsal" {
+		return errors.New("--fleet-producer: a producer desk never goes on air; run it in rehearsal mode (--rehearsal, on the simulator) / 制片台（--fleet-producer）不上播：请以排练模式（--rehearsal，模拟平台）运行")
+	}
+	return nil
+}
+
 // roles is the hot standby's switch between follower and primary
 // (fleet.Roles). In a fleet, Open builds the desk as a follower — its
 // journal writes nothing, no device is opened, the platform feed and

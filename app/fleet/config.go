@@ -34,6 +34,12 @@ type Config struct {
 	// HeartbeatTimeout is how long a standby waits after the primary's
 	// last heartbeat before taking over (default 3 s).
 	HeartbeatTimeout time.Duration
+	// Producer makes this desk a producer desk of the studio: it prepares
+	// shows, presets and interactions (rehearsals run locally) and syncs
+	// them through the library like any desk, but never contends for the
+	// studio's lease, never follows the primary and never goes on air
+	// (docs/fleet-standby.md, "The producer desk").
+	Producer bool
 	// Name labels the connection in the hub's monitoring (default
 	// "studiodesk <studio>").
 	Name string
@@ -55,6 +61,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.CertFile, "fleet-cert", "", "client certificate for the fleet's mutual TLS")
 	fs.StringVar(&c.KeyFile, "fleet-key", "", "client key for the fleet's mutual TLS")
 	fs.StringVar(&c.StandbyFor, "standby-for", "", "run as a hot standby for this studio id (follow read-only, take over when the primary stops)")
+	fs.BoolVar(&c.Producer, "fleet-producer", false, "a producer desk of the studio: prepare shows and presets (rehearsal only), never on air, never the primary")
 	fs.DurationVar(&c.HeartbeatTimeout, "standby-timeout", DefaultHeartbeatTimeout, "how long a standby waits after the primary's last heartbeat")
 }
 
@@ -69,7 +76,13 @@ func (c *Config) Check() error {
 				return fmt.Errorf("%s: needs --fleet nats://HOST:4222", flagName)
 			}
 		}
+		if c.Producer {
+			return errors.New("--fleet-producer: needs --fleet nats://HOST:4222")
+		}
 		return nil
+	}
+	if c.Producer && c.StandbyFor != "" {
+		return fmt.Errorf("--fleet-producer and --standby-for %q: a producer desk never goes on air, so it cannot stand by; give one of them", c.StandbyFor)
 	}
 	if c.StandbyFor != "" {
 		if c.Studio == "" {

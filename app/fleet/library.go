@@ -37,6 +37,17 @@ import (
 // later one becomes a conflict copy (key <kind>.<id>~conflict~<desk>~<rev>,
 // escaped; a local item named "… (conflict copy, <desk>)") for the producer
 // to resolve (ResolveKeepCopy, ResolveKeepItem, ResolveKeepBoth).
+//
+// Roles (docs/fleet-library.md, "Under the standby's roles"): while the
+// desk is a read-only follower of its studio's primary (the desk's
+// Following), the part pauses: no scan, no push, no session. The store's
+// library kinds then hold the primary's state, which the standby part
+// mirrors into it — never this desk's edits — and the primary's own
+// library part applies the fleet's changes before they are mirrored. When
+// the desk becomes primary the part resumes: its first scan and session
+// reconcile the store with the bucket (equal values merge; a differing
+// value is kept as a conflict copy, never lost). A producer desk
+// (--fleet-producer) is never a follower and syncs like any desk.
 
 // LibraryPart is the part's registered name.
 const LibraryPart = "library"
@@ -94,6 +105,10 @@ const (
 	// ResolveKeepBoth turns the copy into an item of its own.
 	ResolveKeepBoth
 )
+
+// ErrFollowing: the desk is a read-only follower of its studio's primary;
+// the library is paused until it takes over.
+var ErrFollowing = errors.New("this desk follows the studio's primary (read-only): the library is paused until it takes over / 本机为备机（只读跟随主机）：素材库同步暂停，接管后恢复")
 
 // ErrLibraryDenied: these credentials may not write the shared library
 // (a studio's; the agency's may).
@@ -462,6 +477,9 @@ func (lib *Library) Items() []ItemView {
 
 // do runs f on the part's goroutine and waits for it.
 func (lib *Library) do(ctx context.Context, f func() error) error {
+	if err := lib.followErr(); err != nil {
+		return err
+	}
 	res := make(chan error, 1)
 	select {
 	case lib.calls <- func() { res <- f() }:
@@ -526,7 +544,7 @@ func (lib *Library) run(ctx context.Context) {
 		case f := <-lib.calls:
 			f()
 		case ev := <-events:
-			if ev.Kind == studio.EventSnapshot {
+			if ev.Kind == studio.EventSnapshot && !lib.following() {
 				lib.scanPresets()
 				lib.pushAll()
 			}
@@ -567,6 +585,12 @@ func (lib *Library) setLink(s LinkState, errText string) {
 // after a reconnect: the full read is the reconciliation), ends it when
 // the connection is down.
 func (lib *Library) checkLink(ctx context.Context) {
+	if lib.following() {
+		// Paused: the primary syncs; its state comes through the standby.
+		lib.endSession()
+		lib.setLink(LinkSyncing, ErrFollowing.Error())
+		return
+	}
 	if !lib.l.Connected() {
 		if lib.sess != nil {
 			lib.endSession()
@@ -806,10 +830,19 @@ func (lib *Library) scan() {
 func (lib *Library) scanPresets() { lib.scanKind(KindPreset) }
 
 func (lib *Library) scanKind(name string) {
+	if lib.following() {
+		return
+	}
 	k := lib.kinds[name]
 	live, complete, err := k.scan()
 	if err != nil {
 		lib.l.Logf("fleet: library: read %ss: %v", name, err)
+		return
+	}
+	if lib.following() {
+		// The desk became a follower while it was read: what was read may
+		// be the primary's mirrored state, not an edit made here. (The
+		// desk's follow flag is set before the standby writes a state.)
 		return
 	}
 	now := lib.now()
@@ -868,7 +901,7 @@ func (lib *Library) scanKind(name string) {
 // pushAll sends every dirty item when a session is ready.
 func (lib *Library) pushAll() {
 	s := lib.sess
-	if s == nil || !s.ready {
+	if s == nil || !s.ready || lib.following() {
 		return
 	}
 	lib.mu.Lock()
@@ -1103,6 +1136,10 @@ func (lib *Library) applyLocal(it *Item, prev json.RawMessage) error {
 // are all read).
 func (lib *Library) remote(e jetstream.KeyValueEntry) {
 	s := lib.sess
+	if lib.following() {
+		lib.endSession() // paused; the next session reads everything again
+		return
+	}
 	if e == nil {
 		s.initDone[0] = true
 		lib.initialDone(s)
@@ -1187,6 +1224,24 @@ func (lib *Library) initialDone(s *session) {
 	lib.pushAll()
 }
 
+// following reports whether the desk is a read-only follower of its
+// studio's primary now (see the comment at the top).
+func (lib *Library) following() bool {
+	if lib.desk == nil {
+		return false
+	}
+	_, ok := lib.desk.Following()
+	return ok
+}
+
+// followErr is ErrFollowing while the desk follows.
+func (lib *Library) followErr() error {
+	if lib.following() {
+		return fmt.Errorf("library: %w", ErrFollowing)
+	}
+	return nil
+}
+
 func (lib *Library) kickPush() {
 	select {
 	case lib.kick <- struct{}{}:
@@ -1198,6 +1253,10 @@ func (lib *Library) kickPush() {
 // and takes the item (into the live desk and the studio's bucket) when it
 // has none, or follows the library when its copy is unchanged.
 func (lib *Library) remoteLib(e jetstream.KeyValueEntry) {
+	if lib.following() {
+		lib.endSession()
+		return
+	}
 	s := lib.sess
 	if e == nil {
 		s.initDone[1] = true

@@ -26,7 +26,7 @@ import (
 func TestLibraryAgencyKindsAndOfflineRestart(t *testing.T) {
 	c := fleettest.Start(t, 1, "s1", "hq")
 	dirA := t.TempDir()
-	a, b := libOpenDeskAt(t, c, "s1", dirA), libOpenDesk(t, c, "s1")
+	a, b := libOpenDeskAt(t, c, "s1", dirA), libOpenProducer(t, c, "s1")
 	la, lb := fleet.LibraryOf(a.Fleet), fleet.LibraryOf(b.Fleet)
 	ctx := context.Background()
 
@@ -274,7 +274,7 @@ func TestLibraryAgencyKindsAndOfflineRestart(t *testing.T) {
 
 	// A new desk joins the studio: its demo presets are nobody's edit, so
 	// it takes the studio's versions without conflict copies.
-	nd := libOpenDesk(t, c, "s1")
+	nd := libOpenProducer(t, c, "s1")
 	ln := fleet.LibraryOf(nd.Fleet)
 	waitFor(t, 20*time.Second, "new desk takes the studio's presets", func() bool {
 		return settled(ln) && named(nd, "p-host", copyName)() && named(nd, "hq-open", "本店开场")() &&
@@ -299,7 +299,7 @@ func TestLibraryAgencyKindsAndOfflineRestart(t *testing.T) {
 // are all followed: the desk ends on the last one, shared, on every desk.
 func TestLibraryFollowsRapidLibraryChanges(t *testing.T) {
 	c := fleettest.Start(t, 1, "s1")
-	a, b := libOpenDesk(t, c, "s1"), libOpenDesk(t, c, "s1")
+	a, b := libOpenDesk(t, c, "s1"), libOpenProducer(t, c, "s1")
 	la, lb := fleet.LibraryOf(a.Fleet), fleet.LibraryOf(b.Fleet)
 	waitFor(t, 20*time.Second, "online", func() bool { return settled(la) && settled(lb) })
 	_, js := c.Agency()
@@ -341,7 +341,7 @@ func presetName(d *core.App, id string) string {
 // with everything they had.
 func TestLibraryHubStoreLost(t *testing.T) {
 	c := fleettest.Start(t, 1, "s1")
-	a, b := libOpenDesk(t, c, "s1"), libOpenDesk(t, c, "s1")
+	a, b := libOpenDesk(t, c, "s1"), libOpenProducer(t, c, "s1")
 	la, lb := fleet.LibraryOf(a.Fleet), fleet.LibraryOf(b.Fleet)
 	p := preset(t, a, "p-host")
 	p.Name = "A 改过"

@@ -29,7 +29,7 @@ func TestLibrarySoak(t *testing.T) {
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
 	c := fleettest.Start(t, 3, "s1")
-	desks := []*core.App{libOpenDesk(t, c, "s1"), libOpenDesk(t, c, "s1"), libOpenDesk(t, c, "s1")}
+	desks := []*core.App{libOpenDesk(t, c, "s1"), libOpenProducer(t, c, "s1"), libOpenProducer(t, c, "s1")}
 	libs := make([]*fleet.Library, len(desks))
 	for i, d := range desks {
 		libs[i] = fleet.LibraryOf(d.Fleet)

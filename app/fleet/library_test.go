@@ -16,22 +16,36 @@ import (
 	"studiodesk/studio"
 )
 
-// openDesk opens a real headless desk the way the app does: from its
-// flags, with the studio's fleet credentials.
+// libOpenDesk opens a real headless desk the way the app does: from its
+// flags, with the studio's fleet credentials. The first such desk of a
+// studio is its primary (the studio PC: it takes the lease); a second
+// one would be a read-only follower, so a test's second desk that edits
+// is a producer desk (libOpenProducer).
 func libOpenDesk(t *testing.T, c *fleettest.Cluster, studioID string) *core.App {
 	t.Helper()
 	return libOpenDeskAt(t, c, studioID, t.TempDir())
 }
 
-func libOpenDeskAt(t *testing.T, c *fleettest.Cluster, studioID, dir string) *core.App {
+// libOpenProducer opens a producer desk of the studio (--fleet-producer):
+// it edits and syncs, and never contends for the lease.
+func libOpenProducer(t *testing.T, c *fleettest.Cluster, studioID string) *core.App {
+	t.Helper()
+	a := libOpenDeskAt(t, c, studioID, t.TempDir(), "--fleet-producer")
+	if r := fleet.StandbyPart(a.Fleet).Role(); r != "producer" {
+		t.Fatalf("a desk opened with --fleet-producer has role %q", r)
+	}
+	return a
+}
+
+func libOpenDeskAt(t *testing.T, c *fleettest.Cluster, studioID, dir string, extra ...string) *core.App {
 	t.Helper()
 	fs := flag.NewFlagSet("desk", flag.ContinueOnError)
 	var o core.Options
 	o.Register(fs)
 	cfg := c.Desk(studioID)
-	if err := fs.Parse([]string{"--data", dir, "--rehearsal", "--overlay", "127.0.0.1:0", "--remote-addr", "127.0.0.1:0",
+	if err := fs.Parse(append([]string{"--data", dir, "--rehearsal", "--overlay", "127.0.0.1:0", "--remote-addr", "127.0.0.1:0",
 		"--osc-addr", "off", "--sim-profile", "quiet", "--sim-rate", "1",
-		"--fleet", cfg.URL, "--studio", studioID, "--fleet-user", cfg.User, "--fleet-password", cfg.Password}); err != nil {
+		"--fleet", cfg.URL, "--studio", studioID, "--fleet-user", cfg.User, "--fleet-password", cfg.Password}, extra...)); err != nil {
 		t.Fatal(err)
 	}
 	a, err := core.Open(o)
@@ -97,13 +111,17 @@ func preset(t *testing.T, a *core.App, id string) studio.Preset {
 	return studio.Preset{}
 }
 
-// Two desks of one studio go offline together, edit the same preset and
+// Two desks of one studio — the studio PC (the primary) and a producer
+// desk preparing the show — go offline together, edit the same preset and
 // different presets, one adds a preset; after the cluster is back both
 // hold the same presets, every edited value is there, and the second
 // edit of the shared preset is a conflict copy on both.
 func TestLibraryTwoDesksOfflineConverge(t *testing.T) {
 	c := fleettest.Start(t, 3, "s1")
-	a, b := libOpenDesk(t, c, "s1"), libOpenDesk(t, c, "s1")
+	a, b := libOpenDesk(t, c, "s1"), libOpenProducer(t, c, "s1")
+	if r := fleet.StandbyPart(a.Fleet).Role(); r != "primary" {
+		t.Fatalf("the studio PC's role %q, want primary", r)
+	}
 	la, lb := fleet.LibraryOf(a.Fleet), fleet.LibraryOf(b.Fleet)
 	if la.Self() == lb.Self() {
 		t.Fatalf("two desks share the name %q", la.Self())

@@ -25,11 +25,12 @@ type Saved struct {
 	KeyFile    string `json:"key_file,omitempty"`
 	StandbyFor string `json:"standby_for,omitempty"`
 	Timeout    string `json:"standby_timeout,omitempty"`
+	Producer   bool   `json:"producer,omitempty"`
 }
 
 // ToSaved is c as stored.
 func (c Config) ToSaved() Saved {
-	s := Saved{URL: c.URL, Studio: c.Studio, User: c.User, Password: c.Password, NKeyFile: c.NKeyFile, CredsFile: c.CredsFile, CAFile: c.CAFile, CertFile: c.CertFile, KeyFile: c.KeyFile, StandbyFor: c.StandbyFor}
+	s := Saved{URL: c.URL, Studio: c.Studio, User: c.User, Password: c.Password, NKeyFile: c.NKeyFile, CredsFile: c.CredsFile, CAFile: c.CAFile, CertFile: c.CertFile, KeyFile: c.KeyFile, StandbyFor: c.StandbyFor, Producer: c.Producer}
 	if c.HeartbeatTimeout > 0 && c.HeartbeatTimeout != DefaultHeartbeatTimeout {
 		s.Timeout = c.HeartbeatTimeout.String()
 	}
@@ -38,7 +39,7 @@ func (c Config) ToSaved() Saved {
 
 // Config is s as a Config; a bad timeout names the field.
 func (s Saved) Config() (Config, error) {
-	c := Config{URL: s.URL, Studio: s.Studio, User: s.User, Password: s.Password, NKeyFile: s.NKeyFile, CredsFile: s.CredsFile, CAFile: s.CAFile, CertFile: s.CertFile, KeyFile: s.KeyFile, StandbyFor: s.StandbyFor, HeartbeatTimeout: DefaultHeartbeatTimeout}
+	c := Config{URL: s.URL, Studio: s.Studio, User: s.User, Password: s.Password, NKeyFile: s.NKeyFile, CredsFile: s.CredsFile, CAFile: s.CAFile, CertFile: s.CertFile, KeyFile: s.KeyFile, StandbyFor: s.StandbyFor, Producer: s.Producer, HeartbeatTimeout: DefaultHeartbeatTimeout}
 	if s.Timeout != "" {
 		d, err := time.ParseDuration(s.Timeout)
 		if err != nil || d <= 0 {

@@ -36,6 +36,11 @@ import (
 // compare-and-set, so exactly one contender wins — and becomes primary by
 // the crash-restart path (Roles.Promote). A primary whose renewal finds
 // the lease taken becomes a follower at once.
+//
+// A producer desk (--fleet-producer) stays out of all this: it never
+// reads, takes or renews the lease, never follows and publishes no state;
+// the part only opens the desk to commands (Roles.Promote, in rehearsal
+// mode) and refuses a take-over. Role reports "producer".
 
 // Keys of the studio bucket the standby part owns.
 const (
@@ -146,6 +151,9 @@ func startStandby(ctx context.Context, l *Link) (Running, error) {
 	s.ctx, s.cancel = context.WithCancel(ctx)
 	if l.Desk.Desk != nil {
 		l.Desk.Desk.SetTakeover(s.TakeOver)
+		if l.Config.Producer {
+			l.Desk.Desk.RefuseTakeover(errProducer.Error())
+		}
 	}
 	go s.run()
 	return s, nil
@@ -159,12 +167,34 @@ func (s *Standby) Close() error {
 	s.l.Desk.Store.OnCommit(nil)
 	if s.l.Desk.Desk != nil {
 		s.l.Desk.Desk.SetTakeover(nil)
+		s.l.Desk.Desk.RefuseTakeover("")
 	}
 	return nil
 }
 
 // Primary reports whether this desk holds the studio's lease now.
 func (s *Standby) Primary() bool { return s.primary.Load() }
+
+// roleProducer is Role's answer on a producer desk (RolePrimary and
+// RoleStandby are the status part's).
+const roleProducer = "producer"
+
+// Role is this desk's role in its studio now: RolePrimary (it holds the
+// lease: on air, publishing the state), RoleStandby (a read-only
+// follower: started with --standby-for, a desk that found the lease held
+// by another, or a desk whose role is not decided yet) or roleProducer
+// ("producer", --fleet-producer: edits and rehearses, never contends for the lease,
+// never on air, publishes no state).
+func (s *Standby) Role() string {
+	switch {
+	case s.l.Config.Producer:
+		return roleProducer
+	case s.primary.Load():
+		return RolePrimary
+	default:
+		return RoleStandby
+	}
+}
 
 // Holder is the desk that holds the lease as this desk last saw it.
 func (s *Standby) Holder() string {
@@ -187,6 +217,9 @@ func StandbyPart(l *Link) *Standby {
 // over"): the lease is taken with a revision-checked update, whoever held
 // it. It returns once the desk is primary, or why not.
 func (s *Standby) TakeOver() error {
+	if s.l.Config.Producer {
+		return fmt.Errorf("take over: %w", errProducer)
+	}
 	if s.primary.Load() {
 		return errors.New("take over: this desk is the primary already")
 	}
@@ -327,6 +360,10 @@ func (s *Standby) acquire(ctx context.Context, kv jetstream.KeyValue) (won bool,
 
 func (s *Standby) run() {
 	defer close(s.done)
+	if s.l.Config.Producer {
+		s.produce()
+		return
+	}
 	primary := false
 	if s.l.Config.StandbyFor == "" {
 		// Primary by intent: unless another desk holds the lease.
@@ -393,6 +430,28 @@ func (s *Standby) run() {
 		if s.manual != nil {
 			s.manual <- err
 			s.manual = nil
+		}
+	}
+}
+
+var errProducer = errors.New("this is a producer desk (--fleet-producer): it never goes on air / 制片台不上播，不能接管")
+
+// produce runs a producer desk: the desk accepts commands at once
+// (Roles.Promote; the desk runs in rehearsal mode, core.Options.Check
+// refuses a producer outside it) and the part never reads, takes or
+// renews the lease, never follows the primary and publishes no state.
+// A take-over is refused.
+func (s *Standby) produce() {
+	if err := s.roles.Promote(); err != nil {
+		s.logf("producer desk: %v", err)
+	}
+	s.logf("producer desk (--fleet-producer): edits sync through the library; this desk never takes the studio's lease")
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case reply := <-s.take:
+			reply <- fmt.Errorf("take over: %w", errProducer)
 		}
 	}
 }

@@ -27,6 +27,7 @@ func init() {
 		"fleet.key":         {"TLS 客户端私钥", "TLS client key"},
 		"fleet.standby":     {"热备：代替直播间", "Hot standby for studio"},
 		"fleet.timeout":     {"热备接管等待", "Standby takeover wait"},
+		"fleet.producer":    {"制片台：只排练、不上播、不争主机", "Producer desk: rehearsal only, never on air"},
 		"fleet.note":        {"留空集线器地址即退出联网。重新启动中控台后生效；命令行参数优先。没有网络时中控台照常工作。", "Leave the hub address empty to leave the fleet. Applies when the desk next starts; command-line flags win. The desk works as usual with no network."},
 		"fleet.saved":       {"已保存，重新启动后生效。", "Saved; applies at the next start."},
 		"fleet.placeholder": {"nats://主机:4222", "nats://HOST:4222"},
@@ -53,6 +54,8 @@ func (d *deskUI) showFleetDialog(st *store.Store) {
 	pass := widget.NewPasswordEntry()
 	pass.SetText(cur.Password)
 	nkey, creds, ca, cert, key, standby := entry(cur.NKeyFile), entry(cur.CredsFile), entry(cur.CAFile), entry(cur.CertFile), entry(cur.KeyFile), entry(cur.StandbyFor)
+	producer := widget.NewCheck("", nil)
+	producer.SetChecked(cur.Producer)
 	timeout := entry("")
 	if cur.HeartbeatTimeout > 0 {
 		timeout.SetText(cur.HeartbeatTimeout.String())
@@ -71,6 +74,7 @@ func (d *deskUI) showFleetDialog(st *store.Store) {
 		widget.NewFormItem(T("fleet.key"), key),
 		widget.NewFormItem(T("fleet.standby"), standby),
 		widget.NewFormItem(T("fleet.timeout"), timeout),
+		widget.NewFormItem(T("fleet.producer"), producer),
 	)
 	note := widget.NewLabel(T("fleet.note"))
 	note.Wrapping = fyne.TextWrapWord
@@ -86,6 +90,7 @@ func (d *deskUI) showFleetDialog(st *store.Store) {
 			NKeyFile: strings.TrimSpace(nkey.Text), CredsFile: strings.TrimSpace(creds.Text),
 			CAFile: strings.TrimSpace(ca.Text), CertFile: strings.TrimSpace(cert.Text), KeyFile: strings.TrimSpace(key.Text),
 			StandbyFor: strings.TrimSpace(standby.Text), HeartbeatTimeout: fleet.DefaultHeartbeatTimeout,
+			Producer: producer.Checked,
 		}
 		if t := strings.TrimSpace(timeout.Text); t != "" {
 			dur, err := time.ParseDuration(t)

@@ -63,12 +63,22 @@ func TestFleetSettingsDialogChecksAndSaves(t *testing.T) {
 	}
 	test.Type(entries[1], "studio-07")
 	entries[3].SetText("secret")
+	var producer *widget.Check
+	walkDeep(top, func(o fyne.CanvasObject) {
+		if c, ok := o.(*widget.Check); ok {
+			producer = c
+		}
+	})
+	if producer == nil || producer.Checked {
+		t.Fatalf("producer desk check box: %v", producer)
+	}
+	test.Tap(producer)
 	test.Tap(save)
 	c, ok, err := fleet.LoadSaved(st)
 	if err != nil || !ok {
 		t.Fatalf("saved: %v %v", ok, err)
 	}
-	if c.URL != "nats://127.0.0.1:4222" || c.Studio != "studio-07" || c.User != "studio-07" || c.Password != "secret" || c.HeartbeatTimeout != fleet.DefaultHeartbeatTimeout {
+	if c.URL != "nats://127.0.0.1:4222" || c.Studio != "studio-07" || c.User != "studio-07" || c.Password != "secret" || c.HeartbeatTimeout != fleet.DefaultHeartbeatTimeout || !c.Producer {
 		t.Fatalf("saved %+v", c)
 	}
 }
