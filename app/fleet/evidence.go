@@ -416,6 +416,10 @@ func (e *Evidence) problem(err error) {
 	msg := ""
 	if err != nil {
 		msg = err.Error()
+		if last := e.cfg.Conn.LastError(); IsRefused(last) && !IsRefused(err) {
+			// A refused request goes unanswered: say why.
+			msg += ": " + last.Error() + ": " + RefusedHint(e.cfg.Studio.ID)
+		}
 	}
 	if msg != "" && msg != e.lastErr {
 		e.cfg.Logf("fleet: evidence: %s (will retry; the records stay in the local log)", msg)
