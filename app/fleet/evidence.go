@@ -110,8 +110,8 @@ type EvidenceConfig struct {
 	// Poll is how often the store is looked at for new records (default
 	// 200 ms; one read transaction when nothing changed).
 	Poll time.Duration
-	// Inactive starts the publisher paused (a standby); SetActive(true)
-	// starts publishing.
+	// Inactive starts the publisher paused; SetActive(true) starts
+	// publishing (in a desk the role decides too: Role).
 	Inactive bool
 	// Role, if set, is asked before every step: the publisher works only
 	// while it answers RolePrimary (a standby, a producer desk and an
