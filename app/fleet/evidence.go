@@ -416,7 +416,7 @@ func (e *Evidence) problem(err error) {
 	msg := ""
 	if err != nil {
 		msg = err.Error()
-		if last := e.cfg.Conn.LastError(); IsRefused(last) && !IsRefused(err) {
+		if last := e.cfg.Conn.LastError(); IsRefused(last) && !IsRefused(err) && e.cfg.Studio.Names(last.Error()) {
 			// A refused request goes unanswered: say why.
 			msg += ": " + last.Error() + ": " + RefusedHint(e.cfg.Studio.ID)
 		}

@@ -49,3 +49,10 @@ func refusedHandler(studio string, logf func(string, ...any)) nats.ErrHandler {
 func IsRefused(err error) bool {
 	return err != nil && (errors.Is(err, nats.ErrPermissionViolation) || strings.Contains(strings.ToLower(err.Error()), "permissions violation"))
 }
+
+// Names reports whether text (a refusal) names one of the studio's
+// subjects, its evidence stream or its bucket.
+func (s Studio) Names(text string) bool {
+	return strings.Contains(text, Root+"."+s.ID+".") || strings.Contains(text, s.LogStream()) ||
+		strings.Contains(text, s.Bucket()) || strings.Contains(text, s.Inbox())
+}
