@@ -193,20 +193,26 @@ type Evidence struct {
 
 // linkRole is this desk's role in the studio now, as the standby part
 // tells it: its Role() where it has one ("primary", "standby",
-// "producer"), else whether it holds the lease. "" while the part has
-// not started.
+// "producer"), else whether it holds the lease; "primary" only once the
+// desk finished becoming primary (the Roles' PrimaryReady hook, where the
+// composition root has it). "" while no standby part runs.
 func linkRole(l *Link) string {
-	p := l.Part("standby")
-	if r, ok := p.(RoleReporter); ok {
-		return r.Role()
-	}
-	if s, ok := p.(*Standby); ok && s != nil {
-		if s.Primary() {
-			return RolePrimary
+	role := ""
+	switch p := l.Part("standby").(type) {
+	case RoleReporter:
+		role = p.Role()
+	case *Standby:
+		role = RoleStandby
+		if p != nil && p.Primary() {
+			role = RolePrimary
 		}
-		return RoleStandby
+	default:
+		return ""
 	}
-	return ""
+	if r, ok := l.Desk.Roles.(interface{ PrimaryReady() bool }); ok && role == RolePrimary && !r.PrimaryReady() {
+		return RoleStandby // still becoming primary
+	}
+	return role
 }
 
 // evidenceMaxBackoff bounds the wait between attempts while the hub

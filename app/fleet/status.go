@@ -413,18 +413,12 @@ func (b *statusBuilder) showNow() time.Time {
 // that found another desk holding the lease is a follower too. Without
 // a standby part (no role switch) the flag decides.
 func (b *statusBuilder) role() string {
-	switch p := b.l.Part("standby").(type) {
-	case RoleReporter:
-		switch role := p.Role(); role {
-		case RolePrimary, RoleStandby, roleProducer:
-			return role
-		}
+	switch role := linkRole(b.l); role {
+	case RolePrimary, RoleStandby, roleProducer:
+		return role
+	case "":
+	default:
 		return RoleStandby // not known yet: not the primary
-	case *Standby:
-		if p != nil && p.Primary() {
-			return RolePrimary
-		}
-		return RoleStandby
 	}
 	if b.l.Config.StandbyFor != "" {
 		return RoleStandby
