@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -158,6 +159,18 @@ func verifyFleet(args []string, e env) int {
 	all := fs.Bool("all", false, "every run the desk or the hub has")
 	keyHex := fs.String("key", "", "the desk's public key (hex), if not in the data directory")
 	headFile := fs.String("head", "", "a signed head kept elsewhere (JSON); default: desk.head in the data directory")
+	var peers []ed25519.PublicKey
+	fs.Func("peer-key", "another desk of the studio (hex public key; repeatable): its checkpoints are accepted in a run it began before a takeover", func(h string) error {
+		k, err := parseKey(h)
+		if err == nil && k == nil {
+			err = errors.New("empty key")
+		}
+		if err != nil {
+			return fmt.Errorf("--peer-key: %w", err)
+		}
+		peers = append(peers, k)
+		return nil
+	})
 	pos, err := parse(fs, args)
 	if err != nil {
 		return ExitError
@@ -169,6 +182,7 @@ func verifyFleet(args []string, e env) int {
 	if code != ExitOK {
 		return code
 	}
+	sc.Peers = peers
 	st, code := openStore(e, *data)
 	if st == nil {
 		return code
@@ -179,6 +193,12 @@ func verifyFleet(args []string, e env) int {
 	}
 	defer done()
 	studio := fleet.Studio{ID: cfg.Studio}
+	// The desk log is each desk's own: on the hub it is "desk-<fp8>" of
+	// the desk's key (fleet.DeskLogWire); run logs keep their names.
+	fp := ""
+	if sc.Trusted != nil {
+		fp = store.Fingerprint(sc.Trusted)
+	}
 	runs := pos
 	if *all {
 		local, err := st.Shows()
@@ -193,8 +213,12 @@ func verifyFleet(args []string, e env) int {
 		for _, r := range local {
 			seen[r] = true
 		}
-		for r := range hub {
-			seen[r] = true
+		for w := range hub {
+			if r, mine := fleet.LocalLog(w, fp); mine {
+				seen[r] = true
+			} else {
+				fmt.Fprintf(e.stdout, "SKIPPED %s (studio %s): the desk log of another desk (%d records on the hub)\n", w, studio.ID, hub[w])
+			}
 		}
 		runs = runs[:0]
 		for r := range seen {
@@ -204,17 +228,37 @@ func verifyFleet(args []string, e env) int {
 	}
 	code = ExitOK
 	for _, run := range runs {
-		code = max(code, verifyFleetRun(ctx, e, st, js, studio, run, sc))
+		local, wire := run, fleet.WireLog(run, fp)
+		if r, mine := fleet.LocalLog(run, fp); mine {
+			local, wire = r, fleet.WireLog(r, fp)
+		} else {
+			local = "" // another desk's desk log: its hub copy alone
+		}
+		code = max(code, verifyFleetRun(ctx, e, st, js, studio, local, wire, sc))
 	}
 	return closeStore(e, st, code)
 }
 
-// verifyFleetRun compares one run's hub copy with the desk's log.
-func verifyFleetRun(ctx context.Context, e env, st *store.Store, js jetstream.JetStream, studio fleet.Studio, run string, sc store.SignedCheck) int {
-	recs, err := fleet.ReadHubLog(ctx, js, studio, run)
+// verifyFleetRun compares one log's hub copy (wire: its name on the hub)
+// with the desk's log run ("": another desk's desk log, whose hub copy is
+// checked on its own).
+func verifyFleetRun(ctx context.Context, e env, st *store.Store, js jetstream.JetStream, studio fleet.Studio, run, wire string, sc store.SignedCheck) int {
+	recs, err := fleet.ReadHubLog(ctx, js, studio, wire)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "studiodesk: verify --fleet %s: studio %s: %v\n", run, studio.ID, hubErr(ctx, err))
+		fmt.Fprintf(e.stderr, "studiodesk: verify --fleet %s: studio %s: %v\n", wire, studio.ID, hubErr(ctx, err))
 		return ExitError
+	}
+	if run == "" {
+		hub := checkHubCopy(fleet.DeskLog, recs, store.SignedCheck{})
+		if hub.broken != "" {
+			fmt.Fprintf(e.stdout, "HUB COPY BROKEN %s (studio %s): %s (中心副本不完整)\n", wire, studio.ID, hub.broken)
+			return ExitTampered
+		}
+		fmt.Fprintf(e.stdout, "OK %s (studio %s): another desk's desk log, %d records, an unbroken chain on the hub (not compared: this desk's key is another)\n", wire, studio.ID, len(recs))
+		return ExitOK
+	}
+	if wire != run {
+		fmt.Fprintf(e.stdout, "%s is %s on the hub (this desk's own desk log)\n", run, wire)
 	}
 	hub := checkHubCopy(run, recs, sc)
 	if hub.broken != "" {
@@ -318,7 +362,15 @@ func reportFleet(args []string, e env) int {
 	}
 	defer done()
 	studio := fleet.Studio{ID: cfg.Studio}
-	recs, err := fleet.ReadHubLog(ctx, js, studio, run)
+	// The desk log: "desk-<fp8>" on the hub, "desk" in the rebuilt log;
+	// "desk" alone names the one of the desk whose --key is given.
+	wire := run
+	if fp8, ok := fleet.IsDeskLogWire(run); ok && fp8 != "" {
+		run = fleet.DeskLog
+	} else if run == fleet.DeskLog && trusted != nil {
+		wire = fleet.DeskLogWire(store.Fingerprint(trusted))
+	}
+	recs, err := fleet.ReadHubLog(ctx, js, studio, wire)
 	if err != nil {
 		return fail(e, "report --fleet %s: studio %s: %v", run, cfg.Studio, hubErr(ctx, err))
 	}

@@ -68,7 +68,11 @@ func fleetDeskShow(t *testing.T, c *fleettest.Cluster) (string, string) {
 		t.Fatal(err)
 	}
 	defer nc.Close()
-	ev, err = fleet.NewEvidence(ctx, fleet.EvidenceConfig{Store: st, Conn: nc, Studio: fleet.Studio{ID: "s1"}})
+	pub, err := store.LoadPublicKey(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err = fleet.NewEvidence(ctx, fleet.EvidenceConfig{Store: st, Conn: nc, Studio: fleet.Studio{ID: "s1"}, DeskKey: store.Fingerprint(pub)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"studiodesk/app/fleet"
@@ -36,7 +37,15 @@ type roles struct {
 	primary bool
 	decided chan struct{}
 	once    sync.Once
+	// ready: Promote finished (devices open, run resumed) and no Follow
+	// since; the fleet's evidence and status parts act as primary only
+	// then (PrimaryReady).
+	ready atomic.Bool
 }
+
+// PrimaryReady reports whether the desk finished becoming primary (the
+// fleet parts' role hook: it never blocks).
+func (r *roles) PrimaryReady() bool { return r.ready.Load() }
 
 var _ fleet.Roles = (*roles)(nil)
 
@@ -67,6 +76,7 @@ func (r *roles) Follow(primary string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	defer r.decide()
+	r.ready.Store(false)
 	a := r.a
 	a.Desk.Follow(primary, studio.FollowJournal{J: a.Boot.Journal})
 	if r.primary {
@@ -140,6 +150,7 @@ func (r *roles) Promote() error {
 	a.live.start()
 	a.Desk.Lead()
 	a.Desk.ResendPending()
+	r.ready.Store(true)
 	if err := errors.Join(errs...); err != nil {
 		a.logf("studiodesk: fleet: becoming primary: %v", err)
 	}

@@ -86,11 +86,14 @@ func startEvidence(ctx context.Context, l *Link) (Running, error) {
 			deskKey = store.Fingerprint(pub)
 		}
 	}
-	ev, err := NewEvidence(ctx, EvidenceConfig{
-		Store: l.Desk.Store, Conn: l.Conn, Studio: l.Studio, DeskKey: deskKey, Logf: l.Logf,
-		// A standby follows; it publishes only once it is primary.
-		Inactive: l.Config.StandbyFor != "",
-	})
+	cfg := EvidenceConfig{Store: l.Desk.Store, Conn: l.Conn, Studio: l.Studio, DeskKey: deskKey, Logf: l.Logf}
+	if l.Desk.Roles != nil && l.Desk.Boot != nil && l.Desk.Boot.Key != nil {
+		// The standby part runs (it starts after this part): only the
+		// studio's primary publishes. A follower's log lags the hub's
+		// copy (it imports it), so it neither publishes nor judges.
+		cfg.Role = func() string { return linkRole(l) }
+	}
+	ev, err := NewEvidence(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -107,9 +110,14 @@ type EvidenceConfig struct {
 	// Poll is how often the store is looked at for new records (default
 	// 200 ms; one read transaction when nothing changed).
 	Poll time.Duration
-	// Inactive starts the publisher paused (a standby); SetActive(true)
-	// starts publishing.
+	// Inactive starts the publisher paused; SetActive(true) starts
+	// publishing (in a desk the role decides too: Role).
 	Inactive bool
+	// Role, if set, is asked before every step: the publisher works only
+	// while it answers RolePrimary (a standby, a producer desk and an
+	// old primary that came back as a follower publish nothing and judge
+	// no divergence). Nil: the desk is alone, it always publishes.
+	Role func() string
 	// OnAck, if set, is called for every record acknowledged by the
 	// stream (benchmarks measure the lag with it).
 	OnAck func(show string, seq uint64, at time.Time)
@@ -180,6 +188,31 @@ type Evidence struct {
 	resyncs    uint64
 	retryAt    time.Time     // after a failure, wait until then
 	backoff    time.Duration // doubles per failure up to evidenceMaxBackoff
+	wasActive  bool
+}
+
+// linkRole is this desk's role in the studio now, as the standby part
+// tells it: its Role() where it has one ("primary", "standby",
+// "producer"), else whether it holds the lease; "primary" only once the
+// desk finished becoming primary (the Roles' PrimaryReady hook, where the
+// composition root has it). "" while no standby part runs.
+func linkRole(l *Link) string {
+	role := ""
+	switch p := l.Part("standby").(type) {
+	case RoleReporter:
+		role = p.Role()
+	case *Standby:
+		role = RoleStandby
+		if p != nil && p.Primary() {
+			role = RolePrimary
+		}
+	default:
+		return ""
+	}
+	if r, ok := l.Desk.Roles.(interface{ PrimaryReady() bool }); ok && role == RolePrimary && !r.PrimaryReady() {
+		return RoleStandby // still becoming primary
+	}
+	return role
 }
 
 // evidenceMaxBackoff bounds the wait between attempts while the hub
@@ -218,6 +251,7 @@ func NewEvidence(ctx context.Context, cfg EvidenceConfig) (*Evidence, error) {
 	}
 	e := &Evidence{cfg: cfg, js: js, done: make(chan struct{}), wake: make(chan struct{}, 1), logs: map[string]*logState{}}
 	e.active.Store(!cfg.Inactive)
+	e.wasActive = e.isActive()
 	if err := e.loadCursors(); err != nil {
 		return nil, err
 	}
@@ -254,6 +288,12 @@ func (e *Evidence) Close() error {
 func (e *Evidence) SetActive(on bool) {
 	e.active.Store(on)
 	e.Nudge()
+}
+
+// isActive reports whether the publisher works now: not paused, and
+// the studio's primary where the desk has a role.
+func (e *Evidence) isActive() bool {
+	return e.active.Load() && (e.cfg.Role == nil || e.cfg.Role() == RolePrimary)
 }
 
 // Nudge makes the publisher look at the store now.
@@ -323,7 +363,24 @@ func (e *Evidence) step(ctx context.Context) {
 	if err := e.refreshHeads(); err != nil {
 		e.problem(err)
 	}
-	active := e.active.Load()
+	active := e.isActive()
+	if active != e.wasActive {
+		// A role change: what the hub holds is judged afresh (a follower
+		// imported the old primary's records meanwhile), and nothing
+		// judged in the other role stands.
+		e.wasActive = active
+		e.unsync()
+		e.retryAt, e.backoff = time.Time{}, 0
+		for _, l := range e.logs {
+			l.diverged = nil
+		}
+		e.lastErr = ""
+		if active {
+			e.cfg.Logf("fleet: evidence: this desk is the studio's primary: publishing its show logs")
+		} else {
+			e.cfg.Logf("fleet: evidence: this desk is not the studio's primary: not publishing")
+		}
+	}
 	connected := active && e.cfg.Conn.IsConnected()
 	if rc := e.cfg.Conn.Stats().Reconnects; rc != e.epoch {
 		e.epoch = rc
@@ -365,6 +422,10 @@ func (e *Evidence) problem(err error) {
 	msg := ""
 	if err != nil {
 		msg = err.Error()
+		if last := e.cfg.Conn.LastError(); IsRefused(last) && !IsRefused(err) && e.cfg.Studio.Names(last.Error()) {
+			// A refused request goes unanswered: say why.
+			msg += ": " + last.Error() + ": " + RefusedHint(e.cfg.Studio.ID)
+		}
 	}
 	if msg != "" && msg != e.lastErr {
 		e.cfg.Logf("fleet: evidence: %s (will retry; the records stay in the local log)", msg)
@@ -442,7 +503,7 @@ func (e *Evidence) publishOnce(ctx context.Context) (progressed bool, err error)
 // resync reads the last message of the log's subject and checks that it
 // is the local record of that seq, byte for byte.
 func (e *Evidence) resync(ctx context.Context, stream jetstream.Stream, l *logState) error {
-	subj := e.cfg.Studio.LogSubject(l.show)
+	subj := e.cfg.Studio.LogSubject(WireLog(l.show, e.cfg.DeskKey))
 	msg, err := stream.GetLastMsgForSubject(ctx, subj)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		if l.pub > 0 {
@@ -521,15 +582,16 @@ func (e *Evidence) publishWindow(ctx context.Context, l *logState) error {
 		e.diverge(l, Divergence{Show: l.show, Seq: from, Reason: "record missing in the desk's log"})
 		return nil
 	}
-	subj := e.cfg.Studio.LogSubject(l.show)
+	wire := WireLog(l.show, e.cfg.DeskKey)
+	subj := e.cfg.Studio.LogSubject(wire)
 	futures := make([]jetstream.PubAckFuture, 0, len(recs))
 	expect := e.streamLast
 	var pubErr error
 	for i, r := range recs {
 		m := nats.NewMsg(subj)
 		m.Data = r.Bytes
-		m.Header.Set(jetstream.MsgIDHeader, EvidenceMsgID(l.show, r.Seq, r.Hash))
-		m.Header.Set(HeaderShow, l.show)
+		m.Header.Set(jetstream.MsgIDHeader, EvidenceMsgID(wire, r.Seq, r.Hash))
+		m.Header.Set(HeaderShow, wire)
 		m.Header.Set(HeaderSeq, strconv.FormatUint(r.Seq, 10))
 		m.Header.Set(HeaderHash, r.Hash)
 		if e.cfg.DeskKey != "" {
@@ -618,7 +680,9 @@ func (e *Evidence) publishStatus(connected, active bool) {
 	e.steps++
 	s := EvidenceStatus{Connected: connected, Active: active, Published: e.published, LastAck: e.lastAck, Logs: len(e.logs), Err: e.lastErr, Resyncs: e.resyncs, steps: e.steps}
 	for _, l := range e.logs {
-		if l.head > l.pub {
+		if active && l.head > l.pub {
+			// A follower's records are the primary's, imported: not its
+			// to publish.
 			s.Unpublished += l.head - l.pub
 		}
 		if l.diverged != nil {

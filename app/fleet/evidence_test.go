@@ -93,7 +93,16 @@ func hubEqualsLocal(ctx context.Context, st *store.Store, js jetstream.JetStream
 		if err := st.Canonical(show, 1, 0, func(r store.CanonicalRecord) error { local = append(local, r); return nil }); err != nil {
 			return 0, err
 		}
-		hub, err := fleet.ReadHubLog(ctx, js, s, show)
+		wire := show
+		if show == fleet.DeskLog {
+			// The desk log is per desk on the wire ("desk-<fp8>").
+			for w := range hubLogs {
+				if _, ok := fleet.IsDeskLogWire(w); ok {
+					wire = w
+				}
+			}
+		}
+		hub, err := fleet.ReadHubLog(ctx, js, s, wire)
 		if err != nil {
 			return 0, err
 		}
@@ -110,7 +119,7 @@ func hubEqualsLocal(ctx context.Context, st *store.Store, js jetstream.JetStream
 			}
 		}
 		total += len(local)
-		delete(hubLogs, show)
+		delete(hubLogs, wire)
 	}
 	if len(hubLogs) > 0 {
 		return 0, fmt.Errorf("the hub holds logs the desk does not: %v", hubLogs)

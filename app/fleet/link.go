@@ -89,6 +89,7 @@ func Start(cfg Config, d Desk, extra ...nats.Option) (*Link, error) {
 			}
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) { logf("fleet: reconnected to %s", nc.ConnectedUrlRedacted()) }),
+		nats.ErrorHandler(refusedHandler(cfg.Studio, logf)),
 	}, extra...)
 	nc, js, err := cfg.Connect(extra...)
 	if err != nil {

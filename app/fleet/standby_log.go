@@ -13,12 +13,14 @@ import (
 	"studiodesk/studio/store"
 )
 
-// A follower keeps the show logs of the run on air (and the "desk" log)
-// as the primary wrote them, taken from the studio's evidence stream
+// A follower keeps the show log of the run on air as the primary wrote
+// it, taken from the studio's evidence stream
 // (LogStream; message data = a record's canonical bytes, header Sd-Show
 // names the log, Sd-Hash its hash — the wire agreement of the evidence
 // part). After a takeover the new primary's records continue the same
-// hash chain, so the hub's copy and the desk's log stay one chain.
+// hash chain, so the hub's copy and the desk's log stay one chain. The
+// desk log (records before any run) is each desk's own, published as
+// "desk-<fp8>" (DeskLogWire): a follower does not import another desk's.
 
 // Header names of an evidence message (the evidence part's wire format).
 const (
@@ -42,11 +44,10 @@ func (s *Standby) currentRun() string {
 
 // logSubjects are the evidence subjects a follower imports.
 func (s *Standby) logSubjects(run string) []string {
-	subs := []string{s.l.Studio.LogSubject("desk")}
-	if run != "" && run != "desk" {
-		subs = append(subs, s.l.Studio.LogSubject(run))
+	if run == "" || run == DeskLog {
+		return nil
 	}
-	return subs
+	return []string{s.l.Studio.LogSubject(run)}
 }
 
 // followLogs imports the evidence of the run on air until ctx ends; it
@@ -56,11 +57,22 @@ func (s *Standby) followLogs(ctx context.Context) jetstream.Consumer {
 	var cons jetstream.Consumer
 	for ctx.Err() == nil {
 		if run := s.currentRun(); run != cur || cons == nil {
+			subs := s.logSubjects(run)
+			if len(subs) == 0 {
+				// No run on air: nothing to import (the desk log is each
+				// desk's own).
+				cons, cur = nil, run
+				select {
+				case <-ctx.Done():
+				case <-time.After(200 * time.Millisecond):
+				}
+				continue
+			}
 			c, cc := context.WithTimeout(ctx, 2*time.Second)
 			// A bounded number of re-creations after a hub node is lost:
 			// the ordered consumer otherwise retries inside Fetch forever.
 			oc, err := s.l.JS.OrderedConsumer(c, s.l.Studio.LogStream(), jetstream.OrderedConsumerConfig{
-				FilterSubjects: s.logSubjects(run), MaxResetAttempts: 3})
+				FilterSubjects: subs, MaxResetAttempts: 3})
 			cc()
 			if err != nil {
 				if ctx.Err() == nil {
@@ -131,6 +143,9 @@ func (s *Standby) fetchLogs(ctx context.Context, cons jetstream.Consumer, wait t
 		if err != nil {
 			s.warn("logs", "show log: %v", err)
 			continue
+		}
+		if _, desk := IsDeskLogWire(sh); desk {
+			continue // another desk's own log
 		}
 		if h := m.Headers().Get(evHashHeader); h != "" {
 			sum := sha256.Sum256(m.Data())

@@ -35,6 +35,9 @@ const StatusVersion = 1
 const (
 	RolePrimary = "primary"
 	RoleStandby = "standby"
+	// roleProducer is a producer's desk: it follows, never takes over,
+	// and reports on the standby subject.
+	roleProducer = "producer"
 )
 
 // Show states a desk reports.
@@ -150,7 +153,7 @@ func ParseStatus(subject string, data []byte) (Status, error) {
 	if s.Studio != id {
 		return s, fmt.Errorf("status on %s names studio %q", subject, s.Studio)
 	}
-	if standby && s.Role != RoleStandby {
+	if standby && s.Role != RoleStandby && s.Role != roleProducer {
 		return s, fmt.Errorf("status of studio %s: role %q on the standby subject", id, s.Role)
 	}
 	if !standby && s.Role != RolePrimary {
@@ -292,9 +295,10 @@ func (p *statusPart) run(ctx context.Context) {
 			p.l.Logf("fleet: status: %v", err)
 			return
 		}
-		subject := p.l.Studio.Heartbeat()
-		if s.Role == RoleStandby {
-			subject = p.l.Studio.StandbyStatus()
+		// The primary's subject carries the primary alone.
+		subject := p.l.Studio.StandbyStatus()
+		if s.Role == RolePrimary {
+			subject = p.l.Studio.Heartbeat()
 		}
 		if err := p.l.Conn.Publish(subject, raw); err != nil {
 			return // disconnected between the check and now: next beat
@@ -404,11 +408,17 @@ func (b *statusBuilder) showNow() time.Time {
 	return time.Now()
 }
 
+// role is the desk's role now, from the standby part (its Role(), or
+// whether it holds the lease): a desk restarted without --standby-for
+// that found another desk holding the lease is a follower too. Without
+// a standby part (no role switch) the flag decides.
 func (b *statusBuilder) role() string {
-	if r, ok := b.l.Part("standby").(RoleReporter); ok {
-		if role := r.Role(); role == RoleStandby || role == RolePrimary {
-			return role
-		}
+	switch role := linkRole(b.l); role {
+	case RolePrimary, RoleStandby, roleProducer:
+		return role
+	case "":
+	default:
+		return RoleStandby // not known yet: not the primary
 	}
 	if b.l.Config.StandbyFor != "" {
 		return RoleStandby

@@ -194,17 +194,29 @@ func ParseCanonical(line []byte) (CanonicalRecord, error) {
 // be canonical, carry the next seq and chain onto the log's last record,
 // so the log rebuilt has the same hashes as the original.
 func (s *Store) AppendCanonical(show string, lines [][]byte) error {
+	_, err := s.appendCanonical(show, lines, false, "append canonical")
+	return err
+}
+
+// appendCanonical is AppendCanonical and ImportCanonical: held true skips
+// records the log already holds with the same hash (a re-delivery). A
+// line that is not a canonical record, or a gap, is ErrCorrupt; a record
+// that does not chain onto the one before it, or differs from the one
+// held at its seq, is a *ChainError (ErrTampered). Nothing of the batch is
+// written on an error; it returns how many records were added.
+func (s *Store) appendCanonical(show string, lines [][]byte, held bool, verb string) (int, error) {
 	if err := checkShow(show); err != nil {
-		return err
+		return 0, err
 	}
 	recs := make([]CanonicalRecord, len(lines))
 	for i, l := range lines {
 		r, err := ParseCanonical(l)
 		if err != nil {
-			return fmt.Errorf("store: show %q: record %d of %d given: %w", show, i+1, len(lines), err)
+			return 0, fmt.Errorf("store: show %q: %s: record %d of %d given: %v: %w", show, verb, i+1, len(lines), err, ErrCorrupt)
 		}
 		recs[i] = r
 	}
+	added := 0
 	err := s.update(func(tx *bolt.Tx) error {
 		logs, err := tx.CreateBucketIfNotExists([]byte(logBucket))
 		if err != nil {
@@ -219,28 +231,38 @@ func (s *Store) AppendCanonical(show string, lines [][]byte) error {
 		if k, v := lastRecordEntry(b); k != nil {
 			last, err := decodeStored(k, v)
 			if err != nil {
-				return err
+				return fmt.Errorf("last record: %w", err)
 			}
 			seq, prev = binary.BigEndian.Uint64(k), last.Hash
 		}
 		for _, r := range recs {
-			if r.Seq != seq+1 {
-				return &ChainError{Show: show, Seq: seq + 1, Reason: fmt.Sprintf("record %d given where %d belongs", r.Seq, seq+1)}
-			}
-			if r.Prev != prev {
+			switch {
+			case held && r.Seq <= seq:
+				have, err := decodeStored(seqKey(r.Seq), b.Get(seqKey(r.Seq)))
+				if err != nil {
+					return err
+				}
+				if have.Hash != r.Hash {
+					return &ChainError{Show: show, Seq: r.Seq, Reason: "differs from the record this log holds"}
+				}
+				continue
+			case r.Seq != seq+1:
+				return fmt.Errorf("record %d given where %d belongs: %w", r.Seq, seq+1, ErrCorrupt)
+			case r.Prev != prev:
 				return &ChainError{Show: show, Seq: r.Seq, Reason: fmt.Sprintf("prev does not match the hash of record %d", seq)}
 			}
 			if err := b.Put(seqKey(r.Seq), storedBytes(r.Bytes, r.Hash)); err != nil {
 				return err
 			}
 			seq, prev = r.Seq, r.Hash
+			added++
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("store: show %q: append canonical: %w", show, err)
+		return 0, fmt.Errorf("store: show %q: %s: %w", show, verb, err)
 	}
-	return nil
+	return added, nil
 }
 
 // RecordHashes calls fn for every record of show in key order with the

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -223,76 +222,5 @@ func (s *Store) ApplyMirror(m Mirror) error {
 // differs from the one this log holds at its seq — is an error, and
 // nothing of the batch is written. It returns how many were added.
 func (s *Store) ImportCanonical(show string, lines [][]byte) (int, error) {
-	if err := checkShow(show); err != nil {
-		return 0, err
-	}
-	type rec struct {
-		st   stored
-		line []byte
-	}
-	recs := make([]rec, 0, len(lines))
-	for _, line := range lines {
-		var c canonical
-		dec := json.NewDecoder(bytes.NewReader(line))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&c); err != nil {
-			return 0, fmt.Errorf("store: show %q: import: %v: %w", show, err, ErrCorrupt)
-		}
-		canon, err := c.bytes()
-		if err != nil || !bytes.Equal(canon, line) {
-			return 0, fmt.Errorf("store: show %q: import: record %d is not in canonical form: %w", show, c.Seq, ErrCorrupt)
-		}
-		if _, err := time.Parse(time.RFC3339Nano, c.Time); err != nil {
-			return 0, fmt.Errorf("store: show %q: import: record %d: time %q: %w", show, c.Seq, c.Time, ErrCorrupt)
-		}
-		recs = append(recs, rec{st: stored{canonical: c, Hash: hashOf(line)}, line: line})
-	}
-	added := 0
-	err := s.update(func(tx *bolt.Tx) error {
-		logs, err := tx.CreateBucketIfNotExists([]byte(logBucket))
-		if err != nil {
-			return err
-		}
-		b, err := logs.CreateBucketIfNotExists([]byte(show))
-		if err != nil {
-			return err
-		}
-		b.FillPercent = 1.0
-		seq, prev := uint64(0), GenesisPrev
-		if k, v := lastRecordEntry(b); k != nil {
-			last, err := decodeStored(k, v)
-			if err != nil {
-				return fmt.Errorf("last record: %w", err)
-			}
-			seq, prev = last.Seq, last.Hash
-		}
-		for _, r := range recs {
-			switch {
-			case r.st.Seq <= seq:
-				v := b.Get(seqKey(r.st.Seq))
-				have, err := decodeStored(seqKey(r.st.Seq), v)
-				if err != nil {
-					return err
-				}
-				if have.Hash != r.st.Hash {
-					return fmt.Errorf("record %d differs from the one this log holds: %w", r.st.Seq, ErrTampered)
-				}
-				continue
-			case r.st.Seq != seq+1:
-				return fmt.Errorf("record %d does not follow record %d: %w", r.st.Seq, seq, ErrCorrupt)
-			case r.st.Prev != prev:
-				return fmt.Errorf("record %d does not chain onto record %d: %w", r.st.Seq, seq, ErrTampered)
-			}
-			if err := b.Put(seqKey(r.st.Seq), storedBytes(r.line, r.st.Hash)); err != nil {
-				return err
-			}
-			seq, prev = r.st.Seq, r.st.Hash
-			added++
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("store: show %q: import: %w", show, err)
-	}
-	return added, nil
+	return s.appendCanonical(show, lines, true, "import")
 }

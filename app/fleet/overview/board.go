@@ -149,7 +149,7 @@ func (b *Board) Apply(subject string, data []byte) error {
 		b.entries[s.Studio] = e
 	}
 	now := b.now()
-	if s.Role == fleet.RoleStandby {
+	if s.Role != fleet.RolePrimary {
 		e.standby, e.standbyAt = &s, now
 	} else {
 		e.status, e.at = &s, now
