@@ -175,9 +175,8 @@ func (s *Standby) Close() error {
 // Primary reports whether this desk holds the studio's lease now.
 func (s *Standby) Primary() bool { return s.primary.Load() }
 
-// roleProducer is Role's answer on a producer desk (RolePrimary and
-// RoleStandby are the status part's).
-const roleProducer = "producer"
+// Role's answers are the status part's RolePrimary, RoleStandby and
+// roleProducer (status.go).
 
 // Role is this desk's role in its studio now: RolePrimary (it holds the
 // lease: on air, publishing the state), RoleStandby (a read-only
