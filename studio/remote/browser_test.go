@@ -146,7 +146,7 @@ func (c *cdp) eval(ctx context.Context, expr string) (json.RawMessage, error) {
 // port and returns the browser's DevTools WebSocket URL.
 func startChromium(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
+	dir := chromiumProfile(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, chromiumPath,
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

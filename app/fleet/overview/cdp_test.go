@@ -55,7 +55,7 @@ func openBrowser(t *testing.T, w, h int) *cdp {
 	cmd := exec.CommandContext(ctx, chromiumPath,
 		"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+t.TempDir(), "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
+		"--user-data-dir="+chromiumProfile(t), "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
 		fmt.Sprintf("--window-size=%d,%d", w, h), "about:blank")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -1,0 +1,35 @@
+package overlay
+
+import (
+	"os"
+	"testing"
+	"time"
+)
+
+// chromiumProfile is a profile directory for a headless Chromium that is
+// removed after the browser: its helper processes may still write there
+// for a moment after the main process is killed, which t.TempDir's
+// cleanup reports as a failure. A profile that cannot be removed within
+// 5 s is logged and left in the temp dir.
+func chromiumProfile(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "studiodesk-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			err := os.RemoveAll(dir)
+			if err == nil {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Logf("chromium profile %s left behind: %v", dir, err)
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	return dir
+}
