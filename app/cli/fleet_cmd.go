@@ -33,14 +33,7 @@ func init() {
 func fleetCmd(args []string, e env) int {
 	fs := newFlags("fleet", e)
 	var cfg fleet.Config
-	fs.StringVar(&cfg.URL, "fleet", "", "NATS server URL(s) of the fleet, comma-separated (nats://HOST:4222)")
-	fs.StringVar(&cfg.User, "fleet-user", "", "agency user name")
-	fs.StringVar(&cfg.Password, "fleet-password", os.Getenv("STUDIODESK_FLEET_PASSWORD"), "agency password (default $STUDIODESK_FLEET_PASSWORD)")
-	fs.StringVar(&cfg.NKeyFile, "fleet-nkey", "", "agency nkey seed file")
-	fs.StringVar(&cfg.CredsFile, "fleet-creds", "", "agency credentials file (NATS .creds)")
-	fs.StringVar(&cfg.CAFile, "fleet-ca", "", "CA bundle to trust for the fleet's TLS")
-	fs.StringVar(&cfg.CertFile, "fleet-cert", "", "client certificate for mutual TLS")
-	fs.StringVar(&cfg.KeyFile, "fleet-key", "", "client key for mutual TLS")
+	cfg.RegisterConnection(fs, "NATS server URL(s) of the fleet, comma-separated (nats://HOST:4222)", "agency")
 	once := fs.Bool("once", false, "print one table and exit")
 	wait := fs.Duration("wait", 1500*time.Millisecond, "with --once: how long to listen for status first (studios report every second)")
 	lang := fs.String("lang", defaultLang(), "language of the table: zh or en")

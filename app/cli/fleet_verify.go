@@ -47,15 +47,8 @@ func wantsFleet(args []string) bool {
 // fleetFlags defines the connection flags (those of the desk's --fleet).
 func fleetFlags(fs *flag.FlagSet) *fleet.Config {
 	c := &fleet.Config{}
-	fs.StringVar(&c.URL, "fleet", "", "the fleet's NATS server URL(s), comma-separated (nats://HOST:4222)")
+	c.RegisterConnection(fs, "the fleet's NATS server URL(s), comma-separated (nats://HOST:4222)", "fleet (the studio's own, or the agency's to read every studio)")
 	fs.StringVar(&c.Studio, "studio", "", "the studio id whose logs to read")
-	fs.StringVar(&c.User, "fleet-user", "", "fleet user (the studio's own, or the agency's to read every studio)")
-	fs.StringVar(&c.Password, "fleet-password", os.Getenv("STUDIODESK_FLEET_PASSWORD"), "fleet password (default $STUDIODESK_FLEET_PASSWORD)")
-	fs.StringVar(&c.NKeyFile, "fleet-nkey", "", "fleet nkey seed file")
-	fs.StringVar(&c.CredsFile, "fleet-creds", "", "fleet credentials file (NATS .creds)")
-	fs.StringVar(&c.CAFile, "fleet-ca", "", "CA bundle to trust for the fleet's TLS")
-	fs.StringVar(&c.CertFile, "fleet-cert", "", "client certificate for the fleet's mutual TLS")
-	fs.StringVar(&c.KeyFile, "fleet-key", "", "client key for the fleet's mutual TLS")
 	return c
 }
 

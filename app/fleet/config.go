@@ -51,18 +51,26 @@ const DefaultHeartbeatTimeout = 3 * time.Second
 // Register defines the fleet flags on fs. The password may also come
 // from $STUDIODESK_FLEET_PASSWORD, so it need not sit in a process list.
 func (c *Config) Register(fs *flag.FlagSet) {
-	fs.StringVar(&c.URL, "fleet", "", "join a fleet: NATS server URL(s), comma-separated (nats://HOST:4222); off by default")
+	c.RegisterConnection(fs, "join a fleet: NATS server URL(s), comma-separated (nats://HOST:4222); off by default", "fleet")
 	fs.StringVar(&c.Studio, "studio", "", "this desk's studio id in the fleet (a-z, 0-9, '-')")
-	fs.StringVar(&c.User, "fleet-user", "", "fleet user name")
-	fs.StringVar(&c.Password, "fleet-password", os.Getenv("STUDIODESK_FLEET_PASSWORD"), "fleet password (default $STUDIODESK_FLEET_PASSWORD)")
-	fs.StringVar(&c.NKeyFile, "fleet-nkey", "", "fleet nkey seed file")
-	fs.StringVar(&c.CredsFile, "fleet-creds", "", "fleet credentials file (NATS .creds)")
-	fs.StringVar(&c.CAFile, "fleet-ca", "", "CA bundle to trust for the fleet's TLS")
-	fs.StringVar(&c.CertFile, "fleet-cert", "", "client certificate for the fleet's mutual TLS")
-	fs.StringVar(&c.KeyFile, "fleet-key", "", "client key for the fleet's mutual TLS")
 	fs.StringVar(&c.StandbyFor, "standby-for", "", "run as a hot standby for this studio id (follow read-only, take over when the primary stops)")
 	fs.BoolVar(&c.Producer, "fleet-producer", false, "a producer desk of the studio: prepare shows and presets (rehearsal only), never on air, never the primary")
 	fs.DurationVar(&c.HeartbeatTimeout, "standby-timeout", DefaultHeartbeatTimeout, "how long a standby waits after the primary's last heartbeat")
+}
+
+// RegisterConnection defines the flags that reach the fleet (--fleet,
+// the credentials and TLS), shared by the desk and the fleet commands;
+// urlUsage says what --fleet is for, who whose credentials they are
+// ("fleet", "agency").
+func (c *Config) RegisterConnection(fs *flag.FlagSet, urlUsage, who string) {
+	fs.StringVar(&c.URL, "fleet", "", urlUsage)
+	fs.StringVar(&c.User, "fleet-user", "", who+" user name")
+	fs.StringVar(&c.Password, "fleet-password", os.Getenv("STUDIODESK_FLEET_PASSWORD"), who+" password (default $STUDIODESK_FLEET_PASSWORD)")
+	fs.StringVar(&c.NKeyFile, "fleet-nkey", "", who+" nkey seed file")
+	fs.StringVar(&c.CredsFile, "fleet-creds", "", who+" credentials file (NATS .creds)")
+	fs.StringVar(&c.CAFile, "fleet-ca", "", "CA bundle to trust for the fleet's TLS")
+	fs.StringVar(&c.CertFile, "fleet-cert", "", "client certificate for the fleet's mutual TLS")
+	fs.StringVar(&c.KeyFile, "fleet-key", "", "client key for the fleet's mutual TLS")
 }
 
 // Enabled reports whether a fleet is configured.

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"studiodesk/studio/browsertest"
 	"sync"
 	"syscall"
 	"testing"
@@ -63,7 +64,7 @@ func launchBrowser(t *testing.T) *browser {
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("browser test needs Chromium at %s (apt-get install -y chromium), or set STUDIODESK_NO_BROWSER=1 to skip: %v", chromiumPath, err)
 	}
-	profile := chromiumProfile(t)
+	profile := browsertest.Profile(t)
 	cmd := exec.Command(chromiumPath,
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"studiodesk/studio/browsertest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -146,7 +147,7 @@ func (c *cdp) eval(ctx context.Context, expr string) (json.RawMessage, error) {
 // port and returns the browser's DevTools WebSocket URL.
 func startChromium(t *testing.T) string {
 	t.Helper()
-	dir := chromiumProfile(t)
+	dir := browsertest.Profile(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, chromiumPath,
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

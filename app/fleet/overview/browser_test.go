@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"studiodesk/studio/browsertest"
 	"sync"
 	"testing"
 	"time"
@@ -309,7 +310,7 @@ func TestOverviewPageInChromium(t *testing.T) {
 				time.Sleep(600 * time.Millisecond)
 				p := filepath.Join(dir, fmt.Sprintf("fleet-overview-%s-%dx%d.png", lang, size[0], size[1]))
 				cmd := exec.Command(chromiumPath, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-					"--user-data-dir="+chromiumProfile(t), fmt.Sprintf("--window-size=%d,%d", size[0], size[1]),
+					"--user-data-dir="+browsertest.Profile(t), fmt.Sprintf("--window-size=%d,%d", size[0], size[1]),
 					"--screenshot="+p, base+"?lang="+lang)
 				if out, err := cmd.CombinedOutput(); err != nil {
 					t.Fatalf("screenshot %s: %v\n%s", p, err, out)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"studiodesk/studio/browsertest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -55,7 +56,7 @@ func openBrowser(t *testing.T, w, h int) *cdp {
 	cmd := exec.CommandContext(ctx, chromiumPath,
 		"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+chromiumProfile(t), "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
+		"--user-data-dir="+browsertest.Profile(t), "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
 		fmt.Sprintf("--window-size=%d,%d", w, h), "about:blank")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
