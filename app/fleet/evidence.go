@@ -192,23 +192,16 @@ type Evidence struct {
 }
 
 // linkRole is this desk's role in the studio now, as the standby part
-// tells it: its Role() where it has one ("primary", "standby",
-// "producer"), else whether it holds the lease; "primary" only once the
+// tells it (Role: "primary", "standby", "producer"); "primary" only once the
 // desk finished becoming primary (the Roles' PrimaryReady hook, where the
 // composition root has it). "" while no standby part runs.
 func linkRole(l *Link) string {
 	role := ""
-	switch p := l.Part("standby").(type) {
-	case RoleReporter:
-		role = p.Role()
-	case *Standby:
-		role = RoleStandby
-		if p != nil && p.Primary() {
-			role = RolePrimary
-		}
-	default:
+	p, ok := l.Part("standby").(RoleReporter)
+	if !ok {
 		return ""
 	}
+	role = p.Role()
 	if r, ok := l.Desk.Roles.(interface{ PrimaryReady() bool }); ok && role == RolePrimary && !r.PrimaryReady() {
 		return RoleStandby // still becoming primary
 	}

@@ -184,6 +184,8 @@ func (s *Standby) Primary() bool { return s.primary.Load() }
 // by another, or a desk whose role is not decided yet) or roleProducer
 // ("producer", --fleet-producer: edits and rehearses, never contends for the lease,
 // never on air, publishes no state).
+var _ RoleReporter = (*Standby)(nil)
+
 func (s *Standby) Role() string {
 	switch {
 	case s.l.Config.Producer:
