@@ -175,8 +175,8 @@ func (s *Standby) Close() error {
 // Primary reports whether this desk holds the studio's lease now.
 func (s *Standby) Primary() bool { return s.primary.Load() }
 
-// Role's answers are the status part's RolePrimary, RoleStandby and
-// roleProducer (status.go).
+// The status and evidence parts read the role through RoleReporter.
+var _ RoleReporter = (*Standby)(nil)
 
 // Role is this desk's role in its studio now: RolePrimary (it holds the
 // lease: on air, publishing the state), RoleStandby (a read-only
@@ -184,8 +184,6 @@ func (s *Standby) Primary() bool { return s.primary.Load() }
 // by another, or a desk whose role is not decided yet) or roleProducer
 // ("producer", --fleet-producer: edits and rehearses, never contends for the lease,
 // never on air, publishes no state).
-var _ RoleReporter = (*Standby)(nil)
-
 func (s *Standby) Role() string {
 	switch {
 	case s.l.Config.Producer:
