@@ -50,7 +50,6 @@ func (s *Store) ReadMirror(buckets []string) (Mirror, error) {
 			return Mirror{}, err
 		}
 	}
-	var recs []outboxRecord
 	err := s.view(func(tx *bolt.Tx) error {
 		for _, name := range buckets {
 			docs := map[string]json.RawMessage{}
@@ -74,27 +73,14 @@ func (s *Store) ReadMirror(buckets []string) (Mirror, error) {
 				return err
 			}
 		}
-		b := tx.Bucket([]byte(outboxBucket))
-		if b == nil {
-			return nil
+		pending, err := pendingTx(tx)
+		if len(pending) > 0 {
+			m.Outbox = pending
 		}
-		return b.ForEach(func(k, v []byte) error {
-			rec, err := decodeOutbox(string(k), v)
-			if err != nil {
-				return err
-			}
-			if !rec.Done {
-				recs = append(recs, rec)
-			}
-			return nil
-		})
+		return err
 	})
 	if err != nil {
 		return Mirror{}, fmt.Errorf("store: read mirror: %w", err)
-	}
-	sort.Slice(recs, func(i, j int) bool { return recs[i].Order < recs[j].Order })
-	for _, r := range recs {
-		m.Outbox = append(m.Outbox, r.OutboxItem)
 	}
 	return m, nil
 }

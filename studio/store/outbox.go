@@ -83,13 +83,22 @@ func (s *Store) OutboxGet(key string) (item OutboxItem, found bool, err error) {
 
 // OutboxPending lists the items not yet done, oldest first.
 func (s *Store) OutboxPending() ([]OutboxItem, error) {
+	var items []OutboxItem
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		items, err = pendingTx(tx)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: outbox pending: %w", err)
+	}
+	return items, nil
+}
+
+// pendingTx lists the outbox items not yet done in tx, oldest first.
+func pendingTx(tx *bolt.Tx) ([]OutboxItem, error) {
 	var recs []outboxRecord
-	err := s.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte(outboxBucket))
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
+	if b := tx.Bucket([]byte(outboxBucket)); b != nil {
+		err := b.ForEach(func(k, v []byte) error {
 			rec, err := decodeOutbox(string(k), v)
 			if err != nil {
 				return err
@@ -99,9 +108,9 @@ func (s *Store) OutboxPending() ([]OutboxItem, error) {
 			}
 			return nil
 		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: outbox pending: %w", err)
+		if err != nil {
+			return nil, err
+		}
 	}
 	sort.Slice(recs, func(i, j int) bool { return recs[i].Order < recs[j].Order })
 	items := make([]OutboxItem, len(recs))
