@@ -117,6 +117,7 @@ func Main(args []string) int {
 		fmt.Fprintln(os.Stderr, "studiodesk:", msg)
 		return 1
 	}
+	withTextureLifetime()
 	if opts.Remote != "" {
 		st, err := core.OpenStore(opts.DataDir)
 		if err != nil {

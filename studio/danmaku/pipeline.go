@@ -1,6 +1,7 @@
 package danmaku
 
 import (
+	"hash/maphash"
 	"strconv"
 	"strings"
 	"sync"
@@ -150,11 +151,17 @@ type Pipeline struct {
 	seq  uint64
 	norm *normalizer
 
-	// seen is the dedupe window: platform ids of the last DedupeIDs
-	// messages, in a ring with an index.
-	seen     map[string]struct{}
-	seenRing []string
+	// seen is the dedupe window: the last DedupeIDs platform ids, in a
+	// ring with an index. An id is kept as a 128-bit keyed hash, not as
+	// its string: 65,536 ids cost 2 MB instead of 6 (the string, its
+	// copy in the ring and a string-keyed map). Two different ids are
+	// taken for one with a chance of about 2^-96 per message in a full
+	// window, which no show comes near.
+	seen     map[idKey]struct{}
+	seenRing []idKey
 	seenNext int
+	seedA    maphash.Seed
+	seedB    maphash.Seed
 
 	blocked map[string]struct{}
 
@@ -194,8 +201,10 @@ func New(cfg Config) *Pipeline {
 	p := &Pipeline{
 		cfg:       cfg,
 		norm:      newNormalizer(cfg.MaxRunes),
-		seen:      make(map[string]struct{}, min(cfg.DedupeIDs, 4096)),
-		seenRing:  make([]string, cfg.DedupeIDs),
+		seen:      make(map[idKey]struct{}, min(cfg.DedupeIDs, 4096)),
+		seenRing:  make([]idKey, cfg.DedupeIDs),
+		seedA:     maphash.MakeSeed(),
+		seedB:     maphash.MakeSeed(),
 		blocked:   make(map[string]struct{}),
 		flood:     make(map[string]floodState),
 		floodFIFO: make([]floodEntry, cfg.FloodViewers),
@@ -256,18 +265,22 @@ func bstr(b []byte) string {
 // duplicate reports whether id was seen among the last DedupeIDs ids, and
 // remembers it.
 func (p *Pipeline) duplicate(id string) bool {
-	if _, ok := p.seen[id]; ok {
+	k := idKey{maphash.String(p.seedA, id), maphash.String(p.seedB, id)}
+	if _, ok := p.seen[k]; ok {
 		return true
 	}
-	if old := p.seenRing[p.seenNext]; old != "" {
+	if old := p.seenRing[p.seenNext]; old != (idKey{}) {
 		delete(p.seen, old)
 	}
-	id = strings.Clone(id)
-	p.seenRing[p.seenNext] = id
+	p.seenRing[p.seenNext] = k
 	p.seenNext = (p.seenNext + 1) % len(p.seenRing)
-	p.seen[id] = struct{}{}
+	p.seen[k] = struct{}{}
 	return false
 }
+
+// idKey is a platform id's place in the dedupe window: two independently
+// seeded 64-bit hashes of it (the zero key marks an empty ring slot).
+type idKey [2]uint64
 
 // Ingest runs one message through the pipeline. A message whose platform
 // id was already ingested (within the last DedupeIDs) is dropped: it is

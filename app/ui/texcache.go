@@ -1,0 +1,47 @@
+package ui
+
+import (
+	"os"
+	"strings"
+	"time"
+)
+
+// textureLifetime is how long Fyne keeps a text's texture (and a hidden
+// widget's renderer) after it was last drawn. Fyne's default is a minute,
+// read once from FYNE_CACHE when the process starts. The desk draws new
+// strings every second — the danmaku rows, the clock, the figures — so a
+// minute of them is kept for nothing: about 10 MB of texture memory under
+// software GL at 2,000 danmaku/s (make bench-app). Anything on screen is
+// drawn at least once a second and so never expires; a tab shown again
+// after ten seconds draws its texts once more.
+const textureLifetime = 10 * time.Second
+
+// textureCacheEnv is the environment to start the GUI with so Fyne reads
+// textureLifetime, or nil when the process already has it or the user set
+// FYNE_CACHE themselves (then theirs wins).
+func textureCacheEnv(getenv func(string) string, environ []string) []string {
+	if getenv("FYNE_CACHE") != "" {
+		return nil
+	}
+	// An empty FYNE_CACHE= already there is dropped: the first of two
+	// equal keys is the one a Go process reads, and the new process must
+	// see the lifetime (or it would start itself again, and again).
+	env := make([]string, 0, len(environ)+1)
+	for _, kv := range environ {
+		if !strings.HasPrefix(kv, "FYNE_CACHE=") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "FYNE_CACHE="+textureLifetime.String())
+}
+
+// withTextureLifetime replaces the process with itself, same arguments, and
+// FYNE_CACHE set, where the platform can (execSelf); elsewhere, or if that
+// fails, the GUI runs on with Fyne's default.
+func withTextureLifetime() {
+	env := textureCacheEnv(os.Getenv, os.Environ())
+	if env == nil {
+		return
+	}
+	execSelf(env)
+}
