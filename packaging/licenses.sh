@@ -12,6 +12,10 @@ echo "## Droid Sans Fallback font (assets/fonts)"
 echo
 cat assets/fonts/DroidSansFallback-COPYRIGHT.txt
 echo
+echo "## EmojiOne Color glyphs in the studio font (assets/fonts)"
+echo
+cat assets/fonts/EmojiOneColor-LICENSE.txt
+echo
 # Go's own runtime and standard library.
 echo "## Go standard library"
 echo
