@@ -189,7 +189,8 @@ func newSegCache(size int) *segCache {
 	if half < 1 {
 		half = 1
 	}
-	return &segCache{cur: make(map[string][]string, half), old: make(map[string][]string, half), half: half}
+	// the maps grow with use: a quiet room never holds 16,384 slots
+	return &segCache{cur: map[string][]string{}, old: map[string][]string{}, half: half}
 }
 
 func (c *segCache) get(key []byte) ([]string, bool) {

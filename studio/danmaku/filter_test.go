@@ -2,6 +2,7 @@ package danmaku
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -189,6 +190,43 @@ func TestFloodTrackingIsBounded(t *testing.T) {
 	p.mu.Unlock()
 	if n > 100 {
 		t.Fatalf("flood map has %d viewers, cap 100", n)
+	}
+}
+
+// The flood ring starts small and grows, oldest first, as more viewers
+// speak within one window; a flooder is still caught across a growth, and
+// the windows still expire in order afterwards.
+func TestFloodRingGrowsInOrder(t *testing.T) {
+	p, clk := newTestPipeline(t, Config{FloodViewers: 5000, FloodMax: 3, FloodWindow: 10 * time.Second})
+	p.Ingest(Message{ViewerID: "flooder", Text: "一"})
+	p.mu.Lock()
+	start := len(p.floodFIFO)
+	p.mu.Unlock()
+	if start > floodStart {
+		t.Fatalf("ring starts at %d slots, want at most %d", start, floodStart)
+	}
+	for i := range 3000 {
+		p.Ingest(Message{ViewerID: fmt.Sprintf("v%d", i), Text: "好"})
+	}
+	p.mu.Lock()
+	grown, n := len(p.floodFIFO), p.floodLen
+	p.mu.Unlock()
+	if grown < 3001 || grown > 5000 || n != 3001 {
+		t.Fatalf("ring length %d holding %d, want 3001 held in at most 5000", grown, n)
+	}
+	for range 2 {
+		p.Ingest(Message{ViewerID: "flooder", Text: "二"})
+	}
+	if it := ingest(t, p, p.Subscribe(1), "flooder", "三"); it.Reason != ReasonFlood {
+		t.Fatalf("4th message within the window after growth: %+v", it)
+	}
+	clk.Advance(11 * time.Second)
+	p.Ingest(Message{ViewerID: "late", Text: "晚"})
+	p.mu.Lock()
+	left, first := p.floodLen, p.floodFIFO[p.floodHead].viewer
+	p.mu.Unlock()
+	if left != 1 || first != "late" {
+		t.Fatalf("after the window: %d entries, first %q; want only late", left, first)
 	}
 }
 

@@ -1,7 +1,6 @@
 package danmaku
 
 import (
-	"hash/maphash"
 	"strconv"
 	"strings"
 	"sync"
@@ -151,17 +150,8 @@ type Pipeline struct {
 	seq  uint64
 	norm *normalizer
 
-	// seen is the dedupe window: the last DedupeIDs platform ids, in a
-	// ring with an index. An id is kept as a 128-bit keyed hash, not as
-	// its string: 65,536 ids cost 2 MB instead of 6 (the string, its
-	// copy in the ring and a string-keyed map). Two different ids are
-	// taken for one with a chance of about 2^-96 per message in a full
-	// window, which no show comes near.
-	seen     map[idKey]struct{}
-	seenRing []idKey
-	seenNext int
-	seedA    maphash.Seed
-	seedB    maphash.Seed
+	// seen is the dedupe window: the last DedupeIDs platform ids.
+	seen *idWindow
 
 	blocked map[string]struct{}
 
@@ -201,13 +191,10 @@ func New(cfg Config) *Pipeline {
 	p := &Pipeline{
 		cfg:       cfg,
 		norm:      newNormalizer(cfg.MaxRunes),
-		seen:      make(map[idKey]struct{}, min(cfg.DedupeIDs, 4096)),
-		seenRing:  make([]idKey, cfg.DedupeIDs),
-		seedA:     maphash.MakeSeed(),
-		seedB:     maphash.MakeSeed(),
+		seen:      newIDWindow(cfg.DedupeIDs),
 		blocked:   make(map[string]struct{}),
 		flood:     make(map[string]floodState),
-		floodFIFO: make([]floodEntry, cfg.FloodViewers),
+		floodFIFO: make([]floodEntry, min(cfg.FloodViewers, floodStart)),
 		lines:     make([]line, cfg.RepeatLines),
 		lineNext:  1,
 		lineHead:  1,
@@ -264,23 +251,7 @@ func bstr(b []byte) string {
 
 // duplicate reports whether id was seen among the last DedupeIDs ids, and
 // remembers it.
-func (p *Pipeline) duplicate(id string) bool {
-	k := idKey{maphash.String(p.seedA, id), maphash.String(p.seedB, id)}
-	if _, ok := p.seen[k]; ok {
-		return true
-	}
-	if old := p.seenRing[p.seenNext]; old != (idKey{}) {
-		delete(p.seen, old)
-	}
-	p.seenRing[p.seenNext] = k
-	p.seenNext = (p.seenNext + 1) % len(p.seenRing)
-	p.seen[k] = struct{}{}
-	return false
-}
-
-// idKey is a platform id's place in the dedupe window: two independently
-// seeded 64-bit hashes of it (the zero key marks an empty ring slot).
-type idKey [2]uint64
+func (p *Pipeline) duplicate(id string) bool { return p.seen.seen(id) }
 
 // Ingest runs one message through the pipeline. A message whose platform
 // id was already ingested (within the last DedupeIDs) is dropped: it is
@@ -392,7 +363,7 @@ func (p *Pipeline) floods(viewer string, now int64) bool {
 	// expire old windows
 	for p.floodLen > 0 {
 		e := p.floodFIFO[p.floodHead]
-		if now-e.start < window && p.floodLen < len(p.floodFIFO) {
+		if now-e.start < window && p.floodLen < p.cfg.FloodViewers {
 			break
 		}
 		if s, ok := p.flood[e.viewer]; ok && s.start == e.start {
@@ -410,10 +381,29 @@ func (p *Pipeline) floods(viewer string, now int64) bool {
 	}
 	viewer = strings.Clone(viewer)
 	p.flood[viewer] = floodState{start: now, count: 1}
+	if p.floodLen == len(p.floodFIFO) {
+		p.growFloods()
+	}
 	tail := (p.floodHead + p.floodLen) % len(p.floodFIFO)
 	p.floodFIFO[tail] = floodEntry{viewer: viewer, start: now}
 	p.floodLen++
 	return p.cfg.FloodMax < 1
+}
+
+// floodStart is the flood ring's first length: it grows (doubling, up to
+// FloodViewers) only as more viewers speak within one window, so a room of
+// a few hundred does not hold 100,000 slots (2.4 MB).
+const floodStart = 1024
+
+// growFloods doubles the flood ring, oldest entry first. The caller knows
+// the ring is full and shorter than FloodViewers.
+func (p *Pipeline) growFloods() {
+	n := min(2*len(p.floodFIFO), p.cfg.FloodViewers)
+	ring := make([]floodEntry, n)
+	for i := range p.floodLen {
+		ring[i] = p.floodFIFO[(p.floodHead+i)%len(p.floodFIFO)]
+	}
+	p.floodFIFO, p.floodHead = ring, 0
 }
 
 // containsSimilar reports one key containing the other at similar length:

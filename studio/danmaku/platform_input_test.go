@@ -45,8 +45,8 @@ func TestDedupeByPlatformID(t *testing.T) {
 	if st := p.Stats(); st.Duplicates != 30 {
 		t.Errorf("id past the %d-id window still deduplicated", 50)
 	}
-	if len(p.seen) > 50 {
-		t.Errorf("dedupe window holds %d ids, cap 50", len(p.seen))
+	if p.seen.count > 50 {
+		t.Errorf("dedupe window holds %d ids, cap 50", p.seen.count)
 	}
 	// messages without a platform id are never deduplicated
 	before := p.Stats().Received
