@@ -20,7 +20,7 @@ type controllerView struct {
 	runner    *actionRunner
 	buttons   map[string]*widget.Button
 	rundown   *widget.Table
-	remaining *canvas.Text
+	remaining *clockText
 	band      *canvas.Rectangle
 	segment   *widget.Label
 	point     *widget.Label
@@ -88,7 +88,7 @@ func newControllerView(runner *actionRunner) *controllerView {
 	v := &controllerView{
 		runner:    runner,
 		buttons:   map[string]*widget.Button{},
-		remaining: newText(96, colText, true),
+		remaining: newClockText(96, colText),
 		band:      canvas.NewRectangle(colIdle),
 		segment:   widget.NewLabel(""),
 		point:     widget.NewLabel(""),

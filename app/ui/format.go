@@ -70,12 +70,12 @@ func cueText(k scripts.CueKind) string { return T("cue." + string(k)) }
 
 // showClockFace sets the big time left and its phase-coloured band, the same
 // on every view: the planned length before the start, grey while paused.
-func showClockFace(remaining *canvas.Text, band *canvas.Rectangle, seg *scripts.Segment, st scripts.State) {
+func showClockFace(remaining *clockText, band *canvas.Rectangle, seg *scripts.Segment, st scripts.State) {
 	left := st.SegmentLeft
 	if !st.Started && seg != nil {
 		left = seg.Planned()
 	}
-	setText(remaining, clock(left))
+	remaining.Set(clock(left))
 	col := phaseColor(st.Clock)
 	if st.Paused {
 		col = colIdle

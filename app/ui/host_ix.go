@@ -84,10 +84,7 @@ func (v *streamerView) setInteraction(items []interact.View, now time.Time) {
 	if live {
 		size = 150
 	}
-	if v.remaining.TextSize != size {
-		v.remaining.TextSize = size
-		v.remaining.Refresh()
-	}
+	v.remaining.SetSize(size)
 	if live && v.cue.Text == "" {
 		v.cue.Hide()
 	} else if !v.cue.Visible() {

@@ -6,6 +6,11 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"time"
+
+	"fyne.io/fyne/v2/theme"
+
+	"studiodesk/assets"
+	"studiodesk/studio/residency"
 )
 
 // The window's Go heap is mostly fixed (the parsed fonts, the segmentation
@@ -56,10 +61,25 @@ func governMemory(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			if set == 0 {
+				releaseFontFiles()
+			}
 			if want := memLimit(live()); want != set {
 				set = want
 				debug.SetMemoryLimit(set)
 			}
 		}
+	}
+}
+
+// releaseFontFiles hands back the pages of the embedded font files once
+// the window is up: Fyne has parsed what it draws with (copying the tables
+// it keeps), so the files themselves are not read again — about 4 MB. A
+// face parsed later (a style first used later on) faults its file back in.
+func releaseFontFiles() {
+	for _, b := range [][]byte{assets.Font(), theme.DefaultTextFont().Content(), theme.DefaultTextBoldFont().Content(),
+		theme.DefaultTextItalicFont().Content(), theme.DefaultTextBoldItalicFont().Content(),
+		theme.DefaultTextMonospaceFont().Content(), theme.DefaultSymbolFont().Content()} {
+		residency.Release(b)
 	}
 }

@@ -93,7 +93,7 @@ type remoteClientView struct {
 	c         *remote.Client
 	win       fyne.Window
 	link      *widget.Label
-	remaining *canvas.Text
+	remaining *clockText
 	band      *canvas.Rectangle
 	segment   *widget.Label
 	point     *widget.Label
@@ -120,7 +120,7 @@ var remoteTimerActions = []string{studio.ActStart, studio.ActTogglePause, studio
 	studio.ActExtend, studio.ActShorten, studio.ActUseWindow, studio.ActEnd}
 
 func newRemoteClientView(c *remote.Client) *remoteClientView {
-	v := &remoteClientView{c: c, link: widget.NewLabel(""), remaining: newText(96, colText, true), band: canvas.NewRectangle(colIdle),
+	v := &remoteClientView{c: c, link: widget.NewLabel(""), remaining: newClockText(96, colText), band: canvas.NewRectangle(colIdle),
 		segment: widget.NewLabel(""), point: widget.NewLabel(""), status: widget.NewLabel(""),
 		presets: container.NewGridWithColumns(3), ixSel: -1, dmSel: -1, dmPaused: widget.NewLabel("")}
 	v.point.Wrapping = fyne.TextWrapWord
@@ -257,7 +257,7 @@ func (v *remoteClientView) setConnected(up bool) {
 func (v *remoteClientView) render(s remote.StateData, up bool) {
 	v.state = s
 	v.canAct = s.CanControl
-	setText(v.remaining, s.Deck.Left)
+	v.remaining.Set(s.Deck.Left)
 	col := phaseColor(scripts.ClockPhase(s.Clock))
 	if s.Paused {
 		col = colIdle

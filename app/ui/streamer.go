@@ -23,7 +23,7 @@ type streamerView struct {
 	badge     *canvas.Text
 	segment   *canvas.Text
 	phase     *canvas.Text
-	remaining *canvas.Text
+	remaining *clockText
 	sayLabel  *canvas.Text
 	point     *canvas.Text
 	pointLeft *canvas.Text
@@ -55,7 +55,7 @@ func newStreamerView() *streamerView {
 		badge:     newText(22, colText, true),
 		segment:   newText(40, colText, true),
 		phase:     newText(30, colText, true),
-		remaining: newText(220, colText, true),
+		remaining: newClockText(220, colText),
 		sayLabel:  newText(26, colDim, false),
 		point:     newText(52, colText, true),
 		pointLeft: newText(26, colDim, false),
@@ -112,7 +112,7 @@ func (v *streamerView) render(snap *studio.Snapshot, st scripts.State) {
 	v.badge.Color = badgeColor(snap)
 	if snap == nil || snap.Show == nil || len(snap.Show.Segments) == 0 {
 		setText(v.segment, "")
-		setText(v.remaining, "--:--")
+		v.remaining.Set("--:--")
 		return
 	}
 	seg := &snap.Show.Segments[clampIndex(st.Segment, len(snap.Show.Segments))]
