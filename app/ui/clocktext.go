@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/widget"
 )
 
 // clockText is the big time left ("04:59"), drawn one character per cell.
@@ -16,7 +17,8 @@ import (
 // share one cell width (the widest digit), so the figure does not shift as
 // it counts down.
 type clockText struct {
-	*fyne.Container
+	widget.BaseWidget
+	box *fyne.Container // the cells
 	// Text is what the clock shows (read by tests and the views).
 	Text      string
 	TextSize  float32
@@ -28,9 +30,12 @@ type clockText struct {
 func newClockText(size float32, c color.Color) *clockText {
 	t := &clockText{TextSize: size, TextStyle: fyne.TextStyle{Bold: true}, Color: c}
 	t.cells = &cellLayout{clock: t}
-	t.Container = &fyne.Container{Layout: t.cells}
+	t.box = &fyne.Container{Layout: t.cells}
+	t.ExtendBaseWidget(t)
 	return t
 }
+
+func (t *clockText) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(t.box) }
 
 // Set shows s, drawing again only the cells whose character changed.
 func (t *clockText) Set(s string) {
@@ -39,16 +44,16 @@ func (t *clockText) Set(s string) {
 	}
 	t.Text = s
 	rs := []rune(s)
-	objs := t.Objects
+	objs := t.box.Objects
 	relayout := len(rs) != len(objs)
 	for len(objs) < len(rs) {
 		c := canvas.NewText("", t.Color)
 		c.TextSize, c.TextStyle, c.Alignment = t.TextSize, t.TextStyle, fyne.TextAlignCenter
 		objs = append(objs, c)
 	}
-	t.Objects = objs[:len(rs)]
+	t.box.Objects = objs[:len(rs)]
 	for i, r := range rs {
-		c := t.Objects[i].(*canvas.Text)
+		c := t.box.Objects[i].(*canvas.Text)
 		if ch := string(r); c.Text != ch {
 			relayout = relayout || t.cells.width(r) != t.cells.width([]rune(c.Text + " ")[0])
 			c.Text = ch
@@ -58,7 +63,7 @@ func (t *clockText) Set(s string) {
 		}
 	}
 	if relayout {
-		t.Refresh()
+		t.box.Refresh()
 	}
 }
 
@@ -69,10 +74,10 @@ func (t *clockText) SetSize(size float32) {
 		return
 	}
 	t.TextSize = size
-	for _, o := range t.Objects {
+	for _, o := range t.box.Objects {
 		o.(*canvas.Text).TextSize = size
 	}
-	t.Refresh()
+	t.box.Refresh()
 }
 
 // cellLayout puts the clock's characters side by side, centred: a digit

@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 )
 
@@ -17,10 +18,10 @@ func TestClockTextCellsAndGlyphs(t *testing.T) {
 	c := newClockText(96, colText)
 	c.Set("05:00")
 	c.Resize(fyne.NewSize(600, 140))
-	if len(c.Objects) != 5 {
-		t.Fatalf("%d cells for 05:00", len(c.Objects))
+	if len(c.box.Objects) != 5 {
+		t.Fatalf("%d cells for 05:00", len(c.box.Objects))
 	}
-	cells := append([]fyne.CanvasObject(nil), c.Objects...)
+	cells := append([]fyne.CanvasObject(nil), c.box.Objects...)
 	pos := make([]fyne.Position, len(cells))
 	for i, o := range cells {
 		pos[i] = o.Position()
@@ -38,7 +39,7 @@ func TestClockTextCellsAndGlyphs(t *testing.T) {
 		if c.Text != clock(s) {
 			t.Fatalf("Text %q, want %q", c.Text, clock(s))
 		}
-		for i, o := range c.Objects {
+		for i, o := range c.box.Objects {
 			if o != cells[i] || o.Position() != pos[i] {
 				t.Fatalf("at %s cell %d was replaced or moved", clock(s), i)
 			}
@@ -50,11 +51,37 @@ func TestClockTextCellsAndGlyphs(t *testing.T) {
 	}
 	// overtime adds a sign: the row grows by one cell and is laid out again
 	c.Set("-00:12")
-	if len(c.Objects) != 6 || c.Objects[0].(*canvas.Text).Text != "-" {
-		t.Fatalf("overtime cells: %d", len(c.Objects))
+	if len(c.box.Objects) != 6 || c.box.Objects[0].(*canvas.Text).Text != "-" {
+		t.Fatalf("overtime cells: %d", len(c.box.Objects))
 	}
 	c.SetSize(150)
-	if got := c.Objects[1].(*canvas.Text).TextSize; got != 150 {
+	if got := c.box.Objects[1].(*canvas.Text).TextSize; got != 150 {
 		t.Fatalf("cell size %v after SetSize(150)", got)
+	}
+}
+
+// The cells are really drawn: a window with the clock has the figure's
+// light pixels where the digits are (a clock made of objects the painter
+// does not walk would leave the band empty).
+func TestClockTextIsDrawn(t *testing.T) {
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(newDeskTheme())
+	c := newClockText(96, colText)
+	w := test.NewWindow(container.NewVBox(c))
+	defer w.Close()
+	w.Resize(fyne.NewSize(600, 200))
+	c.Set("04:59")
+	img := w.Canvas().Capture()
+	light := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if r, g, bl, _ := img.At(x, y).RGBA(); r > 0xC000 && g > 0xC000 && bl > 0xC000 {
+				light++
+			}
+		}
+	}
+	if light < 2000 {
+		t.Fatalf("%d light pixels: the clock is not drawn", light)
 	}
 }
