@@ -2,6 +2,9 @@ package ui
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,6 +70,11 @@ func TestControllerFits1366x768(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// Long texts everywhere a text can be long: a segment title,
+			// chat lines and questions, an error in the status line, a LAN
+			// overlay address. None may widen the window.
+			long := strings.Repeat("超长的文字 very long words ", 12)
+			show.Segments[0].Title = long
 			if err := desk.Do(context.Background(), studio.LoadShow{Show: show}); err != nil {
 				t.Fatal(err)
 			}
@@ -75,7 +83,15 @@ func TestControllerFits1366x768(t *testing.T) {
 			d := newDeskUI(a, desk, w, nil, studioEnv{pipe: pipe}, "controller", clk.Now)
 			// What the app adds on start: the overlay address and the
 			// cue-sound light (no audio device here: its longest text).
-			d.setOverlayURL("http://127.0.0.1:8787/danmaku")
+			d.setOverlayURL("http://192.168.100.200:8787/i6Qpgu2VIeCF6k6bpdS0Sg/danmaku")
+			for i := range 40 {
+				text := long
+				if i%2 == 1 {
+					text = long + "怎么选尺码？"
+				}
+				pipe.Ingest(danmaku.Message{ID: fmt.Sprint("m", i), ViewerID: fmt.Sprint("v", i), ViewerName: "名字很长的观众" + long[:30], Text: text, Time: clk.Now()})
+			}
+			d.controller.report(errors.New(long))
 			boot, err := studio.OpenBoot(studio.BootOptions{Dir: t.TempDir(), Timeout: time.Second})
 			if err != nil {
 				t.Fatal(err)
@@ -94,6 +110,10 @@ func TestControllerFits1366x768(t *testing.T) {
 			d.controller.lastCue.SetText("12:00:00  " + cueText("warn"))
 			// The demo studio's presets (their devices are not opened here).
 			d.presets.setPresets(studio.DemoPresets(), nil)
+			d.onTick(clk.Now())
+			if len(d.danmaku.lines) == 0 {
+				t.Fatal("no chat lines in the pane")
+			}
 			w.Resize(screen)
 			min := w.Content().MinSize()
 			t.Logf("%s: window content minimum %.0f×%.0f", l, min.Width, min.Height)
