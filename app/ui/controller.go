@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"studiodesk/scripts"
@@ -42,6 +43,40 @@ type controllerView struct {
 	left     *container.Split
 	card     *fyne.Container // the interactions card, above the rundown
 	badge    *canvas.Text
+	clockRow *fyne.Container // the clock face with the segment and cue beside it
+	clockLen int             // the clock text's length at the last layout
+}
+
+// clockRowLayout gives the clock face (objs[0]) the width of its widest
+// minutes-and-seconds text, or of its text when that is longer (an hour or
+// more), and the rest of the row to the lines beside it (objs[1]). The
+// face's width does not change from second to second, so nothing beside
+// it moves while the clock runs.
+type clockRowLayout struct{ clock *canvas.Text }
+
+func (l *clockRowLayout) faceWidth() float32 {
+	w := fyne.MeasureText("+88:88", l.clock.TextSize, l.clock.TextStyle).Width
+	return max(w, l.clock.MinSize().Width) + 4*theme.Padding()
+}
+
+func (l *clockRowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	if len(objs) < 2 {
+		return fyne.Size{}
+	}
+	c, b := objs[0].MinSize(), objs[1].MinSize()
+	return fyne.NewSize(l.faceWidth()+theme.Padding()+b.Width, max(c.Height, b.Height))
+}
+
+func (l *clockRowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	if len(objs) < 2 {
+		return
+	}
+	w := min(l.faceWidth(), size.Width)
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(fyne.NewSize(w, size.Height))
+	x := w + theme.Padding()
+	objs[1].Move(fyne.NewPos(x, 0))
+	objs[1].Resize(fyne.NewSize(max(size.Width-x, 0), size.Height))
 }
 
 // addBelowRundown puts a panel (the danmaku pane) under the rundown.
@@ -138,6 +173,7 @@ func newControllerView(runner *actionRunner) *controllerView {
 	}
 
 	clockBlock := container.NewStack(v.band, v.remaining)
+	v.segment.Truncation = fyne.TextTruncateEllipsis // the full title is in the rundown
 	facts := container.NewGridWithColumns(2,
 		widget.NewLabel(T("show.left")), v.showLeft,
 		widget.NewLabel(T("show.projected")), v.projected,
@@ -145,12 +181,16 @@ func newControllerView(runner *actionRunner) *controllerView {
 		widget.NewLabel(T("show.windows")), v.windows,
 	)
 	v.badge = newText(20, colRehearse, true)
-	v.badge.Alignment = fyne.TextAlignTrailing
-	// The live controls come right under the clock, so that at 1366×768
-	// they are on screen without scrolling; side panels (the preset grid)
-	// go under them (addSide), the segment's details and figures last.
+	v.badge.Alignment = fyne.TextAlignLeading // beside the clock, clear of the scroll bar
+	// The segment, the last cue and the rehearsal badge sit beside the
+	// clock; the live controls come right under it, side panels (the
+	// preset grid) under them (addSide), the phase, the host's line and
+	// the figures last: at 1366×768 everything down to the preset grid is
+	// on screen without scrolling.
 	v.controls = grid
-	v.right = container.NewVBox(v.badge, clockBlock, grid, v.phase, v.segment, v.point, v.lastCue, facts)
+	beside := container.NewVBox(v.badge, v.segment, v.lastCue)
+	v.clockRow = container.New(&clockRowLayout{clock: v.remaining}, clockBlock, beside)
+	v.right = container.NewVBox(v.clockRow, grid, v.phase, v.point, facts)
 	right := v.right
 	v.left = container.NewVSplit(v.rundown, container.NewStack())
 	v.left.Offset = 0.5
@@ -246,6 +286,11 @@ func (v *controllerView) render(snap *studio.Snapshot, st scripts.State) {
 		setLabel(v.segment, fmt.Sprintf("%d. %s · %s", st.Segment+1, seg.Title, kindText(seg.Kind)))
 	}
 	showClockFace(v.remaining, v.band, seg, st)
+	if n := len(v.remaining.Text); n != v.clockLen {
+		// mm:ss to h:mm:ss and back: the face's width may change.
+		v.clockLen = n
+		v.clockRow.Refresh()
+	}
 	setLabel(v.phase, phaseText(st))
 	if st.PointText != "" {
 		setLabel(v.point, T("say.now")+"："+st.PointText+"  ("+clock(st.PointLeft)+")")

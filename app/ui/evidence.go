@@ -48,9 +48,10 @@ func (d *deskUI) showEvidence(boot *studio.Boot) {
 	e.key.TextSize = 11
 	e.key.Alignment = fyne.TextAlignTrailing
 	e.key.Text = tr("日志签名密钥 ", "log signing key ") + boot.Key.Fingerprint()
-	// Warning first, then the key line above the rehearsal badge and clock.
+	// The warning first, above the clock; the key line, reference rather
+	// than a live figure, last, under the segment's figures.
 	r := d.controller.right
-	r.Objects = append([]fyne.CanvasObject{e.banner, e.key}, r.Objects...)
+	r.Objects = append(append([]fyne.CanvasObject{e.banner}, r.Objects...), e.key)
 	r.Refresh()
 	d.evidence = e
 	e.set(d.desk.Snapshot())

@@ -45,8 +45,9 @@ func newPresetGrid(runner *actionRunner) *presetGrid {
 		lamps:  map[string]*deviceLamp{},
 	}
 	g.result.Wrapping = fyne.TextWrapWord
-	g.root = container.NewVBox(widget.NewLabelWithStyle(T("presets.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		g.grid, g.result, widget.NewLabelWithStyle(T("devices.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), g.lights)
+	// No title over the grid: the coloured tiles with their keys say what
+	// they are, and the row it took keeps the grid on a 1366×768 screen.
+	g.root = container.NewVBox(g.grid, g.result, widget.NewLabelWithStyle(T("devices.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), g.lights)
 	return g
 }
 

@@ -85,13 +85,17 @@ func (l *soundLight) show(st sound.State) {
 }
 
 // addStatusLight puts a status light at the top of the controller's live
-// column, under the mode badge, where the operator looks first.
+// column, above the clock, where the operator looks first.
 func (v *controllerView) addStatusLight(o fyne.CanvasObject) {
+	// Lights go above the clock row, after any earlier ones.
 	objs := v.right.Objects
-	if len(objs) == 0 {
-		v.right.Add(o)
-		return
+	at := len(objs)
+	for i, x := range objs {
+		if x == v.clockRow {
+			at = i
+			break
+		}
 	}
-	v.right.Objects = append([]fyne.CanvasObject{objs[0], o}, objs[1:]...)
+	v.right.Objects = append(objs[:at:at], append([]fyne.CanvasObject{o}, objs[at:]...)...)
 	v.right.Refresh()
 }
