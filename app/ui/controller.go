@@ -52,7 +52,7 @@ type controllerView struct {
 // more), and the rest of the row to the lines beside it (objs[1]). The
 // face's width does not change from second to second, so nothing beside
 // it moves while the clock runs.
-type clockRowLayout struct{ clock *canvas.Text }
+type clockRowLayout struct{ clock *clockText }
 
 func (l *clockRowLayout) faceWidth() float32 {
 	w := fyne.MeasureText("+88:88", l.clock.TextSize, l.clock.TextStyle).Width
