@@ -9,12 +9,14 @@ import (
 // textureLifetime is how long Fyne keeps a text's texture (and a hidden
 // widget's renderer) after it was last drawn. Fyne's default is a minute,
 // read once from FYNE_CACHE when the process starts. The desk draws new
-// strings every second — the danmaku rows, the clock, the figures — so a
-// minute of them is kept for nothing: about 10 MB of texture memory under
-// software GL at 2,000 danmaku/s (make bench-app). Anything on screen is
-// drawn at least once a second and so never expires; a tab shown again
-// after ten seconds draws its texts once more.
-const textureLifetime = 10 * time.Second
+// strings every second — the danmaku rows, the figures — so a minute of
+// them is kept for nothing: at 2,000 danmaku/s under software GL, some
+// 9 MB of texture memory (make bench-app). Twenty seconds keeps most of
+// that; ten seconds saved a little more but cost the controller 1.4 % of
+// a core in the GL thread (textures and renderers made again and again,
+// measured per thread from /proc), 20 s and 30 s cost nothing measurable.
+// Anything on screen is drawn at least once a second and never expires.
+const textureLifetime = 20 * time.Second
 
 // textureCacheEnv is the environment to start the GUI with so Fyne reads
 // textureLifetime, or nil when the process already has it or the user set

@@ -10,7 +10,7 @@ import (
 func TestTextureCacheEnv(t *testing.T) {
 	env := []string{"A=1", "FYNE_CACHE=", "DISPLAY=:5"}
 	got := textureCacheEnv(func(string) string { return "" }, env)
-	if strings.Join(got, " ") != "A=1 DISPLAY=:5 FYNE_CACHE=10s" {
+	if strings.Join(got, " ") != "A=1 DISPLAY=:5 FYNE_CACHE=20s" {
 		t.Fatalf("env = %q", got)
 	}
 	if env[len(env)-1] != "DISPLAY=:5" || len(env) != 3 {
@@ -42,7 +42,7 @@ func TestWithTextureLifetimeExecsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatalf("child: %v\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "FYNE_CACHE=10s\n") {
-		t.Fatalf("child output %q, want FYNE_CACHE=10s", out)
+	if !strings.Contains(string(out), "FYNE_CACHE=20s\n") {
+		t.Fatalf("child output %q, want FYNE_CACHE=20s", out)
 	}
 }
