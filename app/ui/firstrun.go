@@ -43,9 +43,6 @@ func showWindow(w fyne.Window, title string) {
 	w.SetTitle(title)
 }
 
-// Producer tab indices in newDeskUI's tab bar.
-const producerTab = 2
-
 // firstRunBar is the one dismissible line that says the desk is rehearsing
 // on the demo show, with the way to start one's own show.
 type firstRunBar struct {
@@ -129,13 +126,13 @@ func (d *deskUI) startOwnShow(tabs *container.AppTabs) {
 	var dlg dialog.Dialog
 	importBtn := widget.NewButtonWithIcon(T("first.import"), theme.FolderOpenIcon(), func() {
 		dlg.Hide()
-		tabs.SelectIndex(producerTab)
+		tabs.SelectIndex(int(viewProducer))
 		d.producer.importFile()
 	})
 	importBtn.Importance = widget.HighImportance
 	blankBtn := widget.NewButtonWithIcon(T("first.blank"), theme.DocumentCreateIcon(), func() {
 		dlg.Hide()
-		tabs.SelectIndex(producerTab)
+		tabs.SelectIndex(int(viewProducer))
 		d.producer.edit(func(s *scripts.Show) { *s = *blankShow(time.Now()) })
 		d.producer.sel = -1
 		d.producer.list.Select(0)

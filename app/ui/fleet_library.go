@@ -391,7 +391,7 @@ func (d *deskUI) attachFleetLibrary(l *fleet.Link, view string) {
 	light.show(s, e)
 	d.controller.addStatusLight(light.root)
 	d.producerTabs.Append(container.NewTabItem(T("lib.tab"), p.root))
-	if view == "library" {
+	if view == libraryView {
 		d.producerTabs.SelectIndex(len(d.producerTabs.Items) - 1)
 		p.selectFirstConflict()
 	}

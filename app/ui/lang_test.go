@@ -240,7 +240,7 @@ func TestStartOwnShowOpensABlankShowInTheProducer(t *testing.T) {
 		t.Fatal("no New blank show button")
 	}
 	test.Tap(blank)
-	if appTabs.SelectedIndex() != producerTab {
+	if appTabs.SelectedIndex() != int(viewProducer) {
 		t.Fatalf("tab %d selected, want the producer", appTabs.SelectedIndex())
 	}
 	if got := d.producer.show; got.Title != "My show" || len(got.Segments) != 1 {

@@ -13,8 +13,9 @@ import (
 // them is kept for nothing: at 2,000 danmaku/s under software GL, some
 // 9 MB of texture memory (make bench-app). Twenty seconds keeps most of
 // that; ten seconds saved a little more but cost the controller 1.4 % of
-// a core in the GL thread (textures and renderers made again and again,
-// measured per thread from /proc), 20 s and 30 s cost nothing measurable.
+// a core in the GL thread (per-thread CPU from /proc, 3 runs each; the
+// mechanism inside Fyne's clean-up was not pinned down), while 20 s and
+// 30 s cost nothing measurable.
 // Anything on screen is drawn at least once a second and never expires.
 const textureLifetime = 20 * time.Second
 

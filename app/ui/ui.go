@@ -15,7 +15,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -54,7 +53,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	fs.SetOutput(stderr)
 	o := Options{}
 	o.Options.Register(fs)
-	fs.StringVar(&o.View, "view", "controller", "first view: controller, streamer, producer, presets or devices")
+	fs.StringVar(&o.View, "view", mainViews[viewController].name, "first view: "+viewNames())
 	size := fs.String("size", "1400x900", "window size WxH")
 	langFlag := fs.String("lang", "", "UI language: zh or en, remembered (default: the OS's preferred languages)")
 	fs.BoolVar(&o.RemoteControl, "remote-control", false, "serve the field-controller remote on the LAN (also switchable in the Remote tab)")
@@ -66,10 +65,8 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q; commands: serve, shows, verify, export, report (studiodesk help)", fs.Arg(0))
 	}
-	switch o.View {
-	case "controller", "streamer", "producer", "interactions", "presets", "devices", "remote", "data", "library":
-	default:
-		return o, fmt.Errorf("--view %q: want controller, streamer, producer, presets or devices", o.View)
+	if _, _, ok := findView(o.View); !ok {
+		return o, fmt.Errorf("--view %q: want one of %s", o.View, viewNames())
 	}
 	w, h, ok := strings.Cut(*size, "x")
 	wf, err1 := strconv.Atoi(w)
@@ -285,21 +282,10 @@ type deskUI struct {
 	dmSeen     int64 // danmaku received when the pane was last drawn
 	evidence   *evidenceUI
 	firstRun   *firstRunBar
-	tab        int // the main window's selected tab (tabController, …)
-	// shownTab is tab for the bridge's goroutine
-	shownTab atomic.Int32
+	tab        viewID // the main window's view on screen
 	// producerTabs: the producer's pages (the fleet library adds one)
 	producerTabs *container.AppTabs
 }
-
-// The main window's tabs, in order.
-const (
-	tabController = iota
-	tabStreamer
-	tabProducer
-	tabRemote
-	tabData
-)
 
 func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, env studioEnv, view string, now func() time.Time) *deskUI {
 	d := &deskUI{app: a, desk: desk, win: w, now: now}
@@ -335,12 +321,7 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 	d.remote = newRemotePage(desk, tokens, remote.DefaultAddr)
 	d.data = newDataPage(a, desk, st, env.pipe)
 	d.remote.now = now
-	producerTabs := container.NewAppTabs(
-		container.NewTabItem(T("prod.script"), d.producer.root),
-		container.NewTabItem(T("ixe.tab"), d.ixEditor.root),
-		container.NewTabItem(T("prod.presets"), d.editor.root),
-		container.NewTabItem(T("prod.devices"), d.devices.root),
-	)
+	producerTabs := viewTabs(producerViews[:], d.producer.root, d.ixEditor.root, d.editor.root, d.devices.root)
 
 	hostBtn := widget.NewButton(T("btn.host_window")+"  [H]", d.openHostWindow)
 	d.overlayURL = widget.NewLabel("")
@@ -350,34 +331,25 @@ func newDeskUI(a fyne.App, desk *studio.Desk, w fyne.Window, st *store.Store, en
 			a.Clipboard().SetContent(strings.TrimPrefix(d.overlayURL.Text, "OBS: "))
 		}
 	})
-	tabs := container.NewAppTabs(
-		container.NewTabItem(T("view.controller"), container.NewBorder(nil, container.NewVBox(container.NewHBox(hostBtn, copyBtn, d.overlayURL), shortcutLabel()), nil, nil, d.controller.root)),
-		container.NewTabItem(T("view.streamer"), container.NewVScroll(container.New(minWidthCap{800}, d.streamer.root))),
-		container.NewTabItem(T("view.producer"), producerTabs),
-		container.NewTabItem(T("view.remote"), d.remote.root),
-		container.NewTabItem(T("view.data"), d.data.root),
-		container.NewTabItem(T("view.overlays"), d.overlays.root),
+	tabs := viewTabs(mainViews[:],
+		container.NewBorder(nil, container.NewVBox(container.NewHBox(hostBtn, copyBtn, d.overlayURL), shortcutLabel()), nil, nil, d.controller.root),
+		container.NewVScroll(container.New(minWidthCap{800}, d.streamer.root)),
+		producerTabs,
+		d.remote.root,
+		d.data.root,
+		d.overlays.root,
 	)
-	switch view {
-	case "streamer":
-		tabs.SelectIndex(1)
-	case "producer":
-		tabs.SelectIndex(2)
-	case "remote":
-		tabs.SelectIndex(3)
-	case "data":
-		tabs.SelectIndex(4)
-	case "interactions", "presets", "devices", "library":
-		tabs.SelectIndex(2)
-		producerTabs.SelectIndex(map[string]int{"interactions": 1, "presets": 2, "devices": 3}[view])
+	if v, page, ok := findView(view); ok {
+		tabs.SelectIndex(int(v))
+		if page >= 0 {
+			producerTabs.SelectIndex(page)
+		}
 	}
 	d.producerTabs = producerTabs
-	d.tab = tabs.SelectedIndex()
-	d.shownTab.Store(int32(d.tab))
+	d.tab = viewID(tabs.SelectedIndex())
 	tabs.OnSelected = func(*container.TabItem) {
 		// Hidden views are not redrawn; the one shown catches up at once.
-		d.tab = tabs.SelectedIndex()
-		d.shownTab.Store(int32(d.tab))
+		d.tab = viewID(tabs.SelectedIndex())
 		d.onTick(d.now())
 	}
 	w.SetContent(d.chrome(tabs, st))
@@ -420,7 +392,7 @@ func (d *deskUI) onEvent(ev studio.Event) {
 		if ev.Cue == nil {
 			return
 		}
-		d.streamer.cueShown(*ev.Cue, ev.Fired, d.tab == tabStreamer)
+		d.streamer.cueShown(*ev.Cue, ev.Fired, d.tab == viewStreamer)
 		if d.hostView != nil {
 			d.hostView.onCue(*ev.Cue, ev.Fired)
 		}
@@ -473,7 +445,7 @@ func (d *deskUI) onSecond(now time.Time) {
 	if d.viewers != nil {
 		viewers = d.viewers()
 	}
-	d.data.tick(d.snap, d.snap.State(now), d.desk.Interactions(), viewers, d.tab == tabData)
+	d.data.tick(d.snap, d.snap.State(now), d.desk.Interactions(), viewers, d.tab == viewData)
 	d.ix.tick() // countdowns: a few rows, once a second, whichever view shows
 	d.streamer.setInteraction(d.ix.items, now)
 	if d.hostView != nil {
@@ -492,7 +464,7 @@ func (d *deskUI) onDanmaku() {
 	if d.pipe != nil {
 		d.dmSeen = d.pipe.Stats().Received
 	}
-	if d.tab == tabController {
+	if d.tab == viewController {
 		d.danmaku.refresh()
 	}
 	q := hostQuestions(d.pipe)
