@@ -88,7 +88,7 @@ func Start(t testing.TB, n int, studios ...string) *Cluster {
 		c.start(i)
 	}
 	t.Cleanup(c.Close)
-	c.WaitReady(30 * time.Second)
+	c.WaitReady(60 * time.Second)
 	return c
 }
 
@@ -105,7 +105,7 @@ func StartOn(t testing.TB, port int, studios ...string) *Cluster {
 	c.Hubs = make([]*hub.Hub, 1)
 	c.start(0)
 	t.Cleanup(c.Close)
-	c.WaitReady(30 * time.Second)
+	c.WaitReady(60 * time.Second)
 	return c
 }
 

@@ -313,15 +313,14 @@ func (h *Hub) provision(ctx context.Context) {
 			case <-time.After(100 * time.Millisecond):
 			}
 		}
-		pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		err := fleet.Provision(pctx, h.JS, h.Config.Replicas, ids...)
-		cancel()
+		t0 := time.Now()
+		err := fleet.Provision(ctx, h.JS, h.Config.Replicas, ids...)
 		if err == nil {
 			h.mu.Lock()
 			h.ready = true
 			h.mu.Unlock()
 			close(h.readyCh)
-			h.logf("hub %s: library and %d studios ready (replicas %d)", h.Config.Name, len(ids), h.Config.Replicas)
+			h.logf("hub %s: library and %d studios ready (replicas %d, %v)", h.Config.Name, len(ids), h.Config.Replicas, time.Since(t0).Round(time.Millisecond))
 			return
 		}
 		if msg := err.Error(); msg != last {
