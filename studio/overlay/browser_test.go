@@ -32,6 +32,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"studiodesk/studio/browsertest"
 )
 
 // canary records every request it gets.
@@ -255,10 +257,10 @@ var (
 )
 
 // checkClean asserts that nothing but the overlay's own markup is on page p.
-func checkClean(t *testing.T, p *page, title, path string) {
+func checkClean(t *testing.T, p *browsertest.Page, title, path string) {
 	t.Helper()
 	var in inspection
-	p.mustEval(inspect, &in)
+	p.MustEval(inspect, &in)
 	for _, tag := range in.Tags {
 		if !slices.Contains(allowedTags, tag) {
 			t.Errorf("%s: foreign element <%s> in the DOM", path, strings.ToLower(tag))
@@ -299,9 +301,23 @@ func checkClean(t *testing.T, p *page, title, path string) {
 	if !strings.HasSuffix(in.Href, path) {
 		t.Errorf("%s: page navigated to %s", path, in.Href)
 	}
-	if ex := p.b.exceptions(); len(ex) > 0 {
+	if ex := p.Browser().Exceptions(); len(ex) > 0 {
 		t.Errorf("%s: uncaught exceptions: %q", path, ex)
 	}
+}
+
+// launchBrowser starts the headless Chromium the overlay tests drive, or
+// fails the test when it is missing; with STUDIODESK_NO_BROWSER=1 it
+// skips instead (installed or not). Scrollbars hidden and no font hinting:
+// the screenshots show what OBS's browser source composites.
+func launchBrowser(t *testing.T) *browsertest.Browser {
+	t.Helper()
+	if browsertest.Off() {
+		t.Skip("STUDIODESK_NO_BROWSER=1: browser tests skipped")
+	}
+	return browsertest.Launch(t, browsertest.Options{
+		Args: []string{"--disable-quic", "--hide-scrollbars", "--font-render-hinting=none"},
+	})
 }
 
 func jsString(s string) string {
@@ -324,7 +340,7 @@ func TestBrowserOverlays(t *testing.T) {
 			_, _ = w.Write([]byte(controlPage))
 		}))
 		defer ctrl.Close()
-		p := b.newPage(t, 800, 600, "")
+		p := b.NewPage(t, 800, 600, "")
 		fired := 0
 		var missed []string
 		for i, pl := range payloads {
@@ -332,15 +348,15 @@ func TestBrowserOverlays(t *testing.T) {
 			tok := fmt.Sprintf("pwn%dx", n)
 			hit := false
 			for _, sink := range pl.sinks {
-				p.navigate(ctrl.URL + "/")
-				p.mustEval("sink("+jsString(sink)+", "+jsString(texts[i])+")", nil)
+				p.Navigate(ctrl.URL + "/")
+				p.MustEval("sink("+jsString(sink)+", "+jsString(texts[i])+")", nil)
 				deadline := time.Now().Add(time.Second)
 				for !hit && time.Now().Before(deadline) {
 					var marker struct {
 						Pwned int    `json:"pwned"`
 						Title string `json:"title"`
 					}
-					if err := p.eval(`({pwned: window.__pwned || 0, title: document.title})`, &marker); err == nil &&
+					if err := p.Eval(`({pwned: window.__pwned || 0, title: document.title})`, &marker); err == nil &&
 						(marker.Pwned == n || marker.Title == "PWNED") {
 						hit = true
 					}
@@ -365,7 +381,7 @@ func TestBrowserOverlays(t *testing.T) {
 				t.Logf("control: %q fired although not expected to", pl.name)
 			}
 		}
-		b.exceptions()
+		b.Exceptions()
 		hits := can.take()
 		t.Logf("control: %d of %d payloads tripped the detector in unsafe sinks without CSP (%d canary hits)", fired, len(payloads), len(hits))
 		if len(missed) > 0 {
@@ -389,10 +405,10 @@ func TestBrowserOverlays(t *testing.T) {
 	s.style = bigCanvas()
 	s.mu.Unlock()
 	can.take()
-	newOverlay := func(t *testing.T, path string) *page {
-		p := b.newPage(t, 1280, 720, pageInit)
-		p.navigate(s.URL(path))
-		p.waitFor("document.querySelector('#root') !== null && document.readyState === 'complete'", 5*time.Second)
+	newOverlay := func(t *testing.T, path string) *browsertest.Page {
+		p := b.NewPage(t, 1280, 720, pageInit)
+		p.Navigate(s.URL(path))
+		p.WaitFor("document.querySelector('#root') !== null && document.readyState === 'complete'", 5*time.Second)
 		return p
 	}
 	// settle gives any payload that would fire a moment to do so.
@@ -423,13 +439,13 @@ func TestBrowserOverlays(t *testing.T) {
 		}
 		s.pushLines(wl)
 		total := len(lines) + len(wl)
-		p.waitFor(fmt.Sprintf("document.querySelectorAll('#root > .line').length === %d", total), 10*time.Second)
+		p.WaitFor(fmt.Sprintf("document.querySelectorAll('#root > .line').length === %d", total), 10*time.Second)
 		settle()
 
 		var got []struct {
 			Name, Text, Class, Merged string
 		}
-		p.mustEval(`Array.prototype.map.call(document.querySelectorAll('#root > .line'), function (r) {
+		p.MustEval(`Array.prototype.map.call(document.querySelectorAll('#root > .line'), function (r) {
 			var m = r.querySelector('.merged');
 			return {name: r.querySelector('.name').textContent, text: r.querySelector('.text').textContent,
 				class: r.className, merged: m ? m.textContent : ''};
@@ -485,10 +501,10 @@ func TestBrowserOverlays(t *testing.T) {
 			c.markConfig()
 		}
 		s.mu.Unlock()
-		p.waitFor(`getComputedStyle(document.documentElement).getPropertyValue('--fs').trim() === '33'`, 5*time.Second)
+		p.WaitFor(`getComputedStyle(document.documentElement).getPropertyValue('--fs').trim() === '33'`, 5*time.Second)
 		settle()
 		var css struct{ Text, Bg string }
-		p.mustEval(`({text: getComputedStyle(document.documentElement).getPropertyValue('--text').trim(),
+		p.MustEval(`({text: getComputedStyle(document.documentElement).getPropertyValue('--text').trim(),
 			bg: getComputedStyle(document.documentElement).getPropertyValue('--bg').trim()})`, &css)
 		if css.Text != "#FFFFFF" || css.Bg != "#00000099" {
 			t.Errorf("invalid style applied by the page: --text %q --bg %q", css.Text, css.Bg)
@@ -506,10 +522,10 @@ func TestBrowserOverlays(t *testing.T) {
 			lines = append(lines, Line{ID: fmt.Sprint(i), Name: txt, Text: txt, Class: "praise"})
 		}
 		s.SetWall(lines)
-		p.waitFor(fmt.Sprintf("document.querySelectorAll('#root > .card').length === %d", len(lines)), 10*time.Second)
+		p.WaitFor(fmt.Sprintf("document.querySelectorAll('#root > .card').length === %d", len(lines)), 10*time.Second)
 		settle()
 		var got []struct{ Name, Text string }
-		p.mustEval(`Array.prototype.map.call(document.querySelectorAll('#root > .card'), function (c) {
+		p.MustEval(`Array.prototype.map.call(document.querySelectorAll('#root > .card'), function (c) {
 			return {name: c.querySelector('.name').textContent, text: c.querySelector('.text').textContent};
 		})`, &got)
 		for i, l := range lines {
@@ -522,7 +538,7 @@ func TestBrowserOverlays(t *testing.T) {
 		}
 		checkClean(t, p, "StudioDesk 评价墙", "/wall")
 		s.SetWall(nil)
-		p.waitFor(`document.getElementById('root').childElementCount === 0`, 5*time.Second)
+		p.WaitFor(`document.getElementById('root').childElementCount === 0`, 5*time.Second)
 	})
 
 	t.Run("coupon", func(t *testing.T) {
@@ -531,9 +547,9 @@ func TestBrowserOverlays(t *testing.T) {
 			name, disc, note := texts[i], texts[(i+1)%len(texts)], texts[(i+2)%len(texts)]
 			s.SetCoupon(&CouponCard{Name: name, Discount: disc, Note: note, Stock: 100, Left: 37, EndsAt: time.Now().Add(3 * time.Minute)})
 			want := []string{normText(name, maxTextRunes), normText(disc, maxTextRunes), normText(note, maxTextRunes)}
-			p.waitFor(`(function () { var e = document.querySelector('.coupon .name'); return e !== null && e.textContent === `+jsString(want[0])+`; })()`, 5*time.Second)
+			p.WaitFor(`(function () { var e = document.querySelector('.coupon .name'); return e !== null && e.textContent === `+jsString(want[0])+`; })()`, 5*time.Second)
 			var got struct{ Name, Discount, Note, Stock, Clock string }
-			p.mustEval(`(function () { function t(s) { return document.querySelector(s).textContent; }
+			p.MustEval(`(function () { function t(s) { return document.querySelector(s).textContent; }
 				return {name: t('.coupon .name'), discount: t('.coupon .discount'), note: t('.coupon .note'),
 					stock: t('.coupon .stock'), clock: t('.coupon .clock')}; })()`, &got)
 			if got.Discount != want[1] || got.Note != want[2] {
@@ -546,7 +562,7 @@ func TestBrowserOverlays(t *testing.T) {
 		settle()
 		checkClean(t, p, "StudioDesk 优惠券", "/coupon")
 		s.SetCoupon(nil)
-		p.waitFor(`document.getElementById('root').childElementCount === 0`, 5*time.Second)
+		p.WaitFor(`document.getElementById('root').childElementCount === 0`, 5*time.Second)
 	})
 
 	t.Run("vote", func(t *testing.T) {
@@ -559,12 +575,12 @@ func TestBrowserOverlays(t *testing.T) {
 			}
 			closed := i+5 >= len(texts)
 			s.SetVote(&VoteCard{Question: q, Options: opts, EndsAt: time.Now().Add(time.Minute), Closed: closed})
-			p.waitFor(`(function () { var e = document.querySelector('.vote .question'); return e !== null && e.textContent === `+jsString(normText(q, maxTextRunes))+`; })()`, 5*time.Second)
+			p.WaitFor(`(function () { var e = document.querySelector('.vote .question'); return e !== null && e.textContent === `+jsString(normText(q, maxTextRunes))+`; })()`, 5*time.Second)
 			var got struct {
 				Labels, Pcts []string
 				Result       string
 			}
-			p.mustEval(`(function () { function all(s) { return Array.prototype.map.call(document.querySelectorAll(s), function (e) { return e.textContent; }); }
+			p.MustEval(`(function () { function all(s) { return Array.prototype.map.call(document.querySelectorAll(s), function (e) { return e.textContent; }); }
 				var r = document.querySelector('.result-text');
 				return {labels: all('.opt .label'), pcts: all('.opt .pct'), result: r ? r.textContent : ''}; })()`, &got)
 			for k, o := range opts {
@@ -625,11 +641,11 @@ func TestBrowserScreenshots(t *testing.T) {
 		}
 		docDir = d
 	}
-	shot := func(p *page, name string) []byte {
+	shot := func(p *browsertest.Page, name string) []byte {
 		t.Helper()
-		p.mustEval(`document.fonts.ready.then(function () { return true; })`, nil)
+		p.MustEval(`document.fonts.ready.then(function () { return true; })`, nil)
 		time.Sleep(400 * time.Millisecond) // entry animations
-		raw, err := p.screenshot()
+		raw, err := p.Screenshot()
 		if err != nil {
 			t.Fatalf("screenshot %s: %v", name, err)
 		}
@@ -739,15 +755,15 @@ func TestBrowserScreenshots(t *testing.T) {
 		var boxes []rect
 		var shots [][]byte
 		for _, pg := range pages {
-			p := b.newPage(t, w, h, pageInit)
+			p := b.NewPage(t, w, h, pageInit)
 			// OBS composites the transparent page over the video.
-			p.must("Emulation.setDefaultBackgroundColorOverride", map[string]any{"color": map[string]any{"r": 0, "g": 0, "b": 0, "a": 0}}, nil)
-			p.navigate(s.URL(pg.path))
-			p.waitFor(pg.ready, 5*time.Second)
-			p.mustEval(`document.fonts.ready.then(function () { return true; })`, nil)
+			p.Must("Emulation.setDefaultBackgroundColorOverride", map[string]any{"color": map[string]any{"r": 0, "g": 0, "b": 0, "a": 0}}, nil)
+			p.Navigate(s.URL(pg.path))
+			p.WaitFor(pg.ready, 5*time.Second)
+			p.MustEval(`document.fonts.ready.then(function () { return true; })`, nil)
 			time.Sleep(400 * time.Millisecond) // entry animations, then trimming
 			var c layoutCheck
-			p.mustEval(fmt.Sprintf(check, pg.newest), &c)
+			p.MustEval(fmt.Sprintf(check, pg.newest), &c)
 			where := fmt.Sprintf("%s at %d×%d", pg.path, w, h)
 			if c.Root.L < 0 || c.Root.T < 0 || c.Root.R > c.VW+0.5 || c.Root.B > c.VH+0.5 {
 				t.Errorf("%s: box %+v outside the %v×%v source", where, c.Root, c.VW, c.VH)
@@ -773,7 +789,7 @@ func TestBrowserScreenshots(t *testing.T) {
 				docShot("overlay-"+strings.TrimPrefix(pg.path, "/")+".png", boxClip(c.Content), raw)
 			}
 			var in inspection
-			p.mustEval(inspect, &in)
+			p.MustEval(inspect, &in)
 			if len(in.CSP) > 0 || len(in.Errors) > 0 || in.Pwned != "" {
 				t.Errorf("%s: csp %q errors %q pwned %q", where, in.CSP, in.Errors, in.Pwned)
 			}
@@ -786,14 +802,14 @@ func TestBrowserScreenshots(t *testing.T) {
 	}, Closed: true})
 	for _, size := range sizes {
 		w, h := size[0], size[1]
-		vt := b.newPage(t, w, h, pageInit)
-		vt.must("Emulation.setDefaultBackgroundColorOverride", map[string]any{"color": map[string]any{"r": 0, "g": 0, "b": 0, "a": 0}}, nil)
-		vt.navigate(s.URL("/vote"))
-		vt.waitFor("document.querySelector('.vote .result') !== null", 5*time.Second)
-		vt.mustEval(`document.fonts.ready.then(function () { return true; })`, nil)
+		vt := b.NewPage(t, w, h, pageInit)
+		vt.Must("Emulation.setDefaultBackgroundColorOverride", map[string]any{"color": map[string]any{"r": 0, "g": 0, "b": 0, "a": 0}}, nil)
+		vt.Navigate(s.URL("/vote"))
+		vt.WaitFor("document.querySelector('.vote .result') !== null", 5*time.Second)
+		vt.MustEval(`document.fonts.ready.then(function () { return true; })`, nil)
 		time.Sleep(400 * time.Millisecond) // entry animations
 		var c layoutCheck
-		vt.mustEval(fmt.Sprintf(check, "烟酰胺精华"), &c)
+		vt.MustEval(fmt.Sprintf(check, "烟酰胺精华"), &c)
 		if c.Root.L < 0 || c.Root.T < 0 || c.Root.R > c.VW+0.5 || c.Root.B > c.VH+0.5 {
 			t.Errorf("vote result at %d×%d: box %+v outside the source", w, h, c.Root)
 		}
@@ -805,9 +821,9 @@ func TestBrowserScreenshots(t *testing.T) {
 			docShot("overlay-vote-result.png", boxClip(c.Content), raw)
 		}
 	}
-	dm := b.newPage(t, 1280, 720, pageInit)
-	dm.navigate(s.URL("/danmaku"))
-	dm.waitFor("document.querySelectorAll('#root > .line').length >= 6", 5*time.Second)
+	dm := b.NewPage(t, 1280, 720, pageInit)
+	dm.Navigate(s.URL("/danmaku"))
+	dm.WaitFor("document.querySelectorAll('#root > .line').length >= 6", 5*time.Second)
 
 	// The bundled CJK font loads from the same origin under the CSP
 	// (machines with a system CJK font never need it).
@@ -815,7 +831,7 @@ func TestBrowserScreenshots(t *testing.T) {
 		Status string
 		Faces  int
 	}
-	dm.mustEval(`document.fonts.load('30px "StudioDesk CJK"', '弹幕').then(function (f) {
+	dm.MustEval(`document.fonts.load('30px "StudioDesk CJK"', '弹幕').then(function (f) {
 		var face = Array.from(document.fonts).find(function (x) { return x.family === '"StudioDesk CJK"' || x.family === 'StudioDesk CJK'; });
 		return {status: face ? face.status : 'missing', faces: f.length};
 	})`, &font)

@@ -1,286 +1,57 @@
 package remote
 
 import (
-	"bufio"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"studiodesk/studio/browsertest"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
-
 	"studiodesk/studio"
+	"studiodesk/studio/browsertest"
 	"studiodesk/studio/danmaku"
 )
 
-const chromiumPath = "/usr/bin/chromium"
-
-// cdp is a minimal Chrome DevTools Protocol client: enough to open a tab,
-// run JavaScript, and take a screenshot. One reader goroutine routes
-// replies; writes are serialised by mu (one writer at a time).
-type cdp struct {
-	ws      *websocket.Conn
-	mu      sync.Mutex
-	nextID  atomic.Int64
-	waiting sync.Map // id → chan cdpReply
-	session string
-	console chan string
-}
-
-type cdpReply struct {
-	Result json.RawMessage `json:"result"`
-	Error  *struct {
-		Message string `json:"message"`
-	} `json:"error"`
-}
-
-func dialCDP(wsURL string) (*cdp, error) {
-	ws, _, err := websocket.DefaultDialer.Dial(wsURL, nil)
-	if err != nil {
-		return nil, fmt.Errorf("cdp: dial %s: %w", wsURL, err)
-	}
-	ws.SetReadLimit(64 << 20)
-	c := &cdp{ws: ws, console: make(chan string, 256)}
-	go c.read()
-	return c, nil
-}
-
-func (c *cdp) read() {
-	for {
-		var m struct {
-			ID     int64           `json:"id"`
-			Method string          `json:"method"`
-			Params json.RawMessage `json:"params"`
-			cdpReply
-		}
-		if err := c.ws.ReadJSON(&m); err != nil {
-			c.waiting.Range(func(k, v any) bool {
-				close(v.(chan cdpReply))
-				c.waiting.Delete(k)
-				return true
-			})
-			return
-		}
-		if m.ID != 0 {
-			if ch, ok := c.waiting.LoadAndDelete(m.ID); ok {
-				ch.(chan cdpReply) <- m.cdpReply
-			}
-			continue
-		}
-		switch m.Method {
-		case "Runtime.consoleAPICalled", "Log.entryAdded", "Runtime.exceptionThrown":
-			select {
-			case c.console <- m.Method + " " + string(m.Params):
-			default:
-			}
-		}
-	}
-}
-
-func (c *cdp) call(ctx context.Context, method string, params any, out any) error {
-	id := c.nextID.Add(1)
-	ch := make(chan cdpReply, 1)
-	c.waiting.Store(id, ch)
-	msg := map[string]any{"id": id, "method": method, "params": params}
-	if c.session != "" && !strings.HasPrefix(method, "Target.") {
-		msg["sessionId"] = c.session
-	}
-	c.mu.Lock()
-	err := c.ws.WriteJSON(msg)
-	c.mu.Unlock()
-	if err != nil {
-		c.waiting.Delete(id)
-		return fmt.Errorf("cdp %s: %w", method, err)
-	}
-	select {
-	case r, ok := <-ch:
-		if !ok {
-			return fmt.Errorf("cdp %s: connection closed", method)
-		}
-		if r.Error != nil {
-			return fmt.Errorf("cdp %s: %s", method, r.Error.Message)
-		}
-		if out != nil {
-			return json.Unmarshal(r.Result, out)
-		}
-		return nil
-	case <-ctx.Done():
-		c.waiting.Delete(id)
-		return fmt.Errorf("cdp %s: %w", method, ctx.Err())
-	}
-}
-
-// eval runs expression in the page and returns its JSON value.
-func (c *cdp) eval(ctx context.Context, expr string) (json.RawMessage, error) {
-	var res struct {
-		Result struct {
-			Value json.RawMessage `json:"value"`
-		} `json:"result"`
-		ExceptionDetails *struct {
-			Text      string `json:"text"`
-			Exception struct {
-				Description string `json:"description"`
-			} `json:"exception"`
-		} `json:"exceptionDetails"`
-	}
-	if err := c.call(ctx, "Runtime.evaluate", map[string]any{"expression": expr, "returnByValue": true, "awaitPromise": true}, &res); err != nil {
-		return nil, err
-	}
-	if res.ExceptionDetails != nil {
-		return nil, fmt.Errorf("js %q: %s %s", expr, res.ExceptionDetails.Text, res.ExceptionDetails.Exception.Description)
-	}
-	return res.Result.Value, nil
-}
-
-// startChromium launches headless Chromium with DevTools on a loopback
-// port and returns the browser's DevTools WebSocket URL.
-func startChromium(t *testing.T) string {
-	t.Helper()
-	dir := browsertest.Profile(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, chromiumPath,
-		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--disable-default-apps", "--disable-extensions", "--no-default-browser-check",
-		"--user-data-dir="+dir,
-		"--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
-		// WebRTC on loopback only: real IPs instead of mDNS names, and the
-		// loopback interface offered as an ICE candidate (the desk's side
-		// accepts only 127.0.0.1).
-		"--disable-features=WebRtcHideLocalIpsWithMdns",
-		"--allow-loopback-in-peer-connection",
-		"--window-size=1280,860",
-		"about:blank")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatalf("start chromium: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
-	})
-	found := make(chan string, 1)
-	var tail strings.Builder
-	var tailMu sync.Mutex
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sent := false
-		for sc.Scan() {
-			line := sc.Text()
-			tailMu.Lock()
-			if tail.Len() < 8000 {
-				tail.WriteString(line + "\n")
-			}
-			tailMu.Unlock()
-			if i := strings.Index(line, "ws://"); i >= 0 && !sent && strings.Contains(line, "DevTools listening") {
-				found <- strings.TrimSpace(line[i:])
-				sent = true
-			}
-		}
-		_, _ = io.Copy(io.Discard, stderr)
-	}()
-	select {
-	case u := <-found:
-		return u
-	case <-time.After(30 * time.Second):
-		tailMu.Lock()
-		defer tailMu.Unlock()
-		t.Fatalf("chromium did not start DevTools:\n%s", tail.String())
-	}
-	return ""
+// remoteArgs are the flags of the remote page's Chromium: WebRTC on
+// loopback only (real IPs instead of mDNS names, and the loopback
+// interface offered as an ICE candidate: the desk's side accepts only
+// 127.0.0.1), a tablet-sized window.
+var remoteArgs = []string{
+	"--disable-quic", "--disable-default-apps", "--disable-extensions", "--no-default-browser-check",
+	"--disable-features=WebRtcHideLocalIpsWithMdns",
+	"--allow-loopback-in-peer-connection",
+	"--window-size=1280,860",
 }
 
 func TestBrowserRemote(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("STUDIODESK_NO_BROWSER") == "1" {
-			t.Skip("STUDIODESK_NO_BROWSER=1: skipping the headless browser test")
-		}
-		t.Fatalf("%s missing (apt-get install -y chromium, or set STUDIODESK_NO_BROWSER=1): %v", chromiumPath, err)
-	}
+	browsertest.Need(t)
 	sr := newStudioRig(t, "off")
 	r := sr.rig
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 
-	c, err := dialCDP(startChromium(t))
-	if err != nil {
+	// Each command waits for its reply as long as the test's deadline.
+	b := browsertest.Launch(t, browsertest.Options{Args: remoteArgs, CallTimeout: 90 * time.Second})
+	c := b.NewPage(t, 1180, 820, "").WithContext(ctx)
+	if err := c.Call("Log.enable", nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	defer c.ws.Close()
-	var target struct {
-		TargetID string `json:"targetId"`
-	}
-	if err := c.call(ctx, "Target.createTarget", map[string]any{"url": "about:blank"}, &target); err != nil {
-		t.Fatal(err)
-	}
-	var att struct {
-		SessionID string `json:"sessionId"`
-	}
-	if err := c.call(ctx, "Target.attachToTarget", map[string]any{"targetId": target.TargetID, "flatten": true}, &att); err != nil {
-		t.Fatal(err)
-	}
-	c.session = att.SessionID
-	for _, m := range []string{"Page.enable", "Runtime.enable", "Log.enable"} {
-		if err := c.call(ctx, m, map[string]any{}, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := c.call(ctx, "Emulation.setDeviceMetricsOverride", map[string]any{"width": 1180, "height": 820, "deviceScaleFactor": 1, "mobile": false}, nil); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if t.Failed() {
-			for {
-				select {
-				case l := <-c.console:
-					t.Logf("browser: %s", l)
-				default:
-					return
-				}
-			}
-		}
-	}()
-	if err := c.call(ctx, "Page.navigate", map[string]any{"url": r.url("/remote")}, nil); err != nil {
+	if err := c.Call("Page.navigate", map[string]any{"url": r.url("/remote")}, nil); err != nil {
 		t.Fatal(err)
 	}
 	waitJS := func(what, expr string) {
 		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			v, err := c.eval(ctx, expr)
-			if err == nil && string(v) == "true" {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("browser: %s: %s (last %s, %v)", what, expr, v, err)
-			}
-			time.Sleep(50 * time.Millisecond)
+		if _, err := c.Poll(expr, 30*time.Second); err != nil {
+			t.Fatalf("browser: %s: %v", what, err)
 		}
 	}
 	shot := func(name string) {
 		t.Helper()
-		var res struct {
-			Data string `json:"data"`
-		}
-		if err := c.call(ctx, "Page.captureScreenshot", map[string]any{"format": "png", "captureBeyondViewport": true}, &res); err != nil {
-			t.Fatal(err)
-		}
-		png, err := base64.StdEncoding.DecodeString(res.Data)
+		png, err := c.ScreenshotAll()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -296,11 +67,11 @@ func TestBrowserRemote(t *testing.T) {
 	}
 	waitJS("pairing form shown", `!!document.getElementById('pair-form') && !document.getElementById('pair-view').hidden`)
 	code, _ := r.srv.PairingCode()
-	if _, err := c.eval(ctx, fmt.Sprintf(`(() => {
+	if err := c.Eval(fmt.Sprintf(`(() => {
 		document.getElementById('code').value = %q;
 		document.getElementById('name').value = '场控平板';
 		document.getElementById('pair-btn').click();
-		return true; })()`, code)); err != nil {
+		return true; })()`, code), nil); err != nil {
 		t.Fatal(err)
 	}
 	waitJS("token kept", `!!localStorage.getItem('studiodesk.remote.token')`)
@@ -310,12 +81,12 @@ func TestBrowserRemote(t *testing.T) {
 	}
 	waitJS("state shown", `document.getElementById('segment-title').textContent === '开场'`)
 
-	if _, err := c.eval(ctx, `document.getElementById('btn-next').click(), true`); err != nil {
+	if err := c.Eval(`document.getElementById('btn-next').click(), true`, nil); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "desk moved by the browser's Next", func() bool { return r.segment() == 1 })
 	waitJS("page shows the new segment", `document.getElementById('segment-title').textContent === '精华液'`)
-	if _, err := c.eval(ctx, `document.getElementById('btn-plus').click(), true`); err != nil {
+	if err := c.Eval(`document.getElementById('btn-plus').click(), true`, nil); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "desk extended by +30 s", func() bool {
@@ -328,7 +99,7 @@ func TestBrowserRemote(t *testing.T) {
 	// Recall a preset from the grid: the light moves once, the page shows
 	// the result.
 	waitJS("preset grid", `!!document.getElementById('preset-wide') && !document.getElementById('preset-wide').disabled`)
-	if _, err := c.eval(ctx, `document.getElementById('preset-wide').click(), true`); err != nil {
+	if err := c.Eval(`document.getElementById('preset-wide').click(), true`, nil); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "light moved by the browser", func() bool { return sr.light.count() == 1 })
@@ -337,7 +108,7 @@ func TestBrowserRemote(t *testing.T) {
 	// Fire the armed coupon: the page asks first; the platform issues it
 	// once after the confirmation.
 	waitJS("coupon card", `!!document.getElementById('fire-coupon-1')`)
-	if _, err := c.eval(ctx, `document.getElementById('fire-coupon-1').click(), true`); err != nil {
+	if err := c.Eval(`document.getElementById('fire-coupon-1').click(), true`, nil); err != nil {
 		t.Fatal(err)
 	}
 	waitJS("confirmation asked", `!document.getElementById('confirm').hidden`)
@@ -346,7 +117,7 @@ func TestBrowserRemote(t *testing.T) {
 		t.Fatalf("coupon issued %d times before the confirmation", n)
 	}
 	shot("remote-confirm.png")
-	if _, err := c.eval(ctx, `document.getElementById('confirm-yes').click(), true`); err != nil {
+	if err := c.Eval(`document.getElementById('confirm-yes').click(), true`, nil); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "coupon issued from the browser", func() bool { return sr.sim.IssuedCount("coupon-1") == 1 })
@@ -357,7 +128,8 @@ func TestBrowserRemote(t *testing.T) {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		r.srv.PublishDanmaku([]DanmakuLine{{ID: "m1", User: "小米", Text: "这个精华液适合油皮吗？"}, {User: "阿珍", Text: "上链接！"}})
-		v, _ := c.eval(ctx, `!!document.querySelector('#danmaku button[title=pin]')`)
+		var v json.RawMessage
+		_ = c.Eval(`!!document.querySelector('#danmaku button[title=pin]')`, &v)
 		if string(v) == "true" {
 			break
 		}
@@ -366,7 +138,7 @@ func TestBrowserRemote(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if _, err := c.eval(ctx, `document.querySelector('#danmaku button[title=pin]').click(), true`); err != nil {
+	if err := c.Eval(`document.querySelector('#danmaku button[title=pin]').click(), true`, nil); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "comment pinned from the browser", func() bool { w := sr.pipe.Wall(); return len(w) == 1 && w[0].ID == "m1" })
@@ -389,16 +161,10 @@ func TestBrowserRemote(t *testing.T) {
 	waitJS("reconnects", `document.body.dataset.link === 'up' && !document.getElementById('btn-next').disabled`)
 
 	// No CSP violation or script error on the page.
-	for {
-		select {
-		case l := <-c.console:
-			if strings.Contains(l, "Content Security Policy") || strings.Contains(l, "exceptionThrown") {
-				t.Errorf("browser: %s", l)
-			}
-			continue
-		default:
+	for _, l := range b.Console() {
+		if strings.Contains(l, "Content Security Policy") || strings.Contains(l, "exceptionThrown") {
+			t.Errorf("browser: %s", l)
 		}
-		break
 	}
 	if err := ctx.Err(); errors.Is(err, context.DeadlineExceeded) {
 		t.Fatal("browser test ran out of time")
