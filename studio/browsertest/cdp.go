@@ -19,7 +19,6 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -123,7 +122,7 @@ func Launch(t testing.TB, opts Options) *Browser {
 	args := append(append(append([]string(nil), BaseArgs...), "--user-data-dir="+profile), opts.Args...)
 	args = append(args, "about:blank")
 	cmd := exec.Command(Chromium, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	ownGroup(cmd)
 	errPipe, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatalf("chromium stderr: %v", err)
@@ -184,8 +183,7 @@ func (b *Browser) stop() {
 		b.ws.Close()
 	}
 	if b.cmd.Process != nil {
-		// The browser and its helpers share the process group we made.
-		_ = syscall.Kill(-b.cmd.Process.Pid, syscall.SIGKILL)
+		killGroup(b.cmd)
 		_ = b.cmd.Wait()
 	}
 }
